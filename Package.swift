@@ -1,0 +1,115 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "alpr",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "alpr", targets: ["alpr"]),
+        .library(name: "ALPRCore", targets: ["ALPRCore"]),
+        .library(name: "ALPRVision", targets: ["ALPRVision"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.2.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
+    ],
+    targets: [
+        // Domain and the rules of Minn. Stat. §13.824 and department policy. No I/O.
+        .target(
+            name: "ALPRCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        // Repository protocols and the on-disk image store shared by every database backend.
+        .target(
+            name: "ALPRStorage",
+            dependencies: ["ALPRCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ALPRStorageSQLite",
+            dependencies: ["ALPRCore", "ALPRStorage", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        // C libraries used by the recognition engine.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // Recognition engine: images, tensors, layers, detector, OCR. Imports no web or storage code.
+        .target(
+            name: "ALPRVision",
+            dependencies: ["CBLAS", "CTurboJPEG", "CPNG"],
+            swiftSettings: strict + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .target(
+            name: "ALPRServer",
+            dependencies: [
+                "ALPRCore", "ALPRStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Templates")],
+            swiftSettings: strict
+        ),
+        // Reader agent: frame sources, plate tracking, durable queue, uploader.
+        .target(
+            name: "ALPRAgent",
+            dependencies: [
+                "ALPRCore", "ALPRVision",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "alpr",
+            dependencies: [
+                "ALPRCore", "ALPRStorage", "ALPRStorageSQLite", "ALPRServer", "ALPRVision", "ALPRAgent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ALPRTestSupport",
+            dependencies: ["ALPRCore", "ALPRStorage", "ALPRStorageSQLite"],
+            path: "Sources/ALPRTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ALPRCoreTests", dependencies: ["ALPRCore"], swiftSettings: strict),
+        .testTarget(
+            name: "ALPRStorageSQLiteTests",
+            dependencies: ["ALPRCore", "ALPRStorage", "ALPRStorageSQLite", "ALPRTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ALPRServerTests",
+            dependencies: [
+                "ALPRCore", "ALPRStorage", "ALPRStorageSQLite", "ALPRServer", "ALPRTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "ALPRVisionTests", dependencies: ["ALPRVision"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "ALPRAgentTests", dependencies: ["ALPRAgent", "ALPRCore"], swiftSettings: strict),
+    ]
+)

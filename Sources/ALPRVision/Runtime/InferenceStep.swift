@@ -1,0 +1,174 @@
+import Foundation
+
+/// One planned operation of a loaded network. Steps read and write buffers chosen at load
+/// time (slots) and never allocate: `buffers[slot]` is the slot's storage and `scratch` is a
+/// shared work area sized for the largest im2col matrix.
+protocol InferenceStep: AnyObject {
+    func execute(buffers: UnsafePointer<UnsafeMutablePointer<Float>>, scratch: UnsafeMutablePointer<Float>)
+}
+
+/// Per-channel scale and shift, then an optional activation: the epilogue of conv and the
+/// whole of a batch norm that could not be folded.
+@inline(__always)
+func applyChannelEpilogue(
+    _ output: UnsafeMutablePointer<Float>, channels: Int, planeSize: Int,
+    scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?, activation: Activation?
+) {
+    if scale != nil || shift != nil {
+        for channel in 0 ..< channels {
+            let plane = output + channel * planeSize
+            let a = scale?[channel] ?? 1
+            let b = shift?[channel] ?? 0
+            for i in 0 ..< planeSize { plane[i] = plane[i] * a + b }
+        }
+    }
+    activation?.apply(output, count: channels * planeSize)
+}
+
+final class ActivationStep: InferenceStep {
+    let activation: Activation
+    let input: Int, output: Int, count: Int
+
+    init(activation: Activation, input: Int, output: Int, count: Int) {
+        self.activation = activation
+        self.input = input
+        self.output = output
+        self.count = count
+    }
+
+    func execute(buffers: UnsafePointer<UnsafeMutablePointer<Float>>, scratch: UnsafeMutablePointer<Float>) {
+        if input != output { buffers[output].update(from: buffers[input], count: count) }
+        activation.apply(buffers[output], count: count)
+    }
+}
+
+/// A batch norm that does not follow a conv: `y = x * scale[c] + shift[c]`.
+final class ChannelAffineStep: InferenceStep {
+    let scale: [Float], shift: [Float]
+    let shape: TensorShape
+    let input: Int, output: Int
+
+    init(scale: [Float], shift: [Float], shape: TensorShape, input: Int, output: Int) {
+        self.scale = scale
+        self.shift = shift
+        self.shape = shape
+        self.input = input
+        self.output = output
+    }
+
+    func execute(buffers: UnsafePointer<UnsafeMutablePointer<Float>>, scratch: UnsafeMutablePointer<Float>) {
+        if input != output { buffers[output].update(from: buffers[input], count: shape.count) }
+        scale.withUnsafeBufferPointer { scale in
+            shift.withUnsafeBufferPointer { shift in
+                applyChannelEpilogue(buffers[output], channels: shape.channels, planeSize: shape.planeSize,
+                                     scale: scale.baseAddress, shift: shift.baseAddress, activation: nil)
+            }
+        }
+    }
+}
+
+final class AddStep: InferenceStep {
+    let left: Int, right: Int, output: Int, count: Int
+
+    init(left: Int, right: Int, output: Int, count: Int) {
+        self.left = left
+        self.right = right
+        self.output = output
+        self.count = count
+    }
+
+    func execute(buffers: UnsafePointer<UnsafeMutablePointer<Float>>, scratch: UnsafeMutablePointer<Float>) {
+        let a = buffers[left], b = buffers[right], y = buffers[output]
+        for i in 0 ..< count { y[i] = a[i] + b[i] }
+    }
+}
+
+/// Channel concatenation: NCHW planes of one input are contiguous, so each input is one copy.
+final class ConcatStep: InferenceStep {
+    let inputs: [(slot: Int, count: Int)]
+    let output: Int
+
+    init(inputs: [(slot: Int, count: Int)], output: Int) {
+        self.inputs = inputs
+        self.output = output
+    }
+
+    func execute(buffers: UnsafePointer<UnsafeMutablePointer<Float>>, scratch: UnsafeMutablePointer<Float>) {
+        var destination = buffers[output]
+        for input in inputs {
+            destination.update(from: buffers[input.slot], count: input.count)
+            destination += input.count
+        }
+    }
+}
+
+/// `[C, H, W]` to `[C*H*W, 1, 1]`: the memory layout is unchanged, so this is a copy at most.
+final class CopyStep: InferenceStep {
+    let input: Int, output: Int, count: Int
+
+    init(input: Int, output: Int, count: Int) {
+        self.input = input
+        self.output = output
+        self.count = count
+    }
+
+    func execute(buffers: UnsafePointer<UnsafeMutablePointer<Float>>, scratch: UnsafeMutablePointer<Float>) {
+        if input != output { buffers[output].update(from: buffers[input], count: count) }
+    }
+}
+
+final class UpsampleNearestStep: InferenceStep {
+    let inputShape: TensorShape
+    let factor: Int
+    let input: Int, output: Int
+
+    init(inputShape: TensorShape, factor: Int, input: Int, output: Int) {
+        self.inputShape = inputShape
+        self.factor = factor
+        self.input = input
+        self.output = output
+    }
+
+    func execute(buffers: UnsafePointer<UnsafeMutablePointer<Float>>, scratch: UnsafeMutablePointer<Float>) {
+        let source = buffers[input], destination = buffers[output]
+        let width = inputShape.width, outWidth = width * factor, outHeight = inputShape.height * factor
+        for channel in 0 ..< inputShape.channels {
+            let sourcePlane = source + channel * inputShape.planeSize
+            let destinationPlane = destination + channel * outWidth * outHeight
+            for y in 0 ..< outHeight {
+                let sourceRow = sourcePlane + (y / factor) * width
+                let destinationRow = destinationPlane + y * outWidth
+                for x in 0 ..< outWidth { destinationRow[x] = sourceRow[x / factor] }
+            }
+        }
+    }
+}
+
+/// Softmax across channels at each spatial position (`axis == 1`).
+final class ChannelSoftmaxStep: InferenceStep {
+    let shape: TensorShape
+    let input: Int, output: Int
+
+    init(shape: TensorShape, input: Int, output: Int) {
+        self.shape = shape
+        self.input = input
+        self.output = output
+    }
+
+    func execute(buffers: UnsafePointer<UnsafeMutablePointer<Float>>, scratch: UnsafeMutablePointer<Float>) {
+        let x = buffers[input], y = buffers[output]
+        let plane = shape.planeSize
+        for position in 0 ..< plane {
+            var maximum = -Float.infinity
+            for c in 0 ..< shape.channels { maximum = max(maximum, x[c * plane + position]) }
+            var sum: Float = 0
+            for c in 0 ..< shape.channels {
+                let e = expf(x[c * plane + position] - maximum)
+                y[c * plane + position] = e
+                sum += e
+            }
+            let inverse = 1 / sum
+            for c in 0 ..< shape.channels { y[c * plane + position] *= inverse }
+        }
+    }
+}
