@@ -1,0 +1,112 @@
+/// Window geometry shared by the pooling steps; output size follows PyTorch (floor mode).
+struct PoolGeometry: Equatable {
+    var kernel: IntPair
+    var stride: IntPair
+    var padding: IntPair
+
+    func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {
+        ((height + 2 * padding.first - kernel.first) / stride.first + 1,
+         (width + 2 * padding.second - kernel.second) / stride.second + 1)
+    }
+}
+
+final class MaxPoolStep: InferenceStep {
+    let geometry: PoolGeometry
+    let inputShape: TensorShape, outputShape: TensorShape
+    let input: Int, output: Int
+
+    init(geometry: PoolGeometry, inputShape: TensorShape, outputShape: TensorShape, input: Int, output: Int) {
+        self.geometry = geometry
+        self.inputShape = inputShape
+        self.outputShape = outputShape
+        self.input = input
+        self.output = output
+    }
+
+    func execute(buffers: UnsafePointer<UnsafeMutablePointer<Float>>, scratch: UnsafeMutablePointer<Float>) {
+        let x = buffers[input], y = buffers[output]
+        let (kh, kw) = (geometry.kernel.first, geometry.kernel.second)
+        let (sh, sw) = (geometry.stride.first, geometry.stride.second)
+        let (ph, pw) = (geometry.padding.first, geometry.padding.second)
+        let (height, width) = (inputShape.height, inputShape.width)
+        for c in 0 ..< inputShape.channels {
+            let plane = x + c * inputShape.planeSize
+            let outPlane = y + c * outputShape.planeSize
+            for oy in 0 ..< outputShape.height {
+                let y0 = max(oy * sh - ph, 0), y1 = min(oy * sh - ph + kh, height)
+                for ox in 0 ..< outputShape.width {
+                    let x0 = max(ox * sw - pw, 0), x1 = min(ox * sw - pw + kw, width)
+                    // Padding never wins a max, as in PyTorch (implicit -inf).
+                    var best = -Float.infinity
+                    for iy in y0 ..< y1 {
+                        let row = plane + iy * width
+                        for ix in x0 ..< x1 { best = max(best, row[ix]) }
+                    }
+                    outPlane[oy * outputShape.width + ox] = best
+                }
+            }
+        }
+    }
+}
+
+/// Average pooling with `count_include_pad=True`: the divisor is always the window area.
+final class AvgPoolStep: InferenceStep {
+    let geometry: PoolGeometry
+    let inputShape: TensorShape, outputShape: TensorShape
+    let input: Int, output: Int
+
+    init(geometry: PoolGeometry, inputShape: TensorShape, outputShape: TensorShape, input: Int, output: Int) {
+        self.geometry = geometry
+        self.inputShape = inputShape
+        self.outputShape = outputShape
+        self.input = input
+        self.output = output
+    }
+
+    func execute(buffers: UnsafePointer<UnsafeMutablePointer<Float>>, scratch: UnsafeMutablePointer<Float>) {
+        let x = buffers[input], y = buffers[output]
+        let (kh, kw) = (geometry.kernel.first, geometry.kernel.second)
+        let (sh, sw) = (geometry.stride.first, geometry.stride.second)
+        let (ph, pw) = (geometry.padding.first, geometry.padding.second)
+        let (height, width) = (inputShape.height, inputShape.width)
+        let inverseArea = 1 / Float(kh * kw)
+        for c in 0 ..< inputShape.channels {
+            let plane = x + c * inputShape.planeSize
+            let outPlane = y + c * outputShape.planeSize
+            for oy in 0 ..< outputShape.height {
+                let y0 = max(oy * sh - ph, 0), y1 = min(oy * sh - ph + kh, height)
+                for ox in 0 ..< outputShape.width {
+                    let x0 = max(ox * sw - pw, 0), x1 = min(ox * sw - pw + kw, width)
+                    var sum: Float = 0
+                    for iy in y0 ..< y1 {
+                        let row = plane + iy * width
+                        for ix in x0 ..< x1 { sum += row[ix] }
+                    }
+                    outPlane[oy * outputShape.width + ox] = sum * inverseArea
+                }
+            }
+        }
+    }
+}
+
+final class GlobalAvgPoolStep: InferenceStep {
+    let inputShape: TensorShape
+    let input: Int, output: Int
+
+    init(inputShape: TensorShape, input: Int, output: Int) {
+        self.inputShape = inputShape
+        self.input = input
+        self.output = output
+    }
+
+    func execute(buffers: UnsafePointer<UnsafeMutablePointer<Float>>, scratch: UnsafeMutablePointer<Float>) {
+        let x = buffers[input], y = buffers[output]
+        let plane = inputShape.planeSize
+        for c in 0 ..< inputShape.channels {
+            var sum: Float = 0
+            let values = x + c * plane
+            for i in 0 ..< plane { sum += values[i] }
+            y[c] = sum / Float(plane)
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Testing
+@testable import ALPRVision
+
+@Suite("Convolution against the reference")
+struct ConvolutionTests {
+    static let cases: [ReferenceConv] = [
+        ReferenceConv(inChannels: 3, outChannels: 8, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 7, width: 9),
+        ReferenceConv(inChannels: 4, outChannels: 6, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, height: 11, width: 13),
+        ReferenceConv(inChannels: 2, outChannels: 5, kernelH: 5, kernelW: 3, strideH: 1, strideW: 2, padH: 2, padW: 1, height: 9, width: 10),
+        ReferenceConv(inChannels: 3, outChannels: 4, kernelH: 3, kernelW: 3, padH: 2, padW: 2, dilationH: 2, dilationW: 2, height: 8, width: 7),
+        ReferenceConv(inChannels: 4, outChannels: 6, kernelH: 3, kernelW: 3, padH: 1, padW: 1, groups: 2, height: 6, width: 5),
+        // Depthwise (direct kernel), plain and strided and dilated.
+        ReferenceConv(inChannels: 6, outChannels: 6, kernelH: 3, kernelW: 3, padH: 1, padW: 1, groups: 6, height: 9, width: 11),
+        ReferenceConv(inChannels: 5, outChannels: 5, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, groups: 5, height: 10, width: 7),
+        ReferenceConv(inChannels: 3, outChannels: 3, kernelH: 5, kernelW: 5, strideH: 1, strideW: 2, padH: 4, padW: 3, dilationH: 2, dilationW: 1, groups: 3, height: 6, width: 9, hasBias: false),
+        // Depthwise with a channel multiplier goes through im2col.
+        ReferenceConv(inChannels: 4, outChannels: 8, kernelH: 3, kernelW: 3, padH: 1, padW: 1, groups: 4, height: 5, width: 6),
+        // Pointwise (no im2col), grouped pointwise, and strided 1x1 (im2col).
+        ReferenceConv(inChannels: 7, outChannels: 5, kernelH: 1, kernelW: 1, height: 5, width: 3),
+        ReferenceConv(inChannels: 6, outChannels: 4, kernelH: 1, kernelW: 1, groups: 2, height: 4, width: 4, hasBias: false),
+        ReferenceConv(inChannels: 3, outChannels: 4, kernelH: 1, kernelW: 1, strideH: 2, strideW: 2, height: 7, width: 7),
+        // Kernel wider than the input; padding larger than the kernel reach on one axis.
+        ReferenceConv(inChannels: 2, outChannels: 3, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 1, width: 1),
+        ReferenceConv(inChannels: 2, outChannels: 3, kernelH: 3, kernelW: 1, strideH: 3, strideW: 1, padH: 2, padW: 3, height: 5, width: 2),
+    ]
+
+    @Test("conv2d matches the naive loop", arguments: cases)
+    func matchesReference(conv: ReferenceConv) throws {
+        var random = SeededRandom(seed: conv.description.utf8.reduce(17) { $0 &* 31 &+ UInt64($1) })
+        let x = random.floats(conv.inChannels * conv.height * conv.width)
+        let w = random.floats(conv.weightCount)
+        let b = conv.hasBias ? random.floats(conv.outChannels) : nil
+        var graph = TestGraph(channels: conv.inChannels, height: conv.height, width: conv.width)
+        graph.conv("c", "input", conv, weights: w, bias: b)
+        graph.outputs = ["c"]
+        let network = try graph.load()
+        #expect(network.outputShapes["c"] == TensorShape(channels: conv.outChannels, height: conv.outHeight, width: conv.outWidth))
+        let actual = try #require(try network(x)["c"])
+        let expected = conv.apply(x, weights: w, bias: b)
+        #expect(allClose(actual, expected), "max difference \(maxDifference(actual, expected))")
+    }
+
+    @Test("batch norm folds into the conv and the activation fuses, with the same result")
+    func foldedBatchNormMatches() throws {
+        var random = SeededRandom(seed: 7)
+        let conv = ReferenceConv(inChannels: 3, outChannels: 5, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, height: 9, width: 8)
+        let x = random.floats(3 * 9 * 8)
+        let w = random.floats(conv.weightCount), b = random.floats(5)
+        let bn = ReferenceBatchNorm(channels: 5, random: &random)
+        var graph = TestGraph(channels: 3, height: 9, width: 8)
+        graph.conv("c", "input", conv, weights: w, bias: b)
+        graph.batchNorm("bn", "c", bn)
+        graph.node("act", "relu6", ["bn"])
+        graph.outputs = ["act"]
+        let network = try graph.load()
+        let plane = conv.outHeight * conv.outWidth
+        let expected = bn.apply(conv.apply(x, weights: w, bias: b), planeSize: plane).map { ReferenceActivation.relu6.apply($0) }
+        let actual = try #require(try network(x)["act"])
+        #expect(allClose(actual, expected), "max difference \(maxDifference(actual, expected))")
+    }
+
+    @Test("a conv with two consumers keeps its own output and the batch norm runs on its own")
+    func unfoldedBatchNorm() throws {
+        var random = SeededRandom(seed: 8)
+        let conv = ReferenceConv(inChannels: 2, outChannels: 3, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 5, width: 6)
+        let x = random.floats(2 * 5 * 6)
+        let w = random.floats(conv.weightCount), b = random.floats(3)
+        let bn = ReferenceBatchNorm(channels: 3, random: &random)
+        var graph = TestGraph(channels: 2, height: 5, width: 6)
+        graph.conv("c", "input", conv, weights: w, bias: b)
+        graph.batchNorm("bn", "c", bn)
+        graph.node("sum", "add", ["bn", "c"])
+        graph.outputs = ["sum", "c"]
+        let network = try graph.load()
+        let convOut = conv.apply(x, weights: w, bias: b)
+        let expected = zip(bn.apply(convOut, planeSize: 30), convOut).map { $0 + $1 }
+        let outputs = try network(x)
+        #expect(allClose(try #require(outputs["sum"]), expected))
+        #expect(allClose(try #require(outputs["c"]), convOut))
+    }
+
+    @Test("a batch norm straight on the input is applied as a per-channel affine")
+    func batchNormOnInput() throws {
+        var random = SeededRandom(seed: 9)
+        let bn = ReferenceBatchNorm(channels: 4, random: &random)
+        let x = random.floats(4 * 3 * 5)
+        var graph = TestGraph(channels: 4, height: 3, width: 5)
+        graph.batchNorm("bn", "input", bn)
+        graph.outputs = ["bn"]
+        let actual = try #require(try graph.load()(x)["bn"])
+        #expect(allClose(actual, bn.apply(x, planeSize: 15)))
+    }
+}
+
+extension ReferenceConv: CustomTestStringConvertible {
+    var testDescription: String { description }
+}

@@ -1,0 +1,30 @@
+/// Deterministic generator so a failing random test fails the same way every run.
+struct SeededRandom: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        // SplitMix64.
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func floats(_ count: Int, in range: ClosedRange<Float> = -1 ... 1) -> [Float] {
+        (0 ..< count).map { _ in Float.random(in: range, using: &self) }
+    }
+}
+
+/// True when every pair agrees within `tolerance` relative to the larger of 1 and |expected|.
+func allClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-4) -> Bool {
+    actual.count == expected.count && zip(actual, expected).allSatisfy { a, e in
+        abs(a - e) <= tolerance * max(1, abs(e))
+    }
+}
+
+func maxDifference(_ actual: [Float], _ expected: [Float]) -> Float {
+    zip(actual, expected).map { abs($0 - $1) }.max() ?? .infinity
+}

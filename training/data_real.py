@@ -1,0 +1,46 @@
+"""Loading of the real labelled data (ocr_crops.csv, detection.jsonl) by split."""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from common import ALPHABET, DATA_DIR, PLACEHOLDER_OCR_FILES
+
+US_OCR_SOURCES = ("openalpr_segocr_us", "reported_ocr_us")
+
+
+def us_ocr_rows(split: str) -> list[dict]:
+    """US crop rows of one split, without placeholder labels or unknown characters.
+
+    uc3m_ocr (Spain) is left out: two characters of every crop are painted grey and are not
+    labelled, which would teach the model to skip characters.
+    """
+    rows = []
+    with open(DATA_DIR / "ocr_crops.csv") as f:
+        for row in csv.DictReader(f):
+            if row["source"] not in US_OCR_SOURCES or row["split"] != split:
+                continue
+            if Path(row["path"]).stem in PLACEHOLDER_OCR_FILES:
+                continue
+            if not row["text"] or any(c not in ALPHABET for c in row["text"]) or len(row["text"]) > 10:
+                continue
+            rows.append(row)
+    return rows
+
+
+def load_grey(path: Path, size: tuple[int, int]) -> np.ndarray | None:
+    """Reads an image as grey (BT.601 weights, as the engine) resized to size = (w, h)."""
+    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if img is None:
+        return None
+    grey = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    return cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+
+
+def detection_rows(split: str, sources=("uc3m_det", "openalpr_e2e_eu", "negatives")) -> list[dict]:
+    rows = [json.loads(line) for line in open(DATA_DIR / "detection.jsonl")]
+    return [r for r in rows if r["split"] == split and r["source"] in sources]

@@ -1,0 +1,218 @@
+"""Networks as explicit graphs, so that export is a direct dump of what PyTorch runs.
+
+`GraphNet` executes a list of nodes in order; every node has exactly the ops and attributes of
+docs/model-format.md, so export.py writes the node list as it is.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from common import (ALPHABET, DET_CORNER_SCALE, DET_HEIGHT, DET_MEAN, DET_STD, DET_STRIDE,
+                    DET_WIDTH, OCR_HEIGHT, OCR_PLATE_MARGIN, OCR_WIDTH)
+
+
+class GraphBuilder:
+    def __init__(self):
+        self.nodes: list[dict] = []
+        self.modules: dict[str, nn.Module] = {}
+        self.count = 0
+
+    def _name(self, prefix):
+        self.count += 1
+        return f"{prefix}{self.count}"
+
+    def conv(self, x, cin, cout, k=3, s=1, groups=1, bias=False, name=None, dilation=1):
+        name = name or self._name("conv")
+        kh, kw = (k, k) if isinstance(k, int) else k
+        sh, sw = (s, s) if isinstance(s, int) else s
+        pad = (dilation * (kh // 2), dilation * (kw // 2))
+        self.modules[name] = nn.Conv2d(cin, cout, (kh, kw), (sh, sw), pad, dilation, groups, bias)
+        self.nodes.append({"name": name, "op": "conv2d", "inputs": [x], "in_channels": cin,
+                           "out_channels": cout, "kernel": [kh, kw], "stride": [sh, sw],
+                           "padding": list(pad), "dilation": [dilation, dilation], "groups": groups})
+        return name
+
+    def bn(self, x, c):
+        name = self._name("bn")
+        self.modules[name] = nn.BatchNorm2d(c)
+        self.nodes.append({"name": name, "op": "batchnorm2d", "inputs": [x], "eps": 1e-5})
+        return name
+
+    def act(self, x, op="relu"):
+        name = self._name(op)
+        self.nodes.append({"name": name, "op": op, "inputs": [x]})
+        return name
+
+    def cbr(self, x, cin, cout, k=3, s=1, groups=1, dilation=1):
+        return self.act(self.bn(self.conv(x, cin, cout, k, s, groups, dilation=dilation), cout))
+
+    def dws(self, x, cin, cout, s=1, dilation=1):
+        """Depthwise 3x3 + BN + ReLU, then pointwise 1x1 + BN + ReLU."""
+        x = self.cbr(x, cin, cin, 3, s, groups=cin, dilation=dilation)
+        return self.cbr(x, cin, cout, 1)
+
+    def maxpool(self, x, k, s):
+        name = self._name("pool")
+        k = [k, k] if isinstance(k, int) else list(k)
+        s = [s, s] if isinstance(s, int) else list(s)
+        self.nodes.append({"name": name, "op": "maxpool2d", "inputs": [x], "kernel": k, "stride": s,
+                           "padding": [0, 0]})
+        return name
+
+    def upsample(self, x, scale=2):
+        name = self._name("up")
+        self.nodes.append({"name": name, "op": "upsample_nearest", "inputs": [x], "scale": scale})
+        return name
+
+    def add(self, a, b):
+        name = self._name("add")
+        self.nodes.append({"name": name, "op": "add", "inputs": [a, b]})
+        return name
+
+
+class GraphNet(nn.Module):
+    def __init__(self, builder: GraphBuilder, outputs: list[str], input_spec: dict, meta: dict, name: str):
+        super().__init__()
+        self.nodes = builder.nodes
+        self.layers = nn.ModuleDict(builder.modules)
+        self.output_names = outputs
+        self.input_spec = input_spec
+        self.meta = meta
+        self.graph_name = name
+
+    def forward(self, x):
+        values = {"input": x}
+        for node in self.nodes:
+            op, ins = node["op"], [values[i] for i in node["inputs"]]
+            if op in ("conv2d", "batchnorm2d"):
+                y = self.layers[node["name"]](ins[0])
+            elif op == "relu":
+                y = F.relu(ins[0])
+            elif op == "sigmoid":
+                y = torch.sigmoid(ins[0])
+            elif op == "maxpool2d":
+                y = F.max_pool2d(ins[0], node["kernel"], node["stride"], node["padding"])
+            elif op == "upsample_nearest":
+                y = F.interpolate(ins[0], scale_factor=node["scale"], mode="nearest")
+            elif op == "add":
+                y = ins[0] + ins[1]
+            else:
+                raise ValueError(f"op {op} not supported")
+            values[node["name"]] = y
+        outs = [values[n] for n in self.output_names]
+        return outs[0] if len(outs) == 1 else tuple(outs)
+
+    def forward_raw_heatmap(self, x):
+        """Detector training: the heatmap logits (before the sigmoid node) and geometry."""
+        values = {"input": x}
+        for node in self.nodes:
+            if node["name"] == "heatmap":
+                values["heatmap"] = values[node["inputs"][0]]
+                continue
+            op, ins = node["op"], [values[i] for i in node["inputs"]]
+            if op in ("conv2d", "batchnorm2d"):
+                y = self.layers[node["name"]](ins[0])
+            elif op == "relu":
+                y = F.relu(ins[0])
+            elif op == "maxpool2d":
+                y = F.max_pool2d(ins[0], node["kernel"], node["stride"], node["padding"])
+            elif op == "upsample_nearest":
+                y = F.interpolate(ins[0], scale_factor=node["scale"], mode="nearest")
+            elif op == "add":
+                y = ins[0] + ins[1]
+            else:
+                raise ValueError(op)
+            values[node["name"]] = y
+        return values["heatmap"], values["geometry"]
+
+
+def build_ocr(width_mult: float = 1.0) -> GraphNet:
+    """Conv-only CRNN: 48x128 grey -> [1, 37, 1, 32] logits (stride 4 along the width), ~42 MMAC."""
+    c = [int(v * width_mult) for v in (16, 32, 64, 96, 128)]
+    g = GraphBuilder()
+    x = g.cbr("input", 1, c[0])                    # 48x128
+    x = g.maxpool(x, 2, 2)                          # 24x64
+    x = g.cbr(x, c[0], c[1])
+    x = g.maxpool(x, 2, 2)                          # 12x32
+    x = g.cbr(x, c[1], c[2])
+    x = g.cbr(x, c[2], c[2])
+    x = g.maxpool(x, (2, 1), (2, 1))                # 6x32
+    x = g.cbr(x, c[2], c[3])
+    x = g.maxpool(x, (2, 1), (2, 1))                # 3x32
+    # Collapse the height with a 3x1 kernel and no vertical padding.
+    name = "collapse"
+    g.modules[name] = nn.Conv2d(c[3], c[4], (3, 1), 1, (0, 0), bias=False)
+    g.nodes.append({"name": name, "op": "conv2d", "inputs": [x], "in_channels": c[3], "out_channels": c[4],
+                    "kernel": [3, 1], "stride": [1, 1], "padding": [0, 0], "dilation": [1, 1], "groups": 1})
+    x = g.act(g.bn(name, c[4]))                      # 1x32
+    x = g.cbr(x, c[4], c[4], (1, 3))                  # horizontal context
+    g.conv(x, c[4], len(ALPHABET) + 1, 1, bias=True, name="logits")
+    spec = {"name": "input", "channels": 1, "height": OCR_HEIGHT, "width": OCR_WIDTH,
+            "mean": [0.5], "std": [0.5]}
+    meta = {"alphabet": ALPHABET, "blank": 0, "stride": 4, "plate_margin": OCR_PLATE_MARGIN,
+            "colour": "grey", "grey_weights": [0.299, 0.587, 0.114]}
+    return GraphNet(g, ["logits"], spec, meta, "ocr")
+
+
+def build_detector() -> GraphNet:
+    """Stride-4 CenterNet-style detector, about 0.2 GMAC at 384x640."""
+    g = GraphBuilder()
+    x = g.cbr("input", 3, 16, 3, 2)                   # s2
+    x = g.dws(x, 16, 24, 2)                           # s4
+    s4 = g.dws(x, 24, 24)
+    x = g.dws(s4, 24, 48, 2)                          # s8
+    x = g.dws(x, 48, 48)
+    s8 = g.dws(x, 48, 48)
+    x = g.dws(s8, 48, 96, 2)                          # s16
+    x = g.dws(x, 96, 96)
+    x = g.dws(x, 96, 96, dilation=2)
+    s16 = g.dws(x, 96, 96)
+    x = g.dws(s16, 96, 128, 2)                        # s32
+    x = g.dws(x, 128, 128)
+    s32 = g.dws(x, 128, 128, dilation=2)
+    # Top-down path: 1x1 lateral projections, nearest upsampling, add.
+    t = g.cbr(s32, 128, 64, 1)
+    t = g.add(g.upsample(t), g.cbr(s16, 96, 64, 1))
+    t = g.dws(t, 64, 64)
+    t = g.cbr(t, 64, 48, 1)
+    t = g.add(g.upsample(t), g.cbr(s8, 48, 48, 1))
+    t = g.dws(t, 48, 48)
+    t = g.cbr(t, 48, 32, 1)
+    t = g.add(g.upsample(t), g.cbr(s4, 24, 32, 1))
+    t = g.dws(t, 32, 32)
+    h = g.dws(t, 32, 32)
+    hm = g.conv(h, 32, 1, 1, bias=True, name="heatmap_logits")
+    g.nodes.append({"name": "heatmap", "op": "sigmoid", "inputs": [hm]})
+    gm = g.dws(t, 32, 32)
+    g.conv(gm, 32, 8, 1, bias=True, name="geometry")
+    spec = {"name": "input", "channels": 3, "height": DET_HEIGHT, "width": DET_WIDTH,
+            "mean": DET_MEAN, "std": DET_STD}
+    meta = {"stride": DET_STRIDE, "corner_scale": DET_CORNER_SCALE, "corner_order": "TL,TR,BR,BL",
+            "letterbox": "top-left", "pad_value": 114, "threshold": 0.3, "nms_iou": 0.3}
+    return GraphNet(g, ["heatmap", "geometry"], spec, meta, "detector")
+
+
+def count_macs(net: GraphNet) -> int:
+    macs = 0
+    hooks = []
+
+    def hook(mod, inp, out):
+        nonlocal macs
+        if isinstance(mod, nn.Conv2d):
+            macs += out.numel() * mod.in_channels // mod.groups * mod.kernel_size[0] * mod.kernel_size[1]
+    for m in net.modules():
+        hooks.append(m.register_forward_hook(hook))
+    s = net.input_spec
+    with torch.no_grad():
+        net.eval()(torch.zeros(1, s["channels"], s["height"], s["width"]))
+    for h in hooks:
+        h.remove()
+    return macs
+
+
+if __name__ == "__main__":
+    for net in (build_ocr(), build_detector()):
+        n = sum(p.numel() for p in net.parameters())
+        print(net.graph_name, f"params {n/1e6:.3f}M", f"MACs {count_macs(net)/1e6:.1f}M")

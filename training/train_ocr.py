@@ -1,0 +1,148 @@
+"""Trains the OCR network (CTC) on synthetic crops plus the real US train crops.
+
+    python training/train_ocr.py --minutes 25
+
+Needs training/out/ocr_synth_{train,val}.npz (python training/synth/ocr_set.py).
+Writes training/out/ocr_best.pt (best on the real US val split) and ocr_last.pt.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DATA_DIR, OCR_HEIGHT, OCR_WIDTH, OUT_DIR, decode_greedy, encode_text  # noqa: E402
+from data_real import load_grey, us_ocr_rows  # noqa: E402
+from models import build_ocr  # noqa: E402
+from synth.augment import photometric  # noqa: E402
+
+STORE = (OCR_WIDTH * 2, OCR_HEIGHT * 2)  # real crops are kept at 2x for jittered resampling
+
+
+def load_real(split: str):
+    images, texts = [], []
+    for row in us_ocr_rows(split):
+        g = load_grey(DATA_DIR / row["path"], STORE)
+        if g is not None:
+            images.append(g)
+            texts.append(row["text"])
+    return np.stack(images), texts
+
+
+def jitter_real(img: np.ndarray, rng) -> np.ndarray:
+    """Random framing (the engine's crops come from detector corners), rotation, blur, noise."""
+    w, h = STORE
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+    src += rng.normal(0, 0.04, src.shape).astype(np.float32) * np.array([w, h], np.float32)
+    dst = np.array([[0, 0], [OCR_WIDTH, 0], [OCR_WIDTH, OCR_HEIGHT], [0, OCR_HEIGHT]], np.float32)
+    out = cv2.warpPerspective(img, cv2.getPerspectiveTransform(src, dst), (OCR_WIDTH, OCR_HEIGHT),
+                              flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+    if rng.random() < 0.3:  # low resolution
+        f = rng.uniform(0.3, 0.7)
+        small = cv2.resize(out, (int(OCR_WIDTH * f), int(OCR_HEIGHT * f)), interpolation=cv2.INTER_AREA)
+        out = cv2.resize(small, (OCR_WIDTH, OCR_HEIGHT), interpolation=cv2.INTER_LINEAR)
+    return photometric(out, rng, 0.6)
+
+
+def plain_real(img: np.ndarray) -> np.ndarray:
+    return cv2.resize(img, (OCR_WIDTH, OCR_HEIGHT), interpolation=cv2.INTER_AREA)
+
+
+def to_tensor(batch: np.ndarray) -> torch.Tensor:
+    return (torch.from_numpy(batch).float().unsqueeze(1) / 255.0 - 0.5) / 0.5
+
+
+def ctc_batch(texts):
+    targets = torch.tensor(sum((encode_text(t) for t in texts), []), dtype=torch.long)
+    lengths = torch.tensor([len(t) for t in texts], dtype=torch.long)
+    return targets, lengths
+
+
+@torch.no_grad()
+def exact_match(net, images: np.ndarray, texts, batch=256) -> tuple[float, list[str]]:
+    net.eval()
+    preds = []
+    for i in range(0, len(images), batch):
+        logits = net(to_tensor(images[i:i + batch]))  # [N, K, 1, T]
+        classes = logits[:, :, 0, :].argmax(1)
+        preds += [decode_greedy(c.tolist()) for c in classes]
+    net.train()
+    correct = sum(p == t for p, t in zip(preds, texts))
+    return correct / max(1, len(texts)), preds
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--minutes", type=float, default=25)
+    ap.add_argument("--batch", type=int, default=96)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--real-fraction", type=float, default=0.35)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--resume", type=str, default="")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+
+    synth = np.load(OUT_DIR / "ocr_synth_train.npz")
+    synth_images, synth_texts = synth["images"], [str(t) for t in synth["texts"]]
+    sval = np.load(OUT_DIR / "ocr_synth_val.npz")
+    sval_images, sval_texts = sval["images"], [str(t) for t in sval["texts"]]
+    real_images, real_texts = load_real("train")
+    val_store, val_texts = load_real("val")
+    val_images = np.stack([plain_real(v) for v in val_store])
+    print(f"synthetic {len(synth_texts)}, real train {len(real_texts)}, real val {len(val_texts)}", flush=True)
+
+    net = build_ocr()
+    if args.resume:
+        net.load_state_dict(torch.load(args.resume)["state_dict"])
+    opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
+    deadline = time.time() + args.minutes * 60
+    start = time.time()
+    step, best, log = 0, -1.0, []
+    n_real = int(args.batch * args.real_fraction)
+    while time.time() < deadline:
+        progress = (time.time() - start) / (args.minutes * 60)
+        lr = args.lr * min(1.0, (step + 1) / 200) * 0.5 * (1 + np.cos(np.pi * min(progress, 1.0)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        si = rng.integers(0, len(synth_texts), args.batch - n_real)
+        ri = rng.integers(0, len(real_texts), n_real)
+        batch = np.concatenate([synth_images[si], np.stack([jitter_real(real_images[i], rng) for i in ri])])
+        texts = [synth_texts[i] for i in si] + [real_texts[i] for i in ri]
+        logits = net(to_tensor(batch))[:, :, 0, :]              # [N, K, T]
+        log_probs = F.log_softmax(logits, 1).permute(2, 0, 1)    # [T, N, K]
+        targets, lengths = ctc_batch(texts)
+        inputs = torch.full((len(texts),), log_probs.shape[0], dtype=torch.long)
+        loss = F.ctc_loss(log_probs, targets, inputs, lengths, blank=0, zero_infinity=True)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+        opt.step()
+        step += 1
+        if step % 50 == 0:
+            print(f"step {step} loss {loss.item():.3f} lr {lr:.5f} t {time.time()-start:.0f}s", flush=True)
+        if step % 400 == 0 or time.time() >= deadline:
+            real_acc, _ = exact_match(net, val_images, val_texts)
+            synth_acc, _ = exact_match(net, sval_images, sval_texts)
+            log.append({"step": step, "real_val": real_acc, "synth_val": synth_acc})
+            print(f"eval step {step}: real US val {real_acc:.3f}, synthetic val {synth_acc:.3f}", flush=True)
+            state = {"state_dict": net.state_dict(), "step": step, "real_val": real_acc, "synth_val": synth_acc}
+            torch.save(state, OUT_DIR / "ocr_last.pt")
+            if real_acc + 0.25 * synth_acc > best:
+                best = real_acc + 0.25 * synth_acc
+                torch.save(state, OUT_DIR / "ocr_best.pt")
+    (OUT_DIR / "ocr_train_log.json").write_text(json.dumps(log, indent=1))
+
+
+if __name__ == "__main__":
+    main()
