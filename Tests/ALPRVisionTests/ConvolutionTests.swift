@@ -37,7 +37,7 @@ struct ConvolutionTests {
         #expect(network.outputShapes["c"] == TensorShape(channels: conv.outChannels, height: conv.outHeight, width: conv.outWidth))
         let actual = try #require(try network(x)["c"])
         let expected = conv.apply(x, weights: w, bias: b)
-        #expect(allClose(actual, expected), "max difference \(maxDifference(actual, expected))")
+        expectClose(actual, expected)
     }
 
     @Test("batch norm folds into the conv and the activation fuses, with the same result")
@@ -56,7 +56,7 @@ struct ConvolutionTests {
         let plane = conv.outHeight * conv.outWidth
         let expected = bn.apply(conv.apply(x, weights: w, bias: b), planeSize: plane).map { ReferenceActivation.relu6.apply($0) }
         let actual = try #require(try network(x)["act"])
-        #expect(allClose(actual, expected), "max difference \(maxDifference(actual, expected))")
+        expectClose(actual, expected)
     }
 
     @Test("a conv with two consumers keeps its own output and the batch norm runs on its own")
@@ -75,8 +75,8 @@ struct ConvolutionTests {
         let convOut = conv.apply(x, weights: w, bias: b)
         let expected = zip(bn.apply(convOut, planeSize: 30), convOut).map { $0 + $1 }
         let outputs = try network(x)
-        #expect(allClose(try #require(outputs["sum"]), expected))
-        #expect(allClose(try #require(outputs["c"]), convOut))
+        expectClose(try #require(outputs["sum"]), expected)
+        expectClose(try #require(outputs["c"]), convOut)
     }
 
     @Test("a batch norm straight on the input is applied as a per-channel affine")
@@ -88,7 +88,7 @@ struct ConvolutionTests {
         graph.batchNorm("bn", "input", bn)
         graph.outputs = ["bn"]
         let actual = try #require(try graph.load()(x)["bn"])
-        #expect(allClose(actual, bn.apply(x, planeSize: 15)))
+        expectClose(actual, bn.apply(x, planeSize: 15))
     }
 }
 

@@ -14,7 +14,7 @@ struct LayerTests {
         graph.outputs = ["a"]
         let actual = try #require(try graph.load()(x)["a"])
         let expected = x.map { kind.apply($0) }
-        #expect(allClose(actual, expected, tolerance: 1e-5), "max difference \(maxDifference(actual, expected))")
+        expectClose(actual, expected, tolerance: 1e-5)
     }
 
     static let pools: [ReferencePool] = [
@@ -37,7 +37,7 @@ struct LayerTests {
             let network = try graph.load()
             #expect(network.outputShapes["p"] == TensorShape(channels: pool.channels, height: pool.outHeight, width: pool.outWidth))
             let actual = try #require(try network(x)["p"])
-            #expect(allClose(actual, pool.apply(x, max: isMax)), "\(op)")
+            expectClose(actual, pool.apply(x, max: isMax))
         }
     }
 
@@ -62,15 +62,15 @@ struct LayerTests {
         let outputs = try graph.load()(x)
 
         let means = (0 ..< c).map { ch in x[(ch * h * w) ..< ((ch + 1) * h * w)].reduce(0, +) / Float(h * w) }
-        #expect(allClose(try #require(outputs["gap"]), means))
+        expectClose(try #require(outputs["gap"]), means)
         #expect(try #require(outputs["up"]) == referenceUpsample(x, channels: c, height: h, width: w, factor: 2))
         #expect(try #require(outputs["cat"]) == x + x)
         #expect(try #require(outputs["sum"]) == x.map { $0 + $0 })
         #expect(try #require(outputs["flat"]) == x)
         let fc = referenceLinear(x, weights: linearWeights, bias: linearBias, inFeatures: c * h * w, outFeatures: 4)
-        #expect(allClose(try #require(outputs["fc"]), fc))
-        #expect(allClose(try #require(outputs["prob"]), referenceChannelSoftmax(x, channels: c, planeSize: h * w), tolerance: 1e-5))
-        #expect(allClose(try #require(outputs["fcprob"]), referenceChannelSoftmax(fc, channels: 4, planeSize: 1), tolerance: 1e-5))
+        expectClose(try #require(outputs["fc"]), fc)
+        expectClose(try #require(outputs["prob"]), referenceChannelSoftmax(x, channels: c, planeSize: h * w), tolerance: 1e-5)
+        expectClose(try #require(outputs["fcprob"]), referenceChannelSoftmax(fc, channels: 4, planeSize: 1), tolerance: 1e-5)
     }
 
     @Test("linear followed by an activation fuses and matches, without bias too")
@@ -85,7 +85,7 @@ struct LayerTests {
         graph.outputs = ["act"]
         let actual = try #require(try graph.load()(x)["act"])
         let expected = referenceLinear(x, weights: weights, bias: nil, inFeatures: 6, outFeatures: 3).map { ReferenceActivation.tanh.apply($0) }
-        #expect(allClose(actual, expected))
+        expectClose(actual, expected)
     }
 }
 

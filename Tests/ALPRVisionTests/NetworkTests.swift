@@ -72,8 +72,8 @@ struct NetworkTests {
         let outputs = try network(x)
         let expected = small.reference(x)
         let heat = try #require(outputs["heat"]), logits = try #require(outputs["logits"])
-        #expect(allClose(heat, expected.heat), "heat max difference \(maxDifference(heat, expected.heat))")
-        #expect(allClose(logits, expected.logits), "logits max difference \(maxDifference(logits, expected.logits))")
+        expectClose(heat, expected.heat)
+        expectClose(logits, expected.logits)
     }
 
     @Test("running twice on the same input gives the same outputs (the input survives a run)")
@@ -109,7 +109,7 @@ struct NetworkTests {
         let tensor = 4 * 16 * 16
         // Input, two ping-pong buffers and the im2col scratch, instead of 21 tensors.
         #expect(network.plannedFloatCount <= 3 * tensor + 36 * 256)
-        #expect(allClose(try #require(try network(x)[previous]), expected))
+        expectClose(try #require(try network(x)[previous]), expected)
     }
 
     @Test("graph errors name the problem")

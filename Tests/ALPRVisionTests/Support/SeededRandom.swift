@@ -1,3 +1,5 @@
+import Testing
+
 /// Deterministic generator so a failing random test fails the same way every run.
 struct SeededRandom: RandomNumberGenerator {
     private var state: UInt64
@@ -27,4 +29,19 @@ func allClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-4) -
 
 func maxDifference(_ actual: [Float], _ expected: [Float]) -> Float {
     zip(actual, expected).map { abs($0 - $1) }.max() ?? .infinity
+}
+
+/// Records one concise issue (sizes and worst element) instead of printing both arrays.
+func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-4, sourceLocation: SourceLocation = #_sourceLocation) {
+    guard actual.count == expected.count else {
+        Issue.record("count \(actual.count) != expected \(expected.count)", sourceLocation: sourceLocation)
+        return
+    }
+    let worst = zip(actual, expected).enumerated().max { a, b in
+        abs(a.element.0 - a.element.1) / max(1, abs(a.element.1)) < abs(b.element.0 - b.element.1) / max(1, abs(b.element.1))
+    }
+    if let worst, !allClose(actual, expected, tolerance: tolerance) {
+        Issue.record("element \(worst.offset): \(worst.element.0) vs expected \(worst.element.1) (tolerance \(tolerance))",
+                     sourceLocation: sourceLocation)
+    }
 }

@@ -1,0 +1,68 @@
+import Foundation
+
+/// One annotated plate of the OpenALPR benchmark format: a line `file x y w h PLATE`
+/// (tab or space separated) in `image.txt` next to `image.jpg`.
+public struct BenchmarkAnnotation: Sendable, Equatable {
+    public var file: String
+    public var box: PlateBox
+    public var plate: String
+
+    public init(file: String, box: PlateBox, plate: String) {
+        self.file = file
+        self.box = box
+        self.plate = plate
+    }
+
+    /// Parses every non-blank line; `source` names the file in errors.
+    public static func parse(_ text: String, source: String) throws -> [BenchmarkAnnotation] {
+        var annotations: [BenchmarkAnnotation] = []
+        for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            if fields.isEmpty { continue }
+            guard fields.count >= 6 else {
+                throw VisionError.invalidAnnotation(file: source, line: offset + 1, reason: "expected 'file x y w h PLATE', got \(fields.count) fields")
+            }
+            let numbers = fields[1 ... 4].compactMap { Double($0) }
+            guard numbers.count == 4, numbers[2] > 0, numbers[3] > 0 else {
+                throw VisionError.invalidAnnotation(file: source, line: offset + 1, reason: "box must be four numbers with positive size")
+            }
+            annotations.append(BenchmarkAnnotation(
+                file: fields[0], box: PlateBox(x: numbers[0], y: numbers[1], width: numbers[2], height: numbers[3]),
+                plate: fields[5...].joined()))
+        }
+        return annotations
+    }
+}
+
+/// An annotated folder: every JPEG/PNG with a same-named `.txt` beside it.
+public struct BenchmarkDataset: Sendable {
+    public struct Item: Sendable {
+        public var imageURL: URL
+        public var annotations: [BenchmarkAnnotation]
+    }
+
+    public var items: [Item]
+    /// Images found without an annotation file (not scored).
+    public var unannotated: [URL]
+
+    public init(directory: URL) throws {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        } catch {
+            throw VisionError.invalidAnnotation(file: directory.path, line: 0, reason: "cannot list the folder")
+        }
+        var items: [Item] = [], unannotated: [URL] = []
+        for name in names where ["jpg", "jpeg", "png"].contains((name as NSString).pathExtension.lowercased()) {
+            let imageURL = directory.appendingPathComponent(name)
+            let annotationURL = imageURL.deletingPathExtension().appendingPathExtension("txt")
+            guard let text = try? String(contentsOf: annotationURL, encoding: .utf8) else {
+                unannotated.append(imageURL)
+                continue
+            }
+            items.append(Item(imageURL: imageURL, annotations: try BenchmarkAnnotation.parse(text, source: annotationURL.path)))
+        }
+        self.items = items
+        self.unannotated = unannotated
+    }
+}

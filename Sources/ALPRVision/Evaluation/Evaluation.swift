@@ -1,0 +1,106 @@
+import Foundation
+
+/// Scores plate reads against annotations: detection recall, exact-match accuracy (top-1 and
+/// top-k), false plates per image and median time per image.
+public struct Evaluation: Sendable {
+    /// What the engine produced for one image.
+    public struct Prediction: Sendable {
+        public var box: PlateBox
+        /// Best first; the first is the top-1 reading.
+        public var texts: [String]
+
+        public init(box: PlateBox, texts: [String]) {
+            self.box = box
+            self.texts = texts
+        }
+
+        public init(_ result: PlateResult) {
+            self.init(box: result.box, texts: [result.text] + result.candidates.map(\.text).filter { $0 != result.text })
+        }
+    }
+
+    public struct Report: Sendable, Equatable, Codable {
+        public var images = 0
+        public var plates = 0
+        public var detected = 0
+        public var top1Correct = 0
+        public var topKCorrect = 0
+        public var falsePlates = 0
+        public var medianMilliseconds: Double = 0
+
+        public init() {}
+
+        public var detectionRecall: Double { plates > 0 ? Double(detected) / Double(plates) : 0 }
+        public var top1Accuracy: Double { plates > 0 ? Double(top1Correct) / Double(plates) : 0 }
+        public var topKAccuracy: Double { plates > 0 ? Double(topKCorrect) / Double(plates) : 0 }
+        public var falsePlatesPerImage: Double { images > 0 ? Double(falsePlates) / Double(images) : 0 }
+    }
+
+    /// A prediction counts as finding an annotated plate at this IoU or more.
+    public var iouThreshold: Double = 0.3
+    /// Texts considered for top-k accuracy.
+    public var topK = 5
+
+    public init(iouThreshold: Double = 0.3, topK: Int = 5) {
+        self.iouThreshold = iouThreshold
+        self.topK = topK
+    }
+
+    /// Pairs annotations with predictions one-to-one, greedily by highest IoU at or above the
+    /// threshold. Returns `(annotation index, prediction index)` pairs.
+    public func match(_ annotations: [BenchmarkAnnotation], _ predictions: [Prediction]) -> [(annotation: Int, prediction: Int)] {
+        var pairs: [(annotation: Int, prediction: Int, iou: Double)] = []
+        for (a, annotation) in annotations.enumerated() {
+            for (p, prediction) in predictions.enumerated() {
+                let iou = annotation.box.intersectionOverUnion(prediction.box)
+                if iou >= iouThreshold { pairs.append((a, p, iou)) }
+            }
+        }
+        var usedAnnotations = Set<Int>(), usedPredictions = Set<Int>()
+        var matches: [(annotation: Int, prediction: Int)] = []
+        for pair in pairs.sorted(by: { $0.iou > $1.iou })
+        where !usedAnnotations.contains(pair.annotation) && !usedPredictions.contains(pair.prediction) {
+            usedAnnotations.insert(pair.annotation)
+            usedPredictions.insert(pair.prediction)
+            matches.append((pair.annotation, pair.prediction))
+        }
+        return matches
+    }
+
+    /// Adds one image's outcome to `report`.
+    public func accumulate(_ report: inout Report, annotations: [BenchmarkAnnotation], predictions: [Prediction]) {
+        report.images += 1
+        report.plates += annotations.count
+        let matches = match(annotations, predictions)
+        report.detected += matches.count
+        report.falsePlates += predictions.count - matches.count
+        for (a, p) in matches {
+            let truth = Self.normalized(annotations[a].plate)
+            let texts = predictions[p].texts.map(Self.normalized)
+            if texts.first == truth { report.top1Correct += 1 }
+            if texts.prefix(topK).contains(truth) { report.topKCorrect += 1 }
+        }
+    }
+
+    /// Scores whole images: `predictions[i]` and `milliseconds[i]` belong to `annotations[i]`.
+    public func score(annotations: [[BenchmarkAnnotation]], predictions: [[Prediction]], milliseconds: [Double]) -> Report {
+        var report = Report()
+        for (truth, predicted) in zip(annotations, predictions) {
+            accumulate(&report, annotations: truth, predictions: predicted)
+        }
+        report.medianMilliseconds = Self.median(milliseconds)
+        return report
+    }
+
+    /// Plate comparison ignores case, spaces and punctuation.
+    public static func normalized(_ plate: String) -> String {
+        String(plate.uppercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber) })
+    }
+
+    public static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+}

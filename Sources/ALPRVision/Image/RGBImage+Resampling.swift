@@ -1,0 +1,81 @@
+import Foundation
+
+/// Bilinear resampling with half-pixel centres, the convention of `cv2.INTER_LINEAR` that the
+/// training pipeline uses (docs/model-format.md, "Pre-processing").
+extension RGBImage {
+    /// The image scaled to `width` × `height`.
+    public func resized(width newWidth: Int, height newHeight: Int) throws -> RGBImage {
+        guard newWidth > 0, newHeight > 0 else { throw VisionError.invalidImage("resize to \(newWidth)x\(newHeight)") }
+        let scaleX = Double(newWidth) / Double(width), scaleY = Double(newHeight) / Double(height)
+        var result = [UInt8](repeating: 0, count: newWidth * newHeight * 3)
+        pixels.withUnsafeBufferPointer { source in
+            result.withUnsafeMutableBufferPointer { destination in
+                for y in 0 ..< newHeight {
+                    let sy = (Double(y) + 0.5) / scaleY - 0.5
+                    for x in 0 ..< newWidth {
+                        let sx = (Double(x) + 0.5) / scaleX - 0.5
+                        let base = (y * newWidth + x) * 3
+                        for channel in 0 ..< 3 {
+                            let value = Self.bilinear(source, width: width, height: height, x: sx, y: sy, channel: channel)
+                            destination[base + channel] = UInt8(min(max(value.rounded(), 0), 255))
+                        }
+                    }
+                }
+            }
+        }
+        return try RGBImage(width: newWidth, height: newHeight, pixels: result)
+    }
+
+    /// Where the image lands inside a letterboxed `width` × `height` canvas: scaled to fit,
+    /// placed at the top-left corner.
+    public func letterboxScale(width canvasWidth: Int, height canvasHeight: Int) -> Double {
+        min(Double(canvasWidth) / Double(width), Double(canvasHeight) / Double(height))
+    }
+
+    /// The image letterboxed onto a grey (114) canvas of `width` × `height`.
+    public func letterboxed(width canvasWidth: Int, height canvasHeight: Int) throws -> (image: RGBImage, scale: Double) {
+        let scale = letterboxScale(width: canvasWidth, height: canvasHeight)
+        let fittedWidth = max(1, min(canvasWidth, Int((Double(width) * scale).rounded())))
+        let fittedHeight = max(1, min(canvasHeight, Int((Double(height) * scale).rounded())))
+        let fitted = try resized(width: fittedWidth, height: fittedHeight)
+        var canvas = RGBImage(width: canvasWidth, height: canvasHeight, red: 114, green: 114, blue: 114)
+        for y in 0 ..< fittedHeight {
+            let source = y * fittedWidth * 3
+            let destination = y * canvasWidth * 3
+            canvas.pixels.replaceSubrange(destination ..< destination + fittedWidth * 3,
+                                          with: fitted.pixels[source ..< source + fittedWidth * 3])
+        }
+        return (canvas, scale)
+    }
+
+    /// Bilinear sample at continuous source coordinates (pixel centres at integers here),
+    /// clamped at the border.
+    @inline(__always)
+    static func bilinear(_ pixels: UnsafeBufferPointer<UInt8>, width: Int, height: Int, x: Double, y: Double, channel: Int) -> Double {
+        let cx = min(max(x, 0), Double(width - 1)), cy = min(max(y, 0), Double(height - 1))
+        let x0 = Int(cx), y0 = Int(cy)
+        let x1 = min(x0 + 1, width - 1), y1 = min(y0 + 1, height - 1)
+        let fx = cx - Double(x0), fy = cy - Double(y0)
+        let p00 = Double(pixels[(y0 * width + x0) * 3 + channel]), p01 = Double(pixels[(y0 * width + x1) * 3 + channel])
+        let p10 = Double(pixels[(y1 * width + x0) * 3 + channel]), p11 = Double(pixels[(y1 * width + x1) * 3 + channel])
+        return (p00 * (1 - fx) + p01 * fx) * (1 - fy) + (p10 * (1 - fx) + p11 * fx) * fy
+    }
+
+    /// The quadrilateral `corners` (TL, TR, BR, BL) mapped onto a `width` × `height` rectangle.
+    public func rectified(corners: [ImagePoint], width outWidth: Int, height outHeight: Int) throws -> RGBImage {
+        let homography = try Homography.rectangle(width: Double(outWidth), height: Double(outHeight), to: corners)
+        var result = [UInt8](repeating: 0, count: outWidth * outHeight * 3)
+        pixels.withUnsafeBufferPointer { source in
+            for y in 0 ..< outHeight {
+                for x in 0 ..< outWidth {
+                    let point = homography.apply(ImagePoint(x: Double(x) + 0.5, y: Double(y) + 0.5))
+                    for channel in 0 ..< 3 {
+                        let value = Self.bilinear(source, width: width, height: height, x: point.x - 0.5, y: point.y - 0.5, channel: channel)
+                        result[(y * outWidth + x) * 3 + channel] = UInt8(min(max(value.rounded(), 0), 255))
+                    }
+                }
+            }
+        }
+        return try RGBImage(width: outWidth, height: outHeight, pixels: result)
+    }
+}

@@ -1,0 +1,277 @@
+import Foundation
+
+/// Finds plates: letterboxes the frame into the detector network, then decodes the heatmap's
+/// local maxima and their corner offsets into plate quadrilaterals in image coordinates.
+///
+/// Not thread-safe (it owns its network's buffers): one instance per thread.
+public final class PlateDetector {
+    public struct Detection: Sendable, Equatable {
+        public var score: Float
+        /// TL, TR, BR, BL in original image pixels.
+        public var corners: [ImagePoint]
+        public var box: PlateBox
+
+        public init(score: Float, corners: [ImagePoint]) {
+            self.score = score
+            self.corners = corners
+            self.box = PlateBox(enclosing: corners)
+        }
+    }
+
+    public let network: Network
+    /// Network-input pixels per output cell.
+    public let stride: Int
+    /// Geometry outputs are corner offsets divided by this many network-input pixels.
+    public let cornerScale: Float
+    /// Heatmap score a plate centre needs.
+    public var threshold: Float
+    /// Detections overlapping a better one by more than this IoU are dropped.
+    public var suppressionIoU: Double = 0.3
+    public var maximumDetections = 16
+
+    // Bilinear column lookup, reused between frames so preprocessing does not allocate.
+    private var columnLeft: [Int] = [], columnRight: [Int] = [], columnWeight: [Float] = []
+    private var horizontalArea = AreaTable(), verticalArea = AreaTable()
+    private var shrinkBuffer: [Float] = []
+
+    public convenience init(directory: URL, name: String = "detector") throws {
+        try self.init(network: Network(directory: directory, name: name))
+    }
+
+    public init(network: Network) throws {
+        guard network.inputShape.channels == 3 else {
+            throw VisionError.invalidModel("detector input must have 3 channels, has \(network.inputShape.channels)")
+        }
+        guard let heatmap = network.outputShapes["heatmap"], heatmap.channels == 1,
+              let geometry = network.outputShapes["geometry"], geometry.channels == 8,
+              geometry.height == heatmap.height, geometry.width == heatmap.width else {
+            throw VisionError.invalidModel("detector needs outputs 'heatmap' [1, h, w] and 'geometry' [8, h, w]")
+        }
+        let meta = network.graph.meta
+        self.network = network
+        self.stride = meta["stride"]?.doubleValue.map { Int($0) } ?? network.inputShape.height / heatmap.height
+        self.cornerScale = Float(meta["corner_scale"]?.doubleValue ?? 1)
+        self.threshold = Float(meta["threshold"]?.doubleValue ?? 0.3)
+    }
+
+    public func detect(_ image: RGBImage) -> [Detection] {
+        let (scaleX, scaleY) = prepareInput(image)
+        network.run()
+        return decodeOutputs(scaleX: scaleX, scaleY: scaleY, imageWidth: image.width, imageHeight: image.height)
+    }
+
+    /// Writes the letterboxed, normalised frame into the network input (docs/model-format.md,
+    /// "Detector letterbox"). Returns the horizontal and vertical scale from image to input.
+    func prepareInput(_ image: RGBImage) -> (Double, Double) {
+        let input = network.inputShape
+        let scale = min(Double(input.width) / Double(image.width), Double(input.height) / Double(image.height))
+        let fittedWidth = min(max(Int((Double(image.width) * scale).rounded()), 1), input.width)
+        let fittedHeight = min(max(Int((Double(image.height) * scale).rounded()), 1), input.height)
+        let scaleX = Double(fittedWidth) / Double(image.width), scaleY = Double(fittedHeight) / Double(image.height)
+        if scale < 1 {
+            prepareShrunkInput(image, fittedWidth: fittedWidth, fittedHeight: fittedHeight)
+            return (scaleX, scaleY)
+        }
+
+        columnLeft.removeAll(keepingCapacity: true)
+        columnRight.removeAll(keepingCapacity: true)
+        columnWeight.removeAll(keepingCapacity: true)
+        for x in 0 ..< fittedWidth {
+            let source = min(max((Double(x) + 0.5) / scaleX - 0.5, 0), Double(image.width - 1))
+            let left = Int(source)
+            columnLeft.append(left * 3)
+            columnRight.append(min(left + 1, image.width - 1) * 3)
+            columnWeight.append(Float(source - Double(left)))
+        }
+        let mean = network.graph.input.mean, std = network.graph.input.std
+        let width = image.width
+        network.withInput { tensor in
+            image.pixels.withUnsafeBufferPointer { pixels in
+                columnLeft.withUnsafeBufferPointer { left in
+                    columnRight.withUnsafeBufferPointer { right in
+                        columnWeight.withUnsafeBufferPointer { weight in
+                            for channel in 0 ..< 3 {
+                                let gain = 1 / (255 * std[channel]), offset = -mean[channel] / std[channel]
+                                let padding = 114 * gain + offset
+                                let plane = tensor.baseAddress! + channel * input.planeSize
+                                for y in 0 ..< input.height {
+                                    let row = plane + y * input.width
+                                    guard y < fittedHeight else {
+                                        row.update(repeating: padding, count: input.width)
+                                        continue
+                                    }
+                                    let sourceY = min(max((Double(y) + 0.5) / scaleY - 0.5, 0), Double(image.height - 1))
+                                    let top = Int(sourceY), bottom = min(Int(sourceY) + 1, image.height - 1)
+                                    let fy = Float(sourceY - Double(top))
+                                    let topRow = top * width * 3 + channel, bottomRow = bottom * width * 3 + channel
+                                    for x in 0 ..< fittedWidth {
+                                        let fx = weight[x]
+                                        let upper = Float(pixels[topRow + left[x]]) * (1 - fx) + Float(pixels[topRow + right[x]]) * fx
+                                        let lower = Float(pixels[bottomRow + left[x]]) * (1 - fx) + Float(pixels[bottomRow + right[x]]) * fx
+                                        row[x] = (upper * (1 - fy) + lower * fy) * gain + offset
+                                    }
+                                    for x in fittedWidth ..< input.width { row[x] = padding }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (scaleX, scaleY)
+    }
+
+    /// Downscaling uses area averaging (`cv2.INTER_AREA`), as the training letterbox does:
+    /// bilinear sampling would alias a 1080p frame shrunk three times.
+    private func prepareShrunkInput(_ image: RGBImage, fittedWidth: Int, fittedHeight: Int) {
+        Self.fillAreaTable(&horizontalArea, source: image.width, destination: fittedWidth)
+        Self.fillAreaTable(&verticalArea, source: image.height, destination: fittedHeight)
+        let rowLength = fittedWidth * 3
+        let needed = image.height * rowLength
+        if shrinkBuffer.count < needed { shrinkBuffer = [Float](repeating: 0, count: needed) }
+        let input = network.inputShape
+        let mean = network.graph.input.mean, std = network.graph.input.std
+        shrinkBuffer.withUnsafeMutableBufferPointer { rows in
+            image.pixels.withUnsafeBufferPointer { pixels in
+                horizontalArea.withTable { starts, sources, weights in
+                    for y in 0 ..< image.height {
+                        let sourceRow = y * image.width * 3, row = y * rowLength
+                        for x in 0 ..< fittedWidth {
+                            var r: Float = 0, g: Float = 0, b: Float = 0
+                            for entry in starts[x] ..< starts[x + 1] {
+                                let i = sourceRow + sources[entry] * 3, w = weights[entry]
+                                r += Float(pixels[i]) * w
+                                g += Float(pixels[i + 1]) * w
+                                b += Float(pixels[i + 2]) * w
+                            }
+                            rows[row + 3 * x] = r
+                            rows[row + 3 * x + 1] = g
+                            rows[row + 3 * x + 2] = b
+                        }
+                    }
+                }
+            }
+            network.withInput { tensor in
+                verticalArea.withTable { starts, sources, weights in
+                    for channel in 0 ..< 3 {
+                        let gain = 1 / (255 * std[channel]), offset = -mean[channel] / std[channel]
+                        let padding = 114 * gain + offset
+                        let plane = tensor.baseAddress! + channel * input.planeSize
+                        for y in 0 ..< input.height {
+                            let row = plane + y * input.width
+                            guard y < fittedHeight else {
+                                row.update(repeating: padding, count: input.width)
+                                continue
+                            }
+                            for x in 0 ..< fittedWidth { row[x] = 0 }
+                            for entry in starts[y] ..< starts[y + 1] {
+                                let source = rows.baseAddress! + sources[entry] * rowLength + channel, w = weights[entry]
+                                for x in 0 ..< fittedWidth { row[x] += source[3 * x] * w }
+                            }
+                            for x in 0 ..< fittedWidth { row[x] = row[x] * gain + offset }
+                            for x in fittedWidth ..< input.width { row[x] = padding }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Source pixels and weights of each destination pixel for area downscaling, following
+    /// OpenCV's `computeResizeAreaTab` (fractional coverage at both ends of each cell).
+    static func fillAreaTable(_ table: inout AreaTable, source: Int, destination: Int) {
+        table.starts.removeAll(keepingCapacity: true)
+        table.sources.removeAll(keepingCapacity: true)
+        table.weights.removeAll(keepingCapacity: true)
+        let scale = Double(source) / Double(destination)
+        for d in 0 ..< destination {
+            table.starts.append(table.sources.count)
+            let start = Double(d) * scale, end = start + scale
+            let cell = min(scale, Double(source) - start)
+            var first = Int(start.rounded(.up)), last = Int(end.rounded(.down))
+            last = min(last, source - 1)
+            first = min(first, last)
+            if Double(first) - start > 1e-3 {
+                table.sources.append(first - 1)
+                table.weights.append(Float((Double(first) - start) / cell))
+            }
+            for s in first ..< last {
+                table.sources.append(s)
+                table.weights.append(Float(1 / cell))
+            }
+            if end - Double(last) > 1e-3 {
+                table.sources.append(last)
+                table.weights.append(Float(min(min(end - Double(last), 1), cell) / cell))
+            }
+        }
+        table.starts.append(table.sources.count)
+    }
+
+    func decodeOutputs(scaleX: Double, scaleY: Double, imageWidth: Int, imageHeight: Int) -> [Detection] {
+        let candidates: [Detection] = network.withOutput("heatmap") { heatmap, shape in
+            network.withOutput("geometry") { geometry, _ in
+                Self.candidates(heatmap: heatmap, geometry: geometry, shape: shape, stride: stride, cornerScale: cornerScale,
+                                threshold: threshold, scaleX: scaleX, scaleY: scaleY, imageWidth: imageWidth, imageHeight: imageHeight)
+            } ?? []
+        } ?? []
+        return Array(Self.nonMaximumSuppression(candidates, iou: suppressionIoU).prefix(maximumDetections))
+    }
+
+    /// Heatmap local maxima at or above `threshold`, with their corners mapped back to the
+    /// original image (docs/model-format.md, "Detector cells"), before suppression.
+    static func candidates(heatmap: UnsafeBufferPointer<Float>, geometry: UnsafeBufferPointer<Float>, shape: TensorShape,
+                           stride: Int, cornerScale: Float, threshold: Float, scaleX: Double, scaleY: Double,
+                           imageWidth: Int, imageHeight: Int) -> [Detection] {
+        var found: [Detection] = []
+        let plane = shape.planeSize
+        for i in 0 ..< shape.height {
+            for j in 0 ..< shape.width {
+                let index = i * shape.width + j
+                let score = heatmap[index]
+                guard score >= threshold, isLocalMaximum(heatmap, shape: shape, row: i, column: j) else { continue }
+                let centreX = (Double(j) + 0.5) * Double(stride), centreY = (Double(i) + 0.5) * Double(stride)
+                let corners = (0 ..< 4).map { k in
+                    let u = centreX + Double(geometry[2 * k * plane + index] * cornerScale)
+                    let v = centreY + Double(geometry[(2 * k + 1) * plane + index] * cornerScale)
+                    return ImagePoint(x: min(max(u / scaleX, 0), Double(imageWidth)), y: min(max(v / scaleY, 0), Double(imageHeight)))
+                }
+                let detection = Detection(score: score, corners: corners)
+                // A box under 2 pixels either way cannot hold a readable plate.
+                if detection.box.width >= 2, detection.box.height >= 2 { found.append(detection) }
+            }
+        }
+        return found
+    }
+
+    /// True when no 3×3 neighbour scores higher (plateaus keep every cell; NMS merges them).
+    static func isLocalMaximum(_ heatmap: UnsafeBufferPointer<Float>, shape: TensorShape, row: Int, column: Int) -> Bool {
+        let score = heatmap[row * shape.width + column]
+        for i in max(row - 1, 0) ... min(row + 1, shape.height - 1) {
+            for j in max(column - 1, 0) ... min(column + 1, shape.width - 1) where heatmap[i * shape.width + j] > score {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Keeps the best-scoring detections, dropping any that overlap a kept one by more than `iou`.
+    public static func nonMaximumSuppression(_ detections: [Detection], iou: Double) -> [Detection] {
+        var kept: [Detection] = []
+        for detection in detections.sorted(by: { $0.score > $1.score })
+        where kept.allSatisfy({ $0.box.intersectionOverUnion(detection.box) <= iou }) {
+            kept.append(detection)
+        }
+        return kept
+    }
+}
+
+/// Reusable lookup for area resampling: destination `i` averages `sources[starts[i] ..< starts[i + 1]]`.
+struct AreaTable {
+    var starts: [Int] = []
+    var sources: [Int] = []
+    var weights: [Float] = []
+
+    func withTable<Result>(_ body: (UnsafeBufferPointer<Int>, UnsafeBufferPointer<Int>, UnsafeBufferPointer<Float>) -> Result) -> Result {
+        starts.withUnsafeBufferPointer { s in sources.withUnsafeBufferPointer { i in weights.withUnsafeBufferPointer { w in body(s, i, w) } } }
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+
+/// Reads a plate: rectifies the quadrilateral into the OCR network's input, runs it, and
+/// decodes the CTC output into the best text, per-character confidences and alternatives.
+///
+/// Not thread-safe (it owns its network's buffers): one instance per thread.
+public final class PlateOCR {
+    public struct Reading: Sendable, Equatable {
+        public var text: String
+        public var confidence: Float
+        public var characterConfidences: [Float]
+        /// Best first, including `text`.
+        public var candidates: [PlateCandidate]
+    }
+
+    public let network: Network
+    public let alphabet: [Character]
+    public var decoder: CTCDecoder
+    /// Fraction of the plate's width (and height) each corner moves outwards before
+    /// rectifying (`meta.plate_margin`), as the training crops were made.
+    public let plateMargin: Double
+
+    private let steps: Int
+    private var probabilities: [Float]
+
+    public convenience init(directory: URL, name: String = "ocr") throws {
+        try self.init(network: Network(directory: directory, name: name))
+    }
+
+    public init(network: Network) throws {
+        guard let alphabetText = network.graph.meta["alphabet"]?.stringValue, !alphabetText.isEmpty else {
+            throw VisionError.invalidModel("OCR meta.alphabet is missing")
+        }
+        let alphabet = Array(alphabetText)
+        guard let logits = network.outputShapes["logits"], logits.channels == alphabet.count + 1, logits.height == 1 else {
+            throw VisionError.invalidModel("OCR needs output 'logits' [\(alphabet.count + 1), 1, T] for a \(alphabet.count)-character alphabet")
+        }
+        guard [1, 3].contains(network.inputShape.channels) else {
+            throw VisionError.invalidModel("OCR input must have 1 or 3 channels, has \(network.inputShape.channels)")
+        }
+        self.network = network
+        self.alphabet = alphabet
+        self.decoder = CTCDecoder(alphabet: alphabet)
+        self.plateMargin = network.graph.meta["plate_margin"]?.doubleValue ?? network.graph.meta["crop_margin"]?.doubleValue ?? 0
+        self.steps = logits.width
+        self.probabilities = [Float](repeating: 0, count: logits.width * logits.channels)
+    }
+
+    /// Reads the plate whose corners (TL, TR, BR, BL) are given in `image` pixels.
+    /// `formats` re-ranks the candidates and proposes look-alike variants that fit a format.
+    public func read(_ image: RGBImage, corners: [ImagePoint], candidateCount: Int = 5,
+                     formats: USPlateFormats? = .standard) throws -> Reading {
+        try prepareInput(image, corners: corners)
+        network.run()
+        computeProbabilities()
+        return decode(candidateCount: candidateCount, formats: formats)
+    }
+
+    /// Writes the rectified, normalised plate into the network input (docs/model-format.md,
+    /// "OCR rectification").
+    func prepareInput(_ image: RGBImage, corners: [ImagePoint]) throws {
+        let input = network.inputShape
+        let width = Double(input.width), height = Double(input.height)
+        let homography = try Homography.rectangle(width: width, height: height, to: Self.grow(corners, by: plateMargin))
+        let mean = network.graph.input.mean, std = network.graph.input.std
+        network.withInput { tensor in
+            image.pixels.withUnsafeBufferPointer { pixels in
+                for y in 0 ..< input.height {
+                    for x in 0 ..< input.width {
+                        // cv2.warpPerspective's convention: integer output pixels map through the
+                        // transform straight to source sample positions.
+                        let point = homography.apply(ImagePoint(x: Double(x), y: Double(y)))
+                        let sx = point.x, sy = point.y
+                        let index = y * input.width + x
+                        if input.channels == 1 {
+                            // Bilinear sampling is linear, so luma of the samples equals sampling the luma image.
+                            let r = RGBImage.bilinear(pixels, width: image.width, height: image.height, x: sx, y: sy, channel: 0)
+                            let g = RGBImage.bilinear(pixels, width: image.width, height: image.height, x: sx, y: sy, channel: 1)
+                            let b = RGBImage.bilinear(pixels, width: image.width, height: image.height, x: sx, y: sy, channel: 2)
+                            let luma = Float(0.299 * r + 0.587 * g + 0.114 * b)
+                            tensor[index] = (luma / 255 - mean[0]) / std[0]
+                        } else {
+                            for channel in 0 ..< 3 {
+                                let value = Float(RGBImage.bilinear(pixels, width: image.width, height: image.height, x: sx, y: sy, channel: channel))
+                                tensor[channel * input.planeSize + index] = (value / 255 - mean[channel]) / std[channel]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Moves each corner outwards by `margin` of the plate's mean width and height vectors
+    /// (`grow_quad` in training/synth/ocr_set.py).
+    static func grow(_ corners: [ImagePoint], by margin: Double) -> [ImagePoint] {
+        guard margin != 0, corners.count == 4 else { return corners }
+        let (tl, tr, br, bl) = (corners[0], corners[1], corners[2], corners[3])
+        let dx = ImagePoint(x: ((tr.x - tl.x) + (br.x - bl.x)) / 2 * margin, y: ((tr.y - tl.y) + (br.y - bl.y)) / 2 * margin)
+        let dy = ImagePoint(x: ((bl.x - tl.x) + (br.x - tr.x)) / 2 * margin, y: ((bl.y - tl.y) + (br.y - tr.y)) / 2 * margin)
+        return [ImagePoint(x: tl.x - dx.x - dy.x, y: tl.y - dx.y - dy.y), ImagePoint(x: tr.x + dx.x - dy.x, y: tr.y + dx.y - dy.y),
+                ImagePoint(x: br.x + dx.x + dy.x, y: br.y + dx.y + dy.y), ImagePoint(x: bl.x - dx.x + dy.x, y: bl.y - dx.y + dy.y)]
+    }
+
+    /// Softmax over classes for each time step, transposed from `[K, T]` to `[T][K]`.
+    func computeProbabilities() {
+        let classes = alphabet.count + 1, steps = self.steps
+        _ = network.withOutput("logits") { logits, _ in
+            probabilities.withUnsafeMutableBufferPointer { output in
+                for t in 0 ..< steps {
+                    var maximum = -Float.infinity
+                    for k in 0 ..< classes { maximum = max(maximum, logits[k * steps + t]) }
+                    var sum: Float = 0
+                    for k in 0 ..< classes {
+                        let e = expf(logits[k * steps + t] - maximum)
+                        output[t * classes + k] = e
+                        sum += e
+                    }
+                    for k in 0 ..< classes { output[t * classes + k] /= sum }
+                }
+            }
+        }
+    }
+
+    func decode(candidateCount: Int, formats: USPlateFormats?) -> Reading {
+        var search = decoder
+        search.beamWidth = max(decoder.beamWidth, candidateCount)
+        var hypotheses = search.beamSearch(probabilities, steps: steps, count: max(candidateCount, 1))
+        guard let best = hypotheses.first else { return Reading(text: "", confidence: 0, characterConfidences: [], candidates: []) }
+        if let formats {
+            for variant in formats.lookAlikeVariants(of: best.text) where !hypotheses.contains(where: { $0.text == variant }) {
+                let probability = decoder.probability(of: variant, probabilities, steps: steps)
+                guard probability > 0 else { continue }
+                hypotheses.append(.init(text: variant, confidence: probability,
+                                        characterConfidences: variantConfidences(variant, original: best)))
+            }
+        }
+        var candidates = hypotheses.map { PlateCandidate(text: $0.text, confidence: $0.confidence) }
+        if let formats { candidates = formats.rerank(candidates) }
+        candidates = Array(candidates.filter { !$0.text.isEmpty }.prefix(candidateCount))
+        guard let top = candidates.first, let chosen = hypotheses.first(where: { $0.text == top.text }) else {
+            return Reading(text: "", confidence: best.confidence, characterConfidences: [], candidates: [])
+        }
+        return Reading(text: chosen.text, confidence: chosen.confidence, characterConfidences: chosen.characterConfidences,
+                       candidates: candidates)
+    }
+
+    /// For a look-alike variant: the original's confidence where the character is unchanged,
+    /// the substitute's best frame probability where it was swapped.
+    private func variantConfidences(_ variant: String, original: CTCDecoder.Hypothesis) -> [Float] {
+        let classes = alphabet.count + 1
+        return zip(variant, zip(original.text, original.characterConfidences)).map { character, originalPair in
+            guard character != originalPair.0, let index = alphabet.firstIndex(of: character) else { return originalPair.1 }
+            return (0 ..< steps).map { probabilities[$0 * classes + index + 1] }.max() ?? 0
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+
+/// Image in, plate reads out: detection, rectification, OCR and format re-ranking.
+///
+/// An instance owns its networks' buffers and is **not thread-safe**: use it from one thread
+/// at a time, and create one instance per worker thread to recognise in parallel (OpenBLAS is
+/// set to one thread, so N instances use N cores). Loading is the expensive part; `recognize`
+/// performs no network-sized allocation.
+public final class PlateRecognizer {
+    public struct Options: Sendable {
+        /// Heatmap score for a detection; nil keeps the model's `meta.threshold` (or 0.3).
+        public var detectionThreshold: Float?
+        public var suppressionIoU: Double = 0.3
+        public var maximumPlates = 10
+        /// Reads whose text probability is below this are dropped.
+        public var minimumConfidence: Float = 0.05
+        /// Alternatives reported per plate, including the best.
+        public var candidateCount = 5
+        public var beamWidth = 10
+        /// nil disables format re-ranking.
+        public var formats: USPlateFormats? = .standard
+
+        public init() {}
+    }
+
+    /// Milliseconds spent in each stage of the most recent `recognize` call.
+    public struct Timing: Sendable, Equatable, Codable {
+        public var decodeMilliseconds: Double = 0
+        public var detectionMilliseconds: Double = 0
+        public var recognitionMilliseconds: Double = 0
+        public var totalMilliseconds: Double = 0
+        public var plateCount = 0
+    }
+
+    public let detector: PlateDetector
+    public let ocr: PlateOCR
+    public var options: Options
+    public private(set) var lastTiming = Timing()
+
+    /// Loads `detector.{json,safetensors}` and `ocr.{json,safetensors}` from `modelsDirectory`.
+    public convenience init(modelsDirectory: URL, options: Options = Options()) throws {
+        try self.init(detector: PlateDetector(directory: modelsDirectory), ocr: PlateOCR(directory: modelsDirectory), options: options)
+    }
+
+    public init(detector: PlateDetector, ocr: PlateOCR, options: Options = Options()) {
+        self.detector = detector
+        self.ocr = ocr
+        self.options = options
+        apply(options)
+    }
+
+    private func apply(_ options: Options) {
+        if let threshold = options.detectionThreshold { detector.threshold = threshold }
+        detector.suppressionIoU = options.suppressionIoU
+        detector.maximumDetections = options.maximumPlates
+        ocr.decoder.beamWidth = options.beamWidth
+    }
+
+    public func recognize(_ image: RGBImage) throws -> [PlateResult] {
+        apply(options)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let detections = detector.detect(image)
+        let detected = clock.now
+        var results: [PlateResult] = []
+        for detection in detections {
+            let reading: PlateOCR.Reading
+            do {
+                reading = try ocr.read(image, corners: detection.corners, candidateCount: options.candidateCount, formats: options.formats)
+            } catch VisionError.invalidImage {
+                continue  // degenerate quadrilateral: nothing readable there
+            }
+            guard !reading.text.isEmpty, reading.confidence >= options.minimumConfidence else { continue }
+            results.append(PlateResult(text: reading.text, confidence: reading.confidence,
+                                       characterConfidences: reading.characterConfidences, box: detection.box,
+                                       corners: detection.corners, candidates: reading.candidates, detectionScore: detection.score))
+        }
+        let finished = clock.now
+        lastTiming = Timing(decodeMilliseconds: 0, detectionMilliseconds: Self.milliseconds(detected - start),
+                            recognitionMilliseconds: Self.milliseconds(finished - detected),
+                            totalMilliseconds: Self.milliseconds(finished - start), plateCount: results.count)
+        return results
+    }
+
+    /// Decodes a JPEG or PNG file and recognises it; `lastTiming` includes the decoding time.
+    public func recognize(contentsOf url: URL) throws -> [PlateResult] {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let image = try ImageDecoder.decode(contentsOf: url)
+        let decodeTime = Self.milliseconds(clock.now - start)
+        let results = try recognize(image)
+        lastTiming.decodeMilliseconds = decodeTime
+        lastTiming.totalMilliseconds += decodeTime
+        return results
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    }
+}
+
+/// Where the models live: an explicit path, else `ALPR_MODELS`, else `./Models`.
+public enum ModelsDirectory {
+    public static let environmentVariable = "ALPR_MODELS"
+
+    public static func resolve(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+                               currentDirectory: String = FileManager.default.currentDirectoryPath) -> URL {
+        let base = URL(fileURLWithPath: currentDirectory, isDirectory: true)
+        if let explicit, !explicit.isEmpty { return URL(fileURLWithPath: explicit, relativeTo: base).standardizedFileURL }
+        if let fromEnvironment = environment[environmentVariable], !fromEnvironment.isEmpty {
+            return URL(fileURLWithPath: fromEnvironment, relativeTo: base).standardizedFileURL
+        }
+        return base.appendingPathComponent("Models", isDirectory: true).standardizedFileURL
+    }
+}

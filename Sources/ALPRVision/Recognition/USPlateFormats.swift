@@ -1,0 +1,67 @@
+/// Serial formats common on US plates, used to re-rank OCR candidates.
+///
+/// A pattern is a string of `L` (letter), `N` (digit) or a literal character. Candidates that
+/// fit a pattern have their score multiplied by `boost` before sorting; reported confidences
+/// are left untouched. A boost never forces a format: a confident reading that fits no pattern
+/// (vanity plates, other states) still wins over a fitting one with less than 1/`boost` of its
+/// probability.
+public struct USPlateFormats: Sendable {
+    /// Minnesota passenger (`ABC123`, newer `123ABC`) and common other states' serials
+    /// (`ABC1234`: e.g. Texas, Pennsylvania, New York; `1ABC234`: California).
+    public static let standard = USPlateFormats(patterns: ["LLLNNN", "NNNLLL", "LLLNNNN", "NLLLNNN"])
+
+    public var patterns: [String]
+    public var boost: Float
+
+    public init(patterns: [String], boost: Float = 2) {
+        self.patterns = patterns
+        self.boost = boost
+    }
+
+    public func matches(_ text: String) -> Bool {
+        patterns.contains { pattern in
+            pattern.count == text.count && zip(pattern, text).allSatisfy { kind, character in
+                switch kind {
+                case "L": character.isASCII && character.isLetter
+                case "N": character.isASCII && character.isNumber
+                default: kind == character
+                }
+            }
+        }
+    }
+
+    /// Candidates sorted by `confidence × (fits a pattern ? boost : 1)`, stable for ties.
+    public func rerank(_ candidates: [PlateCandidate]) -> [PlateCandidate] {
+        candidates.enumerated()
+            .map { (index: $0.offset, candidate: $0.element, score: $0.element.confidence * (matches($0.element.text) ? boost : 1)) }
+            .sorted { $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
+            .map(\.candidate)
+    }
+
+    /// Characters OCR confuses, used to propose pattern-fitting variants of a reading.
+    static let letterForDigit: [Character: Character] = ["0": "O", "1": "I", "2": "Z", "5": "S", "8": "B", "6": "G"]
+    static let digitForLetter: [Character: Character] = ["O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8", "G": "6"]
+
+    /// Variants of `text` that fit a pattern of the same length by swapping look-alike
+    /// characters where the pattern wants the other kind. The OCR then scores each variant.
+    public func lookAlikeVariants(of text: String) -> [String] {
+        var variants: [String] = []
+        for pattern in patterns where pattern.count == text.count {
+            var variant = ""
+            var possible = true
+            for (kind, character) in zip(pattern, text) {
+                if kind == "L", character.isNumber {
+                    guard let letter = Self.letterForDigit[character] else { possible = false; break }
+                    variant.append(letter)
+                } else if kind == "N", character.isLetter {
+                    guard let digit = Self.digitForLetter[character] else { possible = false; break }
+                    variant.append(digit)
+                } else {
+                    variant.append(character)
+                }
+            }
+            if possible, variant != text, matches(variant), !variants.contains(variant) { variants.append(variant) }
+        }
+        return variants
+    }
+}

@@ -1,0 +1,102 @@
+import ALPRVision
+import ArgumentParser
+import Foundation
+
+/// `alpr evaluate DIR`: scores recognition on a folder annotated in the OpenALPR benchmark
+/// format (`image.jpg` with `image.txt` holding `file x y w h PLATE` lines).
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Score plate reading on an annotated folder (OpenALPR benchmark format).")
+
+    @Argument(help: "Folder of images with same-named .txt annotations.")
+    var directory: String
+
+    @Option(name: .long, help: "Models folder (default: $ALPR_MODELS, then ./Models).")
+    var models: String?
+
+    @Option(name: .customLong("top-k"), help: "Candidates counted for top-k accuracy.")
+    var topK: Int = 5
+
+    @Option(name: .long, help: "IoU at which a detection finds an annotated plate.")
+    var iou: Double = 0.3
+
+    @Flag(name: .long, help: "Print the report as JSON.")
+    var json = false
+
+    func run() throws {
+        let dataset = try BenchmarkDataset(directory: URL(fileURLWithPath: directory, isDirectory: true))
+        guard !dataset.items.isEmpty else { throw ValidationError("No annotated images in \(directory).") }
+        var options = PlateRecognizer.Options()
+        options.candidateCount = max(topK, 1)
+        let recognizer = try PlateRecognizer(modelsDirectory: ModelsDirectory.resolve(explicit: models), options: options)
+        let evaluation = Evaluation(iouThreshold: iou, topK: topK)
+        var report = Evaluation.Report()
+        var milliseconds: [Double] = []
+        var unreadable = 0
+        for item in dataset.items {
+            var predictions: [Evaluation.Prediction] = []
+            do {
+                predictions = try recognizer.recognize(contentsOf: item.imageURL).map(Evaluation.Prediction.init)
+                milliseconds.append(recognizer.lastTiming.totalMilliseconds)
+            } catch {
+                unreadable += 1
+                FileHandle.standardError.write(Data("\(item.imageURL.lastPathComponent): \(error)\n".utf8))
+            }
+            evaluation.accumulate(&report, annotations: item.annotations, predictions: predictions)
+        }
+        report.medianMilliseconds = Evaluation.median(milliseconds)
+        if json {
+            let output = EvaluationOutput(report: report, topK: topK, iou: iou, unreadableImages: unreadable,
+                                          unannotatedImages: dataset.unannotated.count)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            FileHandle.standardOutput.write(try encoder.encode(output) + Data("\n".utf8))
+        } else {
+            print(table(report, unreadable: unreadable, unannotated: dataset.unannotated.count))
+        }
+    }
+
+    private func table(_ report: Evaluation.Report, unreadable: Int, unannotated: Int) -> String {
+        func percent(_ value: Double) -> String { String(format: "%6.1f %%", value * 100) }
+        var lines = [
+            "images                 \(report.images)" + (unreadable > 0 ? " (\(unreadable) unreadable)" : ""),
+            "annotated plates       \(report.plates)",
+            "top-1 accuracy         \(percent(report.top1Accuracy))  (\(report.top1Correct)/\(report.plates))",
+            "top-\(topK) accuracy         \(percent(report.topKAccuracy))  (\(report.topKCorrect)/\(report.plates))",
+            "detection recall@\(iou)  \(percent(report.detectionRecall))  (\(report.detected)/\(report.plates))",
+            "false plates / image   " + String(format: "%.3f", report.falsePlatesPerImage) + "  (\(report.falsePlates))",
+            "median ms / image      " + String(format: "%.1f", report.medianMilliseconds),
+        ]
+        if unannotated > 0 { lines.append("skipped (no .txt)      \(unannotated)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+struct EvaluationOutput: Encodable {
+    var images: Int
+    var plates: Int
+    var top1Accuracy: Double
+    var topKAccuracy: Double
+    var topK: Int
+    var detectionRecall: Double
+    var iou: Double
+    var falsePlatesPerImage: Double
+    var medianMilliseconds: Double
+    var unreadableImages: Int
+    var unannotatedImages: Int
+
+    init(report: Evaluation.Report, topK: Int, iou: Double, unreadableImages: Int, unannotatedImages: Int) {
+        images = report.images
+        plates = report.plates
+        top1Accuracy = report.top1Accuracy
+        topKAccuracy = report.topKAccuracy
+        self.topK = topK
+        detectionRecall = report.detectionRecall
+        self.iou = iou
+        falsePlatesPerImage = report.falsePlatesPerImage
+        medianMilliseconds = report.medianMilliseconds
+        self.unreadableImages = unreadableImages
+        self.unannotatedImages = unannotatedImages
+    }
+}

@@ -1,0 +1,101 @@
+import ALPRVision
+import ArgumentParser
+import Foundation
+
+/// `alpr read IMAGE...` / `alpr read --dir DIR`: one JSON object per image on stdout.
+struct ReadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "read",
+        abstract: "Read the plates in JPEG/PNG images; prints one JSON object per image and line.")
+
+    @Argument(help: "Image files (JPEG or PNG).")
+    var images: [String] = []
+
+    @Option(name: .long, help: "Read every JPEG/PNG image in this folder (models load once).")
+    var dir: String?
+
+    @Option(name: .long, help: "Models folder (default: $ALPR_MODELS, then ./Models).")
+    var models: String?
+
+    @Option(name: .long, help: "Alternative readings per plate.")
+    var candidates: Int = 5
+
+    func validate() throws {
+        if images.isEmpty && dir == nil { throw ValidationError("Give image files or --dir.") }
+        if candidates < 1 { throw ValidationError("--candidates must be at least 1.") }
+    }
+
+    func run() throws {
+        var options = PlateRecognizer.Options()
+        options.candidateCount = candidates
+        let recognizer = try PlateRecognizer(modelsDirectory: ModelsDirectory.resolve(explicit: models), options: options)
+        var files = images.map { URL(fileURLWithPath: $0) }
+        if let dir { files += try ReadImageFolder.images(in: URL(fileURLWithPath: dir, isDirectory: true)) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for file in files {
+            let line: Data
+            do {
+                let plates = try recognizer.recognize(contentsOf: file)
+                line = try encoder.encode(ImageReadOutput(file: file.path, plates: plates.map(PlateOutput.init),
+                                                          ms: rounded(recognizer.lastTiming.totalMilliseconds)))
+            } catch {
+                // A bad file is reported in place and the run goes on.
+                line = try encoder.encode(ImageReadError(file: file.path, error: "\(error)"))
+            }
+            FileHandle.standardOutput.write(line + Data("\n".utf8))
+        }
+    }
+}
+
+/// JSON written by `alpr read` for one image.
+struct ImageReadOutput: Encodable {
+    var file: String
+    var plates: [PlateOutput]
+    var ms: Double
+}
+
+struct ImageReadError: Encodable {
+    var file: String
+    var error: String
+}
+
+struct PlateOutput: Encodable {
+    struct Box: Encodable { var x, y, width, height: Double }
+    struct Candidate: Encodable { var text: String; var confidence: Double }
+
+    var text: String
+    var confidence: Double
+    var box: Box
+    var corners: [[Double]]
+    var candidates: [Candidate]
+
+    init(_ plate: PlateResult) {
+        text = plate.text
+        confidence = rounded(Double(plate.confidence), places: 4)
+        box = Box(x: rounded(plate.box.x), y: rounded(plate.box.y), width: rounded(plate.box.width), height: rounded(plate.box.height))
+        corners = plate.corners.map { [rounded($0.x), rounded($0.y)] }
+        candidates = plate.candidates.map { Candidate(text: $0.text, confidence: rounded(Double($0.confidence), places: 4)) }
+    }
+}
+
+/// Keeps JSON short: coordinates and times to 0.1, confidences to 4 places.
+private func rounded(_ value: Double, places: Int = 1) -> Double {
+    let factor = pow(10, Double(places))
+    return (value * factor).rounded() / factor
+}
+
+enum ReadImageFolder {
+    /// JPEG and PNG files directly inside `directory`, sorted by name.
+    static func images(in directory: URL) throws -> [URL] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        } catch {
+            throw ValidationError("Cannot list \(directory.path).")
+        }
+        return names.sorted()
+            .filter { ["jpg", "jpeg", "png"].contains(($0 as NSString).pathExtension.lowercased()) }
+            .map { directory.appendingPathComponent($0) }
+    }
+}

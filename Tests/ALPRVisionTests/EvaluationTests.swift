@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+@testable import ALPRVision
+
+@Suite("Benchmark scoring")
+struct EvaluationTests {
+    @Test("IoU of boxes: identical, disjoint, half overlapping, contained")
+    func iou() {
+        let a = PlateBox(x: 0, y: 0, width: 10, height: 10)
+        #expect(a.intersectionOverUnion(a) == 1)
+        #expect(a.intersectionOverUnion(PlateBox(x: 20, y: 0, width: 10, height: 10)) == 0)
+        #expect(abs(a.intersectionOverUnion(PlateBox(x: 5, y: 0, width: 10, height: 10)) - 50.0 / 150.0) < 1e-12)
+        #expect(a.intersectionOverUnion(PlateBox(x: 0, y: 0, width: 5, height: 10)) == 0.5)
+        #expect(a.intersectionOverUnion(PlateBox(x: 0, y: 0, width: 0, height: 0)) == 0)
+    }
+
+    @Test("annotations parse with tabs or spaces and report bad lines")
+    func parsing() throws {
+        let text = "car1.jpg\t10\t20\t100\t40\tABC123\n\ncar1.jpg 200 20 90 35 123 XYZ\n"
+        let annotations = try BenchmarkAnnotation.parse(text, source: "car1.txt")
+        #expect(annotations == [
+            BenchmarkAnnotation(file: "car1.jpg", box: PlateBox(x: 10, y: 20, width: 100, height: 40), plate: "ABC123"),
+            BenchmarkAnnotation(file: "car1.jpg", box: PlateBox(x: 200, y: 20, width: 90, height: 35), plate: "123XYZ"),
+        ])
+        #expect(throws: VisionError.invalidAnnotation(file: "x.txt", line: 2, reason: "expected 'file x y w h PLATE', got 3 fields")) {
+            try BenchmarkAnnotation.parse("a.jpg 1 2 3 4 P\na.jpg 1 2", source: "x.txt")
+        }
+        #expect(throws: VisionError.self) { try BenchmarkAnnotation.parse("a.jpg 1 2 x 4 P", source: "x.txt") }
+    }
+
+    @Test("matching is one-to-one, best IoU first, at the threshold")
+    func matching() {
+        let truth = [BenchmarkAnnotation(file: "f", box: PlateBox(x: 0, y: 0, width: 10, height: 10), plate: "A")]
+        let predictions = [Evaluation.Prediction(box: PlateBox(x: 4, y: 0, width: 10, height: 10), texts: ["A"]),
+                           Evaluation.Prediction(box: PlateBox(x: 1, y: 0, width: 10, height: 10), texts: ["B"])]
+        let matches = Evaluation().match(truth, predictions)
+        #expect(matches.count == 1)
+        #expect(matches.first?.prediction == 1)
+        // IoU 0.3 exactly counts; just under does not.
+        let edge = Evaluation.Prediction(box: PlateBox(x: 0, y: 0, width: 3, height: 10), texts: ["A"])
+        #expect(Evaluation().match(truth, [edge]).count == 1)
+        let under = Evaluation.Prediction(box: PlateBox(x: 0, y: 0, width: 2.9, height: 10), texts: ["A"])
+        #expect(Evaluation().match(truth, [under]).isEmpty)
+    }
+
+    @Test("accuracy, recall, false plates and median time on hand-made predictions")
+    func report() {
+        func annotation(_ x: Double, _ plate: String) -> BenchmarkAnnotation {
+            BenchmarkAnnotation(file: "f", box: PlateBox(x: x, y: 0, width: 100, height: 30), plate: plate)
+        }
+        func prediction(_ x: Double, _ texts: [String]) -> Evaluation.Prediction {
+            Evaluation.Prediction(box: PlateBox(x: x, y: 2, width: 100, height: 30), texts: texts)
+        }
+        let annotations = [
+            [annotation(0, "ABC123")],                          // read right
+            [annotation(0, "XYZ789")],                          // right only in 3rd candidate
+            [annotation(0, "DEF456"), annotation(500, "GHI1")], // one wrong, one missed
+            [],                                                 // nothing there
+        ]
+        let predictions = [
+            [prediction(0, ["abc-123"])],
+            [prediction(0, ["XYZ788", "XY2789", "XYZ789"])],
+            [prediction(0, ["DEF457"])],
+            [prediction(0, ["NOPE"]), prediction(300, ["NOPE2"])],
+        ]
+        let report = Evaluation().score(annotations: annotations, predictions: predictions, milliseconds: [40, 10, 30, 20])
+        #expect(report.images == 4)
+        #expect(report.plates == 4)
+        #expect(report.detected == 3)
+        #expect(report.top1Correct == 1)
+        #expect(report.topKCorrect == 2)
+        #expect(report.falsePlates == 2)
+        #expect(report.detectionRecall == 0.75)
+        #expect(report.top1Accuracy == 0.25)
+        #expect(report.topKAccuracy == 0.5)
+        #expect(report.falsePlatesPerImage == 0.5)
+        #expect(report.medianMilliseconds == 25)
+        // With top-2, the third candidate no longer counts.
+        #expect(Evaluation(topK: 2).score(annotations: annotations, predictions: predictions, milliseconds: []).topKCorrect == 1)
+    }
+
+    @Test("a dataset folder pairs images with their annotation files")
+    func dataset() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let image = try ImageEncoder.jpeg(RGBImage(width: 8, height: 8))
+        try image.write(to: directory.appendingPathComponent("a.jpg"))
+        try "a.jpg 1 2 3 4 ABC123\n".write(to: directory.appendingPathComponent("a.txt"), atomically: true, encoding: .utf8)
+        try image.write(to: directory.appendingPathComponent("b.jpg"))
+        let dataset = try BenchmarkDataset(directory: directory)
+        #expect(dataset.items.map(\.imageURL.lastPathComponent) == ["a.jpg"])
+        #expect(dataset.items.first?.annotations.first?.plate == "ABC123")
+        #expect(dataset.unannotated.map(\.lastPathComponent) == ["b.jpg"])
+    }
+}
+
+@Suite("Area downscaling table")
+struct AreaTableTests {
+    @Test("3 to 2 follows OpenCV's fractional coverage; 4 to 2 averages pairs")
+    func weights() {
+        var table = AreaTable()
+        PlateDetector.fillAreaTable(&table, source: 3, destination: 2)
+        #expect(table.starts == [0, 2, 4])
+        #expect(table.sources == [0, 1, 1, 2])
+        let expected: [Float] = [2.0 / 3, 1.0 / 3, 1.0 / 3, 2.0 / 3]
+        #expect(zip(table.weights, expected).allSatisfy { abs($0 - $1) < 1e-6 })
+        PlateDetector.fillAreaTable(&table, source: 4, destination: 2)
+        #expect(table.sources == [0, 1, 2, 3])
+        #expect(table.weights == [0.5, 0.5, 0.5, 0.5])
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+@testable import ALPRVision
+
+@Suite("Resampling and homography")
+struct GeometryTests {
+    @Test("bilinear resize uses half-pixel centres like cv2.INTER_LINEAR")
+    func resizeMatchesHandComputation() throws {
+        let image = try RGBImage(width: 2, height: 1, pixels: [0, 0, 0, 255, 255, 255])
+        let wide = try image.resized(width: 4, height: 1)
+        // Source x = (x + 0.5) / 2 - 0.5 = -0.25 (clamped to 0), 0.25, 0.75, 1.25 (clamped to 1).
+        #expect(wide.pixels.enumerated().filter { $0.offset % 3 == 0 }.map(\.element) == [0, 64, 191, 255])
+        // Downscaling 4 -> 2 samples at 0.5 and 2.5: the means of neighbouring pairs.
+        let row = try RGBImage(width: 4, height: 1, pixels: [0, 0, 0, 100, 100, 100, 200, 200, 200, 40, 40, 40])
+        #expect(try row.resized(width: 2, height: 1).pixels == [50, 50, 50, 120, 120, 120])
+    }
+
+    @Test("letterbox scales to fit, places the image top-left and pads grey")
+    func letterbox() throws {
+        let image = RGBImage(width: 4, height: 2, red: 10, green: 20, blue: 30)
+        let (boxed, scale) = try image.letterboxed(width: 8, height: 8)
+        #expect(scale == 2)
+        #expect(boxed[7, 3] == (10, 20, 30))
+        #expect(boxed[0, 4] == (114, 114, 114))
+        #expect(boxed[7, 7] == (114, 114, 114))
+    }
+
+    @Test("crop clips to the image and rejects empty crops")
+    func crop() throws {
+        var image = RGBImage(width: 5, height: 4)
+        image[4, 3] = (1, 2, 3)
+        let crop = try image.cropped(to: PixelRect(x: 3, y: 2, width: 10, height: 10))
+        #expect(crop.width == 2 && crop.height == 2)
+        #expect(crop[1, 1] == (1, 2, 3))
+        #expect(throws: VisionError.self) { try image.cropped(to: PixelRect(x: 6, y: 0, width: 2, height: 2)) }
+    }
+
+    @Test("homography maps each of four random point pairs exactly", arguments: 0 ..< 5)
+    func homographyMapsPoints(seed: Int) throws {
+        var random = SeededRandom(seed: UInt64(51 + seed))
+        let source = [(0.0, 0.0), (100.0, 0.0), (100.0, 40.0), (0.0, 40.0)].map { ImagePoint(x: $0.0, y: $0.1) }
+        let destination = source.map {
+            ImagePoint(x: $0.x * 2 + Double.random(in: -15 ... 15, using: &random) + 30,
+                       y: $0.y * 1.5 + Double.random(in: -10 ... 10, using: &random) + 20)
+        }
+        let h = try Homography(from: source, to: destination)
+        for (s, d) in zip(source, destination) {
+            let mapped = h.apply(s)
+            #expect(abs(mapped.x - d.x) < 1e-7 && abs(mapped.y - d.y) < 1e-7)
+        }
+        // Straight lines stay straight: the midpoint of an edge maps onto the image of that edge.
+        let mid = h.apply(ImagePoint(x: 50, y: 0))
+        let cross = (destination[1].x - destination[0].x) * (mid.y - destination[0].y) - (destination[1].y - destination[0].y) * (mid.x - destination[0].x)
+        #expect(abs(cross) < 1e-6)
+    }
+
+    @Test("rectifying an axis-aligned quadrilateral equals cropping it")
+    func rectifyEqualsCrop() throws {
+        var random = SeededRandom(seed: 61)
+        let image = try RGBImage(width: 20, height: 10, pixels: (0 ..< 600).map { _ in UInt8.random(in: 0 ... 255, using: &random) })
+        let corners = [ImagePoint(x: 4, y: 2), ImagePoint(x: 12, y: 2), ImagePoint(x: 12, y: 7), ImagePoint(x: 4, y: 7)]
+        let rectified = try image.rectified(corners: corners, width: 8, height: 5)
+        #expect(rectified == (try image.cropped(to: PixelRect(x: 4, y: 2, width: 8, height: 5))))
+    }
+
+    @Test("collinear corners are rejected")
+    func degenerate() {
+        let line = (0 ..< 4).map { ImagePoint(x: Double($0), y: Double($0)) }
+        #expect(throws: VisionError.self) { try Homography.rectangle(width: 10, height: 5, to: line) }
+    }
+}

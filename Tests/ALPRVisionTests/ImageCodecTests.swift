@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+@testable import ALPRVision
+
+@Suite("JPEG and PNG decoding")
+struct ImageCodecTests {
+    @Test("8-bit RGB PNG decodes exactly")
+    func rgbPNG() throws {
+        let rows: [[UInt8]] = [[255, 0, 0, 0, 255, 0, 0, 0, 255], [10, 20, 30, 40, 50, 60, 70, 80, 90]]
+        let image = try ImageDecoder.decode(MinimalPNGWriter.encode(width: 3, height: 2, colorType: .rgb, bitDepth: 8, rows: rows))
+        #expect(image.width == 3 && image.height == 2)
+        #expect(image.pixels == rows.flatMap { $0 })
+    }
+
+    @Test("grey PNG (8-bit and 1-bit) becomes R = G = B")
+    func grayPNG() throws {
+        let eight = try ImageDecoder.decode(MinimalPNGWriter.encode(width: 3, height: 1, colorType: .gray, bitDepth: 8, rows: [[0, 128, 255]]))
+        #expect(eight.pixels == [0, 0, 0, 128, 128, 128, 255, 255, 255])
+        // 1-bit: 0b1010_0000 gives white, black, white, black for 4 pixels.
+        let one = try ImageDecoder.decode(MinimalPNGWriter.encode(width: 4, height: 1, colorType: .gray, bitDepth: 1, rows: [[0b1010_0000]]))
+        #expect(one.pixels == [255, 255, 255, 0, 0, 0, 255, 255, 255, 0, 0, 0])
+    }
+
+    @Test("palette PNG expands through the palette")
+    func palettePNG() throws {
+        let palette: [(UInt8, UInt8, UInt8)] = [(1, 2, 3), (200, 100, 50), (9, 8, 7)]
+        let image = try ImageDecoder.decode(MinimalPNGWriter.encode(width: 4, height: 1, colorType: .palette, bitDepth: 8,
+                                                                    rows: [[2, 0, 1, 2]], palette: palette))
+        #expect(image.pixels == [9, 8, 7, 1, 2, 3, 200, 100, 50, 9, 8, 7])
+    }
+
+    @Test("16-bit RGB PNG is reduced to 8 bits")
+    func sixteenBitPNG() throws {
+        // Each 16-bit sample is v * 257, which is exactly v at 8 bits.
+        let values: [UInt16] = [0, 65535, 128 * 257, 64 * 257, 200 * 257, 1 * 257]
+        let row = values.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+        let image = try ImageDecoder.decode(MinimalPNGWriter.encode(width: 2, height: 1, colorType: .rgb, bitDepth: 16, rows: [row]))
+        #expect(image.pixels == [0, 255, 128, 64, 200, 1])
+        // 16-bit RGBA: opaque keeps its colour, transparent becomes white.
+        let rgba: [UInt16] = [100 * 257, 50 * 257, 25 * 257, 65535, 0, 0, 0, 0]
+        let alpha = try ImageDecoder.decode(MinimalPNGWriter.encode(
+            width: 2, height: 1, colorType: .rgba, bitDepth: 16, rows: [rgba.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }]))
+        #expect(alpha.pixels == [100, 50, 25, 255, 255, 255])
+    }
+
+    @Test("alpha is composited over white")
+    func alphaPNG() throws {
+        let rgba = try ImageDecoder.decode(MinimalPNGWriter.encode(width: 2, height: 1, colorType: .rgba, bitDepth: 8,
+                                                                   rows: [[10, 20, 30, 255, 10, 20, 30, 0]]))
+        #expect(rgba.pixels == [10, 20, 30, 255, 255, 255])
+        let grayAlpha = try ImageDecoder.decode(MinimalPNGWriter.encode(width: 2, height: 1, colorType: .grayAlpha, bitDepth: 8,
+                                                                        rows: [[40, 255, 40, 0]]))
+        #expect(grayAlpha.pixels == [40, 40, 40, 255, 255, 255])
+    }
+
+    @Test("our PNG encoder round-trips RGB and grey")
+    func pngRoundTrip() throws {
+        var random = SeededRandom(seed: 41)
+        let pixels = (0 ..< 5 * 4 * 3).map { _ in UInt8.random(in: 0 ... 255, using: &random) }
+        let image = try RGBImage(width: 5, height: 4, pixels: pixels)
+        #expect(try ImageDecoder.decode(ImageEncoder.png(image)) == image)
+        let gray = image.grayscale()
+        #expect(try ImageDecoder.decode(ImageEncoder.png(gray)) == gray.rgb())
+    }
+
+    @Test("JPEG round trip of a smooth image stays within compression error")
+    func jpegRoundTrip() throws {
+        var pixels: [UInt8] = []
+        for y in 0 ..< 24 {
+            for x in 0 ..< 32 { pixels += [UInt8(x * 8), UInt8(y * 10), UInt8(128)] }
+        }
+        let image = try RGBImage(width: 32, height: 24, pixels: pixels)
+        let data = try ImageEncoder.jpeg(image, quality: 95)
+        #expect(ImageDecoder.format(of: data) == .jpeg)
+        let decoded = try ImageDecoder.decode(data)
+        #expect(decoded.width == 32 && decoded.height == 24)
+        let worst = zip(decoded.pixels, pixels).map { abs(Int($0) - Int($1)) }.max() ?? 255
+        #expect(worst <= 12, "largest channel error \(worst)")
+    }
+
+    @Test("truncated, empty and unknown bytes fail with an error")
+    func badInput() throws {
+        let image = RGBImage(width: 16, height: 16, red: 200)
+        let jpeg = try ImageEncoder.jpeg(image)
+        let png = try ImageEncoder.png(image)
+        #expect(throws: VisionError.self) { try ImageDecoder.decode(jpeg.prefix(jpeg.count / 2)) }
+        #expect(throws: VisionError.self) { try ImageDecoder.decode(jpeg.prefix(3)) }
+        #expect(throws: VisionError.self) { try ImageDecoder.decode(png.prefix(png.count - 20)) }
+        #expect(throws: VisionError.self) { try ImageDecoder.decode(png.prefix(8)) }
+        #expect(throws: VisionError.unsupportedImageFormat) { try ImageDecoder.decode(Data()) }
+        #expect(throws: VisionError.unsupportedImageFormat) { try ImageDecoder.decode(Data("GIF89a......".utf8)) }
+        #expect(throws: VisionError.self) { try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: "/nonexistent/image.jpg")) }
+    }
+}

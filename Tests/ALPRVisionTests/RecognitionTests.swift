@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+@testable import ALPRVision
+
+@Suite("Detector, OCR and recogniser")
+struct RecognitionTests {
+    @Test("detector decoding: local maxima, corners in image coordinates, threshold")
+    func detectorDecoding() {
+        let shape = TensorShape(channels: 1, height: 3, width: 6)
+        var heatmap = [Float](repeating: 0.1, count: 18)
+        heatmap[1 * 6 + 1] = 0.9   // a peak
+        heatmap[1 * 6 + 2] = 0.8   // its neighbour: not a local maximum
+        heatmap[0 * 6 + 5] = 0.6   // a second, separate peak
+        heatmap[2 * 6 + 4] = 0.4   // a local maximum below the threshold
+        var geometry = [Float](repeating: 0, count: 8 * 18)
+        for cell in 0 ..< 18 {
+            for (k, value) in [Float(-2), -1, 2, -1, 2, 1, -2, 1].enumerated() { geometry[k * 18 + cell] = value }
+        }
+        let found = heatmap.withUnsafeBufferPointer { h in
+            geometry.withUnsafeBufferPointer { g in
+                PlateDetector.candidates(heatmap: h, geometry: g, shape: shape, stride: 8, cornerScale: 4, threshold: 0.5,
+                                         scaleX: 0.5, scaleY: 0.5, imageWidth: 1000, imageHeight: 1000)
+            }
+        }
+        #expect(found.map(\.score) == [0.6, 0.9])
+        // Cell (1, 1): centre (12, 12) in network pixels, corners ±(8, 4), then / 0.5.
+        let peak = found[1]
+        #expect(peak.corners == [ImagePoint(x: 8, y: 16), ImagePoint(x: 40, y: 16), ImagePoint(x: 40, y: 32), ImagePoint(x: 8, y: 32)])
+        #expect(peak.box == PlateBox(x: 8, y: 16, width: 32, height: 16))
+    }
+
+    @Test("non-maximum suppression keeps the best of overlapping boxes")
+    func suppression() {
+        func detection(_ score: Float, x: Double) -> PlateDetector.Detection {
+            .init(score: score, corners: [.init(x: x, y: 0), .init(x: x + 10, y: 0), .init(x: x + 10, y: 5), .init(x: x, y: 5)])
+        }
+        let kept = PlateDetector.nonMaximumSuppression([detection(0.5, x: 1), detection(0.9, x: 0), detection(0.7, x: 50), detection(0.6, x: 8)], iou: 0.3)
+        #expect(kept.map(\.score) == [0.9, 0.7, 0.6])
+    }
+
+    @Test("the synthetic detector finds the plate where the red cell is")
+    func syntheticDetector() throws {
+        let detector = try PlateDetector(network: SyntheticModels.detector().load())
+        let image = SyntheticModels.plateImage(steps: SyntheticModels.steps(spelling: "ABC123"))
+        let detections = detector.detect(image)
+        try #require(detections.count == 1)
+        // Cell (5, 10) of the 96×64 input is image (84, 44); corners ±(24, 8) network = ±(48, 16) image.
+        #expect(detections[0].corners == [ImagePoint(x: 36, y: 28), ImagePoint(x: 132, y: 28), ImagePoint(x: 132, y: 60), ImagePoint(x: 36, y: 60)])
+        #expect(detections[0].score > 0.99)
+    }
+
+    @Test("the synthetic OCR reads the painted text with per-character confidences")
+    func syntheticOCR() throws {
+        let ocr = try PlateOCR(network: SyntheticModels.ocr().load())
+        let image = SyntheticModels.plateImage(steps: SyntheticModels.steps(spelling: "ABC123"))
+        let corners = [ImagePoint(x: 36, y: 28), ImagePoint(x: 132, y: 28), ImagePoint(x: 132, y: 60), ImagePoint(x: 36, y: 60)]
+        let reading = try ocr.read(image, corners: corners)
+        #expect(reading.text == "ABC123")
+        #expect(reading.confidence > 0.9)
+        #expect(reading.characterConfidences.count == 6)
+        #expect(reading.characterConfidences.allSatisfy { $0 > 0.9 })
+        #expect(reading.candidates.first == PlateCandidate(text: "ABC123", confidence: reading.confidence))
+    }
+
+    @Test("an ambiguous character yields the runner-up as a candidate; formats re-rank only with enough evidence")
+    func ambiguousCharacter() throws {
+        let ocr = try PlateOCR(network: SyntheticModels.ocr().load())
+        var image = SyntheticModels.plateImage(steps: SyntheticModels.steps(spelling: "ABC1A3"))
+        // Band 9 holds the fifth character; paint it between '9' (class 10) and 'A' (class 11), nearer 'A'.
+        for x in 36 + 9 * 4 ..< 36 + 10 * 4 { for y in 28 ..< 60 { image[x, y].green = 75 } }
+        let corners = [ImagePoint(x: 36, y: 28), ImagePoint(x: 132, y: 28), ImagePoint(x: 132, y: 60), ImagePoint(x: 36, y: 60)]
+        // Expected frame probabilities from the model's definition.
+        let v = Float(75) / 255 * 2 - 1
+        let logitA = SyntheticModels.ocrSharpness * (2 * SyntheticModels.level(ofClass: 11) * v - pow(SyntheticModels.level(ofClass: 11), 2))
+        let logit9 = SyntheticModels.ocrSharpness * (2 * SyntheticModels.level(ofClass: 10) * v - pow(SyntheticModels.level(ofClass: 10), 2))
+        let pA = 1 / (1 + exp(logit9 - logitA))
+
+        let plain = try ocr.read(image, corners: corners, formats: nil)
+        #expect(plain.text == "ABC1A3")
+        let runnerUp = try #require(plain.candidates.first { $0.text == "ABC193" })
+        // Other frames are not perfectly certain, so compare the two readings' shares.
+        #expect(abs(plain.confidence / (plain.confidence + runnerUp.confidence) - pA) < 0.01)
+
+        // pA ≈ 0.75: a boost of 2 is not enough to prefer the fitting "ABC193", a boost of 4 is.
+        #expect(try ocr.read(image, corners: corners, formats: USPlateFormats(patterns: ["LLLNNN"], boost: 2)).text == "ABC1A3")
+        let boosted = try ocr.read(image, corners: corners, formats: USPlateFormats(patterns: ["LLLNNN"], boost: 4))
+        #expect(boosted.text == "ABC193")
+        #expect(boosted.confidence == runnerUp.confidence)
+    }
+
+    @Test("the recogniser loads models from a folder and reads the synthetic plate end to end")
+    func recognizerEndToEnd() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try SyntheticModels.detector().write(to: directory)
+        try SyntheticModels.ocr().write(to: directory)
+        let recognizer = try PlateRecognizer(modelsDirectory: directory)
+        let image = SyntheticModels.plateImage(steps: SyntheticModels.steps(spelling: "123ABC"))
+        let imageURL = directory.appendingPathComponent("frame.png")
+        try ImageEncoder.png(image).write(to: imageURL)
+
+        let results = try recognizer.recognize(contentsOf: imageURL)
+        try #require(results.count == 1)
+        #expect(results[0].text == "123ABC")
+        #expect(results[0].box == PlateBox(x: 36, y: 28, width: 96, height: 32))
+        #expect(recognizer.lastTiming.plateCount == 1)
+        #expect(recognizer.lastTiming.totalMilliseconds >= recognizer.lastTiming.detectionMilliseconds)
+        #expect(recognizer.lastTiming.decodeMilliseconds > 0)
+
+        // A frame without the red cell has no plate.
+        let empty = SyntheticModels.plateImage(steps: SyntheticModels.steps(spelling: "123ABC"), redSquareAt: (0, 0))
+        var blank = empty
+        for x in 0 ..< 8 { for y in 0 ..< 8 { blank[x, y].red = 0 } }
+        #expect(try recognizer.recognize(blank).isEmpty)
+    }
+
+    @Test("random-weight models of the documented shapes run and keep every invariant", arguments: [UInt64(1), 2, 3])
+    func randomModels(seed: UInt64) throws {
+        let detector = try PlateDetector(network: RandomModels.detector(seed: seed).load())
+        detector.threshold = 0.3
+        let recognizer = PlateRecognizer(detector: detector, ocr: try PlateOCR(network: RandomModels.ocr(seed: seed + 10).load()))
+        recognizer.options.minimumConfidence = 0
+        var random = SeededRandom(seed: seed)
+        let image = try RGBImage(width: 320, height: 200, pixels: (0 ..< 320 * 200 * 3).map { _ in UInt8.random(in: 0 ... 255, using: &random) })
+        let results = try recognizer.recognize(image)
+        #expect(results.count <= recognizer.options.maximumPlates)
+        for result in results {
+            #expect(result.corners.count == 4)
+            #expect(result.box.x >= 0 && result.box.y >= 0 && result.box.x + result.box.width <= 320 && result.box.y + result.box.height <= 200)
+            #expect(result.confidence >= 0 && result.confidence <= 1)
+            #expect(result.characterConfidences.count == result.text.count)
+            #expect(result.text.allSatisfy { SyntheticModels.alphabet.contains($0) })
+            #expect(result.candidates.first?.text == result.text)
+            #expect(result.candidates.count <= 5)
+        }
+        // Same frame, same answer: no state leaks between calls.
+        #expect(try recognizer.recognize(image) == results)
+    }
+
+    @Test("models folder: explicit path, then ALPR_MODELS, then ./Models")
+    func modelsDirectory() {
+        #expect(ModelsDirectory.resolve(explicit: "/opt/m", environment: ["ALPR_MODELS": "/env"], currentDirectory: "/w").path == "/opt/m")
+        #expect(ModelsDirectory.resolve(explicit: nil, environment: ["ALPR_MODELS": "/env"], currentDirectory: "/w").path == "/env")
+        #expect(ModelsDirectory.resolve(explicit: nil, environment: [:], currentDirectory: "/w").path == "/w/Models")
+        #expect(ModelsDirectory.resolve(explicit: "rel", environment: [:], currentDirectory: "/w").path == "/w/rel")
+    }
+
+    @Test("models of the wrong kind are refused with a reason")
+    func wrongModels() throws {
+        #expect(throws: VisionError.self) { try PlateDetector(network: SyntheticModels.ocr().load()) }
+        #expect(throws: VisionError.self) { try PlateOCR(network: SyntheticModels.detector().load()) }
+        #expect(throws: VisionError.self) { try PlateRecognizer(modelsDirectory: URL(fileURLWithPath: "/nonexistent")) }
+    }
+}
