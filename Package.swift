@@ -10,6 +10,8 @@ let package = Package(
         .executable(name: "alpr", targets: ["alpr"]),
         .library(name: "ALPRCore", targets: ["ALPRCore"]),
         .library(name: "ALPRVision", targets: ["ALPRVision"]),
+        // Storage for the Benchmarks package (path "../") and other tools.
+        .library(name: "ALPRStorageSQLite", targets: ["ALPRStorage", "ALPRStorageSQLite"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -86,6 +88,7 @@ let package = Package(
             dependencies: [
                 "ALPRCore", "ALPRStorage", "ALPRStorageSQLite", "ALPRServer", "ALPRVision", "ALPRAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -100,7 +103,10 @@ let package = Package(
         .testTarget(name: "ALPRCoreTests", dependencies: ["ALPRCore"], swiftSettings: strict),
         .testTarget(
             name: "ALPRStorageSQLiteTests",
-            dependencies: ["ALPRCore", "ALPRStorage", "ALPRStorageSQLite", "ALPRTestSupport"],
+            dependencies: [
+                "ALPRCore", "ALPRStorage", "ALPRStorageSQLite", "ALPRTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
@@ -112,6 +118,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "ALPRVisionTests", dependencies: ["ALPRVision"], resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "ALPRAgentTests", dependencies: ["ALPRAgent", "ALPRCore"], swiftSettings: strict),
+        // Test-only child process for ALPRAgentTests: enqueues reads until it is killed with SIGKILL.
+        .executableTarget(
+            name: "ALPRAgentCrashHelper", dependencies: ["ALPRAgent", "ALPRCore"],
+            path: "Tests/ALPRAgentCrashHelper", swiftSettings: strict
+        ),
+        .testTarget(name: "ALPRAgentTests", dependencies: ["ALPRAgent", "ALPRCore", "ALPRAgentCrashHelper"], swiftSettings: strict),
     ]
 )
