@@ -1,0 +1,91 @@
+import ALPRCore
+import ALPRStorage
+import Foundation
+import HummingbirdBcrypt
+import Logging
+
+/// What `alpr serve` does before the server starts on a fresh data directory: an
+/// administrator account when there are no users, and with `--demo` a demo fixed reader with
+/// a few reads, entered through the same `ReadIngestor` as reads from cameras.
+public enum FirstRunSetup {
+    public struct Report: Sendable {
+        public var administrator: (username: String, password: String)?
+        public var demoReader: (name: String, id: UUID, credential: String)?
+        public var demoInvestigator: (username: String, password: String)?
+        public var demoReadsAccepted = 0
+        public var notes: [String] = []
+    }
+
+    public static let administratorUsername = "admin"
+    public static let demoReaderName = "demo-fixed-1"
+    public static let demoInvestigatorUsername = "demo-investigator"
+
+    public static func run(storage: Storage, configuration: ServerConfiguration, demo: Bool, logger: Logger) async throws -> Report {
+        var report = Report()
+        let audit = AuditLog(repository: storage.audit)
+        if try await storage.users.count() == 0 {
+            let password = SessionManager.randomPassword()
+            // The administrator manages users and readers. Access to data still needs a
+            // recorded written authorization (R8), which it must record for itself or others.
+            let user = User(
+                username: administratorUsername, passwordHash: Bcrypt.hash(password, cost: configuration.passwordHashCost),
+                roles: [.administrator]
+            )
+            try await storage.users.create(user, audit: audit.draft(
+                .enter, actor: "system:first-run", subject: "user", criteria: "username=\(user.username) roles=administrator",
+                resultIDs: [user.id.uuidString]
+            ))
+            report.administrator = (user.username, password)
+        }
+        guard demo else { return report }
+
+        let now = Date()
+        let reader: Reader
+        if let existing = try await storage.readers.reader(named: demoReaderName) {
+            reader = existing
+            report.notes.append("demo reader '\(demoReaderName)' already exists; its credential was shown when it was created")
+        } else {
+            let created = Reader(
+                name: demoReaderName, kind: .fixed, location: try GeoPoint(latitude: 45.0327, longitude: -93.3602),
+                locationDescription: "Demo: Bass Lake Rd at Douglas Dr, Crystal MN", installedAt: now.addingTimeInterval(-7200)
+            )
+            let registered = try await ReadersController.register(created, storage: storage, audit: audit, actor: "system:first-run")
+            reader = created
+            report.demoReader = (created.name, created.id, registered.credential)
+        }
+        if try await storage.users.user(username: demoInvestigatorUsername) == nil {
+            // So a newcomer can search the demo reads at once. The authorization is marked as a
+            // demonstration: a real one is recorded by an administrator from the chief's writing.
+            let password = SessionManager.randomPassword()
+            let investigator = User(
+                username: demoInvestigatorUsername, passwordHash: Bcrypt.hash(password, cost: configuration.passwordHashCost),
+                roles: [.investigator], trainingCompletedAt: now,
+                authorization: WrittenAuthorization(
+                    authorizedBy: "demo setup (not a real authorization)", authorizedAt: now,
+                    purpose: "Demonstration on demo data only"
+                )
+            )
+            try await storage.users.create(investigator, audit: audit.draft(
+                .enter, actor: "system:first-run", subject: "user",
+                criteria: "username=\(investigator.username) roles=investigator demo", resultIDs: [investigator.id.uuidString]
+            ))
+            report.demoInvestigator = (investigator.username, password)
+        }
+        let periodStart = now.addingTimeInterval(-3600)
+        if try await storage.readers.activePeriod(readerID: reader.id, at: periodStart) == nil {
+            try await storage.readers.openActivePeriod(ActivePeriod(readerID: reader.id, source: .startStop, startedAt: periodStart))
+        }
+        let plates = ["ABC123", "XYZ789", "MN4521", "GHK220", "ZPL9001"]
+        let submissions = plates.enumerated().map { index, plate in
+            ReadSubmission(
+                id: ReadSubmission.derivedID("demo", reader.id.uuidString, plate), plate: plate, state: "MN",
+                confidence: 0.9 - Double(index) * 0.03,
+                capturedAt: now.addingTimeInterval(-3000 + Double(index) * 600), headingDegrees: 90
+            )
+        }
+        let ingestor = ReadIngestor(storage: storage, retention: configuration.retention, maxImageBytes: configuration.maxImageBytes)
+        let result = try await ingestor.ingest(submissions, from: reader, format: "demo", logger: logger)
+        report.demoReadsAccepted = result.accepted
+        return report
+    }
+}
