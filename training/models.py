@@ -184,6 +184,8 @@ def build_detector() -> GraphNet:
     t = g.dws(t, 32, 32)
     h = g.dws(t, 32, 32)
     hm = g.conv(h, 32, 1, 1, bias=True, name="heatmap_logits")
+    # Start with a low plate prior (CenterNet's bias init) so the focal loss is sane at step 0.
+    nn.init.constant_(g.modules[hm].bias, -4.6)
     g.nodes.append({"name": "heatmap", "op": "sigmoid", "inputs": [hm]})
     gm = g.dws(t, 32, 32)
     g.conv(gm, 32, 8, 1, bias=True, name="geometry")

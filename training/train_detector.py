@@ -107,7 +107,7 @@ def main():
     ch, cw = args.crop
     while time.time() < deadline:
         progress = (time.time() - start) / (args.minutes * 60)
-        lr = args.lr * min(1.0, (step + 1) / 200) * 0.5 * (1 + np.cos(np.pi * min(progress, 1.0)))
+        lr = args.lr * min(1.0, (step + 1) / 50) * 0.5 * (1 + np.cos(np.pi * min(progress, 1.0)))
         for g in opt.param_groups:
             g["lr"] = lr
         imgs, heats, geoms, weights = [], [], [], []
@@ -137,7 +137,7 @@ def main():
         if step % 25 == 0:
             print(f"step {step} heat {hm_loss.item():.3f} geo {geo_loss.item():.4f} lr {lr:.5f} t {time.time()-start:.0f}s", flush=True)
         if step % args.eval_every == 0 or time.time() >= deadline:
-            metrics = evaluate(net, vfolder, vlabels, limit=150)
+            metrics = evaluate(net, vfolder, vlabels, limit=80)
             metrics["step"] = step
             log.append(metrics)
             print("eval", json.dumps(metrics), flush=True)

@@ -82,11 +82,12 @@ def exact_match(net, images: np.ndarray, texts, batch=256) -> tuple[float, list[
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=25)
-    ap.add_argument("--batch", type=int, default=96)
+    ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--real-fraction", type=float, default=0.35)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--resume", type=str, default="")
+    ap.add_argument("--eval-every", type=int, default=150)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -112,7 +113,7 @@ def main():
     n_real = int(args.batch * args.real_fraction)
     while time.time() < deadline:
         progress = (time.time() - start) / (args.minutes * 60)
-        lr = args.lr * min(1.0, (step + 1) / 200) * 0.5 * (1 + np.cos(np.pi * min(progress, 1.0)))
+        lr = args.lr * min(1.0, (step + 1) / 50) * 0.5 * (1 + np.cos(np.pi * min(progress, 1.0)))
         for g in opt.param_groups:
             g["lr"] = lr
         si = rng.integers(0, len(synth_texts), args.batch - n_real)
@@ -131,7 +132,7 @@ def main():
         step += 1
         if step % 50 == 0:
             print(f"step {step} loss {loss.item():.3f} lr {lr:.5f} t {time.time()-start:.0f}s", flush=True)
-        if step % 400 == 0 or time.time() >= deadline:
+        if step % args.eval_every == 0 or time.time() >= deadline:
             real_acc, _ = exact_match(net, val_images, val_texts)
             synth_acc, _ = exact_match(net, sval_images, sval_texts)
             log.append({"step": step, "real_val": real_acc, "synth_val": synth_acc})

@@ -1,0 +1,112 @@
+"""Writes held-out evaluation folders in the OpenALPR benchmark layout for `alpr evaluate DIR`.
+
+Each folder holds image files and, per image, `NAME.txt` with one tab-separated line per plate:
+`NAME.jpg  x  y  w  h  PLATE` (axis-aligned box in pixels, top-left corner plus size).
+
+    python training/make_eval_set.py --out training/out/eval
+
+Sets (all from val splits, never trained on):
+  eu_val         openalpr_e2e_eu val photos with their labelled plate (European plates).
+  us_crops_val   real US val crops (openalpr_segocr_us, reported_ocr_us) pasted with mild
+                 perspective into 1280x720 / 1920x1080 frames made from negatives/ val images.
+                 The box is the pasted crop, which for loose crops includes some margin.
+  synth_us_val   synthetic US plates (val seed) in 1280x720 / 1920x1080 frames, 1-3 each.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DATA_DIR, OUT_DIR  # noqa: E402
+from data_real import detection_rows, us_ocr_rows  # noqa: E402
+from synth.augment import photometric, random_quad  # noqa: E402
+from synth.plate import PlateRenderer  # noqa: E402
+from synth.scenes import overlaps, paste_plate  # noqa: E402
+
+
+def write_label(folder: Path, name: str, plates) -> None:
+    lines = [f"{name}\t{int(round(x))}\t{int(round(y))}\t{int(round(w))}\t{int(round(h))}\t{text}"
+             for x, y, w, h, text in plates]
+    (folder / f"{Path(name).stem}.txt").write_text("\n".join(lines) + "\n")
+
+
+def frame_from(row, size, rng) -> np.ndarray:
+    img = cv2.cvtColor(cv2.imread(str(DATA_DIR / row["path"]), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    w, h = size
+    return cv2.resize(img, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def eu_val(out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    rows = detection_rows("val", ("openalpr_e2e_eu",))
+    for row in rows:
+        name = Path(row["path"]).name
+        shutil.copy(DATA_DIR / row["path"], out / name)
+        write_label(out, name, [(b["x"], b["y"], b["w"], b["h"], b["text"]) for b in row["boxes"]])
+    return len(rows)
+
+
+def paste_set(out: Path, plates, backgrounds, rng, sizes) -> int:
+    """plates: iterator of (rgb plate image, text). 1-3 plates per frame."""
+    out.mkdir(parents=True, exist_ok=True)
+    count = 0
+    plates = list(plates)
+    i = 0
+    while i < len(plates):
+        size = sizes[rng.integers(len(sizes))]
+        frame = frame_from(backgrounds[rng.integers(len(backgrounds))], size, rng)
+        labels, quads = [], []
+        for _ in range(int(rng.integers(1, 4))):
+            if i >= len(plates):
+                break
+            img, text = plates[i]
+            target_w = float(np.exp(rng.uniform(np.log(60), np.log(380))))
+            th = target_w * img.shape[0] / img.shape[1]
+            q = random_quad(target_w, th, rng, tilt=0.15, rot_deg=6)
+            q += np.array([rng.uniform(target_w, size[0] - target_w), rng.uniform(th, size[1] - th)], np.float32)
+            if overlaps(q, quads, pad=10):
+                continue
+            paste_plate(frame, img, q, rng)
+            quads.append(q)
+            x0, y0 = q.min(0)
+            x1, y1 = q.max(0)
+            labels.append((x0, y0, x1 - x0, y1 - y0, text))
+            i += 1
+        frame = photometric(frame, rng, 0.3)
+        name = f"{out.name}_{count:04d}.jpg"
+        cv2.imwrite(str(out / name), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92])
+        write_label(out, name, labels)
+        count += 1
+    return count
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", type=Path, default=OUT_DIR / "eval")
+    ap.add_argument("--synthetic", type=int, default=200, help="synthetic plates in synth_us_val")
+    ap.add_argument("--seed", type=int, default=99)
+    args = ap.parse_args()
+    rng = np.random.default_rng(args.seed)
+    # negatives only: uc3m scenes hold unlabelled real plates, which would count as false positives.
+    backgrounds = detection_rows("val", ("negatives",))
+    sizes = [(1280, 720), (1920, 1080)]
+    print("eu_val", eu_val(args.out / "eu_val"))
+    crops = []
+    for row in us_ocr_rows("val"):
+        img = cv2.imread(str(DATA_DIR / row["path"]), cv2.IMREAD_COLOR)
+        if img is not None:
+            crops.append((cv2.cvtColor(img, cv2.COLOR_BGR2RGB), row["text"]))
+    print("us_crops_val", paste_set(args.out / "us_crops_val", crops, backgrounds, rng, sizes))
+    renderer = PlateRenderer()
+    synth = [renderer.render(rng) for _ in range(args.synthetic)]
+    print("synth_us_val", paste_set(args.out / "synth_us_val", synth, backgrounds, rng, sizes))
+
+
+if __name__ == "__main__":
+    main()

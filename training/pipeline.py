@@ -1,0 +1,60 @@
+"""The engine's pipeline in Python (letterbox, detect, rectify, read) for validation."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from common import (DET_HEIGHT, DET_MEAN, DET_PAD_VALUE, DET_STD, DET_WIDTH, OCR_HEIGHT,
+                    OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, decode_greedy)
+from det_decode import decode
+from models import build_detector, build_ocr
+from synth.ocr_set import grow_quad
+
+
+def letterbox(rgb: np.ndarray) -> tuple[np.ndarray, float]:
+    h, w = rgb.shape[:2]
+    s = min(DET_WIDTH / w, DET_HEIGHT / h)
+    nw, nh = max(1, int(round(w * s))), max(1, int(round(h * s)))
+    canvas = np.full((DET_HEIGHT, DET_WIDTH, 3), DET_PAD_VALUE, np.uint8)
+    canvas[:nh, :nw] = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+    return canvas, s
+
+
+def load_net(builder, checkpoint: Path):
+    net = builder()
+    net.load_state_dict(torch.load(checkpoint, map_location="cpu")["state_dict"])
+    return net.eval()
+
+
+class Pipeline:
+    def __init__(self, detector_ckpt=OUT_DIR / "detector_best.pt", ocr_ckpt=OUT_DIR / "ocr_best.pt"):
+        self.detector = load_net(build_detector, detector_ckpt) if Path(detector_ckpt).exists() else None
+        self.ocr = load_net(build_ocr, ocr_ckpt) if Path(ocr_ckpt).exists() else None
+        self.mean = torch.tensor(DET_MEAN).view(1, 3, 1, 1)
+        self.std = torch.tensor(DET_STD).view(1, 3, 1, 1)
+
+    @torch.no_grad()
+    def detect(self, rgb: np.ndarray, threshold=0.3):
+        """Returns [(score, quad in frame pixels [4,2], box (x0,y0,x1,y1))]."""
+        canvas, s = letterbox(rgb)
+        x = (torch.from_numpy(canvas).permute(2, 0, 1)[None].float() / 255 - self.mean) / self.std
+        hm, geo = self.detector(x)
+        out = []
+        for score, q, _ in decode(hm[0, 0].numpy(), geo[0].numpy(), threshold):
+            q = q / s
+            out.append((score, q, (*q.min(0), *q.max(0))))
+        return out
+
+    @torch.no_grad()
+    def read(self, rgb: np.ndarray, quad: np.ndarray) -> str:
+        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        grown = grow_quad(np.asarray(quad, np.float32), OCR_PLATE_MARGIN)
+        dst = np.array([[0, 0], [OCR_WIDTH, 0], [OCR_WIDTH, OCR_HEIGHT], [0, OCR_HEIGHT]], np.float32)
+        crop = cv2.warpPerspective(grey, cv2.getPerspectiveTransform(grown, dst), (OCR_WIDTH, OCR_HEIGHT),
+                                   flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        x = (torch.from_numpy(crop)[None, None].float() / 255 - 0.5) / 0.5
+        logits = self.ocr(x)[0, :, 0, :]
+        return decode_greedy(logits.argmax(0).tolist())

@@ -1,0 +1,144 @@
+"""Validation of the trained networks on held-out data; writes training/out/validation.json.
+
+    python training/validate.py [--detector CKPT] [--ocr CKPT] [--eval-dir training/out/eval]
+
+OCR: exact match on the real US val split (split == val rows of openalpr_segocr_us and
+reported_ocr_us, resized whole to the OCR input) and on synthetic val crops.
+Detector: recall at IoU 0.3 and false positives per image on uc3m_det val, openalpr_e2e_eu val,
+negatives val (original frames, letterboxed like the engine) and composited val scenes.
+End to end (if --eval-dir exists): plate read rate on the make_eval_set.py folders.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DATA_DIR, OUT_DIR  # noqa: E402
+from data_real import detection_rows, us_ocr_rows  # noqa: E402
+from det_decode import iou, match  # noqa: E402
+from pipeline import Pipeline  # noqa: E402
+from train_detector import evaluate as evaluate_scenes, load_split  # noqa: E402
+from train_ocr import exact_match, load_real, plain_real  # noqa: E402
+
+
+def ocr_metrics(pipe: Pipeline) -> dict:
+    rows = us_ocr_rows("val")
+    store, texts = load_real("val")
+    images = np.stack([plain_real(v) for v in store])
+    acc, preds = exact_match(pipe.ocr, images, texts)
+    by_source = defaultdict(lambda: [0, 0])
+    for row, p, t in zip(rows, preds, texts):
+        by_source[row["source"]][0] += p == t
+        by_source[row["source"]][1] += 1
+    sval = np.load(OUT_DIR / "ocr_synth_val.npz")
+    sacc, _ = exact_match(pipe.ocr, sval["images"], [str(t) for t in sval["texts"]])
+    char_err = sum(edit_distance(p, t) for p, t in zip(preds, texts)) / sum(len(t) for t in texts)
+    return {"real_us_val_exact": acc, "real_us_val_n": len(texts), "real_us_val_char_error_rate": char_err,
+            "by_source": {k: {"exact": v[0] / v[1], "n": v[1]} for k, v in by_source.items()},
+            "synthetic_val_exact": sacc, "synthetic_val_n": len(sval["texts"]),
+            "examples_wrong": [(t, p) for p, t in zip(preds, texts) if p != t][:25]}
+
+
+def edit_distance(a: str, b: str) -> int:
+    d = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, d[0] = d[0], i
+        for j, cb in enumerate(b, 1):
+            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (ca != cb))
+    return d[-1]
+
+
+def detector_real(pipe: Pipeline, threshold: float) -> dict:
+    out = {}
+    for source in ("uc3m_det", "openalpr_e2e_eu", "negatives"):
+        tp = fp = gt = 0
+        rows = detection_rows("val", (source,))
+        widths_hit = defaultdict(lambda: [0, 0])
+        for row in rows:
+            rgb = cv2.cvtColor(cv2.imread(str(DATA_DIR / row["path"]), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+            dets = pipe.detect(rgb, threshold)
+            gts = [(b["x"], b["y"], b["x"] + b["w"], b["y"] + b["h"]) for b in row["boxes"]]
+            a, b, c = match([d[2] for d in dets], gts)
+            tp, fp, gt = tp + a, fp + b, gt + c
+            # Recall by plate width in network-input pixels.
+            s = min(640 / row["width"], 384 / row["height"])
+            for g in gts:
+                bucket = bucket_of((g[2] - g[0]) * s)
+                widths_hit[bucket][1] += 1
+                widths_hit[bucket][0] += any(iou(d[2], g) >= 0.3 for d in dets)
+        out[source] = {"images": len(rows), "plates": gt, "recall_iou0.3": tp / gt if gt else None,
+                       "fp_per_image": fp / max(1, len(rows)),
+                       "recall_by_input_width": {k: f"{v[0]}/{v[1]}" for k, v in sorted(widths_hit.items())}}
+    return out
+
+
+def bucket_of(w: float) -> str:
+    for lo, hi in ((0, 12), (12, 25), (25, 50), (50, 100), (100, 1e9)):
+        if lo <= w < hi:
+            return f"{lo}-{int(hi) if hi < 1e9 else 'inf'}px"
+    return "?"
+
+
+def end_to_end(pipe: Pipeline, eval_dir: Path, threshold: float) -> dict:
+    out = {}
+    for folder in sorted(p for p in eval_dir.iterdir() if p.is_dir()):
+        found = read = total = fps = images = 0
+        for txt in sorted(folder.glob("*.txt")):
+            labels = [l.split("\t") for l in txt.read_text().splitlines() if l.strip()]
+            if not labels:
+                continue
+            rgb = cv2.cvtColor(cv2.imread(str(folder / labels[0][0]), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+            dets = pipe.detect(rgb, threshold)
+            images += 1
+            used = set()
+            for _, x, y, w, h, text in labels:
+                g = (float(x), float(y), float(x) + float(w), float(y) + float(h))
+                total += 1
+                best = max(((iou(d[2], g), k) for k, d in enumerate(dets) if k not in used), default=(0, -1))
+                if best[0] >= 0.3:
+                    used.add(best[1])
+                    found += 1
+                    read += pipe.read(rgb, dets[best[1]][1]) == text
+            fps += len(dets) - len(used)
+        out[folder.name] = {"images": images, "plates": total, "detected_iou0.3": found / max(1, total),
+                            "read_exact": read / max(1, total), "fp_per_image": fps / max(1, images)}
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--detector", type=Path, default=OUT_DIR / "detector_best.pt")
+    ap.add_argument("--ocr", type=Path, default=OUT_DIR / "ocr_best.pt")
+    ap.add_argument("--eval-dir", type=Path, default=OUT_DIR / "eval")
+    ap.add_argument("--threshold", type=float, default=0.3)
+    ap.add_argument("--out", type=Path, default=OUT_DIR / "validation.json")
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    pipe = Pipeline(args.detector, args.ocr)
+    result = {}
+    if pipe.ocr is not None:
+        result["ocr"] = ocr_metrics(pipe)
+        print(json.dumps({k: v for k, v in result["ocr"].items() if k != "examples_wrong"}, indent=1), flush=True)
+    if pipe.detector is not None:
+        result["detector_real"] = detector_real(pipe, args.threshold)
+        folder, labels = load_split("val")
+        result["detector_synthetic_val"] = evaluate_scenes(pipe.detector, folder, labels, args.threshold)
+        result["detector_synthetic_val"]["images"] = len(labels)
+        print(json.dumps({k: result[k] for k in ("detector_real", "detector_synthetic_val")}, indent=1), flush=True)
+    if pipe.ocr is not None and pipe.detector is not None and args.eval_dir.exists():
+        result["end_to_end"] = end_to_end(pipe, args.eval_dir, args.threshold)
+        print(json.dumps(result["end_to_end"], indent=1))
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
