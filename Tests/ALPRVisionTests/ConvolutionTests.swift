@@ -13,12 +13,20 @@ struct ConvolutionTests {
         ReferenceConv(inChannels: 6, outChannels: 6, kernelH: 3, kernelW: 3, padH: 1, padW: 1, groups: 6, height: 9, width: 11),
         ReferenceConv(inChannels: 5, outChannels: 5, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, groups: 5, height: 10, width: 7),
         ReferenceConv(inChannels: 3, outChannels: 3, kernelH: 5, kernelW: 5, strideH: 1, strideW: 2, padH: 4, padW: 3, dilationH: 2, dilationW: 1, groups: 3, height: 6, width: 9, hasBias: false),
+        // Depthwise rows wide enough for the fused three-tap interior: dilated, and strided
+        // (stride phases) with a dilation, odd width and a stride of 3.
+        ReferenceConv(inChannels: 4, outChannels: 4, kernelH: 3, kernelW: 3, padH: 2, padW: 2, dilationH: 2, dilationW: 2, groups: 4, height: 12, width: 21),
+        ReferenceConv(inChannels: 3, outChannels: 3, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 2, padW: 2, dilationH: 2, dilationW: 2, groups: 3, height: 11, width: 23),
+        ReferenceConv(inChannels: 2, outChannels: 2, kernelH: 3, kernelW: 3, strideH: 1, strideW: 3, padH: 1, padW: 1, groups: 2, height: 7, width: 26),
         // Depthwise with a channel multiplier goes through im2col.
         ReferenceConv(inChannels: 4, outChannels: 8, kernelH: 3, kernelW: 3, padH: 1, padW: 1, groups: 4, height: 5, width: 6),
         // Pointwise (no im2col), grouped pointwise, and strided 1x1 (im2col).
         ReferenceConv(inChannels: 7, outChannels: 5, kernelH: 1, kernelW: 1, height: 5, width: 3),
         ReferenceConv(inChannels: 6, outChannels: 4, kernelH: 1, kernelW: 1, groups: 2, height: 4, width: 4, hasBias: false),
         ReferenceConv(inChannels: 3, outChannels: 4, kernelH: 1, kernelW: 1, strideH: 2, strideW: 2, height: 7, width: 7),
+        // im2col in several bands of output rows, the last one short; grouped too.
+        ReferenceConv(inChannels: 8, outChannels: 4, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 40, width: 40),
+        ReferenceConv(inChannels: 4, outChannels: 6, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, groups: 2, height: 90, width: 90),
         // Kernel wider than the input; padding larger than the kernel reach on one axis.
         ReferenceConv(inChannels: 2, outChannels: 3, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 1, width: 1),
         ReferenceConv(inChannels: 2, outChannels: 3, kernelH: 3, kernelW: 1, strideH: 3, strideW: 1, padH: 2, padW: 3, height: 5, width: 2),

@@ -25,11 +25,17 @@ struct ConvGeometry: Equatable {
     var columnRows: Int { inChannels / groups * kernel.first * kernel.second }
 }
 
-/// Convolution with the bias (batch norm folded in) and activation applied in one epilogue.
+/// Convolution with the bias (batch norm folded in) and the fused activation.
 ///
 /// Three kernels: pointwise convs multiply the input directly (`sgemm`, no im2col); depthwise
 /// convs use a direct loop (a GEMM of one row per group would be all overhead); everything else
-/// builds the im2col matrix in the shared scratch buffer and calls `sgemm` per group.
+/// builds the im2col matrix in the shared scratch buffer and calls `sgemm` per group, a band of
+/// output rows at a time so that the matrix stays in cache between being written and being
+/// packed.
+///
+/// The GEMM kernels start from the bias and accumulate (`beta = 1`): OpenBLAS would otherwise
+/// clear the output first and the bias would need a pass of its own. The depthwise kernel adds
+/// bias and activation while each output row is still in L1.
 final class Conv2DStep: InferenceStep {
     enum Kernel { case pointwise, depthwise, im2col }
 
@@ -40,6 +46,13 @@ final class Conv2DStep: InferenceStep {
     let activation: Activation?
     let kernel: Kernel
     let input: Int, output: Int
+    /// Depthwise only, fixed by the geometry so that `execute` allocates nothing: per
+    /// horizontal tap, its valid output columns and where its input for output column 0 sits
+    /// relative to the start of an input row (of the plane, or of the stride phases).
+    private let tapColumns: [(first: Int, end: Int)]
+    private let tapOffsets: [Int]
+    /// Depthwise only: output columns where every horizontal tap is inside the input.
+    private let interiorColumns: Range<Int>
 
     init(geometry: ConvGeometry, inputShape: TensorShape, outputShape: TensorShape, weights: [Float], bias: [Float],
          activation: Activation?, input: Int, output: Int) {
@@ -52,24 +65,71 @@ final class Conv2DStep: InferenceStep {
         self.kernel = geometry.isPointwise ? .pointwise : geometry.isDepthwise ? .depthwise : .im2col
         self.input = input
         self.output = output
+        let (stride, width) = (geometry.stride.second, inputShape.width)
+        let phaseSize = inputShape.height * ((width + stride - 1) / stride)
+        var tapColumns: [(first: Int, end: Int)] = [], tapOffsets: [Int] = []
+        for kx in 0 ..< geometry.kernel.second {
+            let offset = kx * geometry.dilation.second - geometry.padding.second
+            tapColumns.append(Self.validRange(offset: offset, stride: stride, size: width, count: outputShape.width))
+            let phase = ((offset % stride) + stride) % stride
+            tapOffsets.append(phase * phaseSize + (offset - phase) / stride)
+        }
+        self.tapColumns = tapColumns
+        self.tapOffsets = tapOffsets
+        let interiorStart = tapColumns.map(\.first).max() ?? 0, interiorEnd = tapColumns.map(\.end).min() ?? 0
+        interiorColumns = interiorStart ..< max(interiorStart, interiorEnd)
     }
 
-    /// Floats of scratch this step needs.
-    var scratchCount: Int { kernel == .im2col ? geometry.columnRows * outputShape.planeSize : 0 }
+    /// Floats of scratch this step needs: one band of the im2col matrix, or the stride phases
+    /// of one input plane for a strided depthwise conv.
+    var scratchCount: Int {
+        switch kernel {
+        case .pointwise: 0
+        case .im2col: geometry.columnRows * bandRows * outputShape.width
+        case .depthwise: geometry.stride.second == 1 ? 0 : geometry.stride.second * inputShape.height * phaseWidth
+        }
+    }
+
+    /// Output rows per im2col band: the band's column matrix stays near 16 Ki floats (64 KB,
+    /// about L1 size), but each `sgemm` still gets at least 256 columns, below which it is
+    /// mostly call and packing overhead. The first detector conv (27 x 61,440 columns unbanded)
+    /// takes half the time this way; 64 KB bands beat 256 KB and 1 MB ones there.
+    var bandRows: Int {
+        let width = outputShape.width, height = outputShape.height
+        let byCache = (16 * 1024) / max(geometry.columnRows * width, 1)
+        let byEfficiency = (256 + width - 1) / width
+        return min(height, max(byCache, byEfficiency, 1))
+    }
+
+    /// Input columns per stride phase (see `runDepthwise`).
+    var phaseWidth: Int { (inputShape.width + geometry.stride.second - 1) / geometry.stride.second }
 
     func execute(buffers: UnsafePointer<UnsafeMutablePointer<Float>>, scratch: UnsafeMutablePointer<Float>) {
         let x = buffers[input], y = buffers[output]
         weights.withUnsafeBufferPointer { w in
-            let w = w.baseAddress!
-            switch kernel {
-            case .pointwise: runPointwise(x, w, y)
-            case .depthwise: runDepthwise(x, w, y)
-            case .im2col: runIm2col(x, w, y, scratch)
+            bias.withUnsafeBufferPointer { b in
+                let w = w.baseAddress!, b = b.baseAddress!
+                switch kernel {
+                case .pointwise:
+                    fillWithBias(y, b)
+                    runPointwise(x, w, y)
+                    activation?.apply(y, count: outputShape.count)
+                case .depthwise:
+                    runDepthwise(x, w, b, y, scratch)
+                case .im2col:
+                    fillWithBias(y, b)
+                    runIm2col(x, w, y, scratch)
+                    activation?.apply(y, count: outputShape.count)
+                }
             }
         }
-        bias.withUnsafeBufferPointer { b in
-            applyChannelEpilogue(y, channels: outputShape.channels, planeSize: outputShape.planeSize,
-                                 scale: nil, shift: b.baseAddress, activation: activation)
+    }
+
+    /// Every output plane set to its channel's bias, which the GEMM then accumulates onto.
+    private func fillWithBias(_ y: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>) {
+        let plane = outputShape.planeSize
+        for channel in 0 ..< outputShape.channels {
+            (y + channel * plane).update(repeating: b[channel], count: plane)
         }
     }
 
@@ -79,8 +139,8 @@ final class Conv2DStep: InferenceStep {
         let plane = outputShape.planeSize
         for group in 0 ..< groups {
             gemm(rows: outPerGroup, columns: plane, depth: inPerGroup,
-                 a: w + group * outPerGroup * inPerGroup, b: x + group * inPerGroup * plane,
-                 c: y + group * outPerGroup * plane)
+                 a: w + group * outPerGroup * inPerGroup, b: x + group * inPerGroup * plane, bStride: plane,
+                 c: y + group * outPerGroup * plane, cStride: plane)
         }
     }
 
@@ -89,32 +149,42 @@ final class Conv2DStep: InferenceStep {
         let groups = geometry.groups
         let inPerGroup = geometry.inChannels / groups, outPerGroup = geometry.outChannels / groups
         let depth = geometry.columnRows
-        let plane = outputShape.planeSize
+        let plane = outputShape.planeSize, outHeight = outputShape.height, outWidth = outputShape.width
+        let band = bandRows
         for group in 0 ..< groups {
-            fillColumns(x + group * inPerGroup * inputShape.planeSize, channels: inPerGroup, into: columns)
-            gemm(rows: outPerGroup, columns: plane, depth: depth,
-                 a: w + group * outPerGroup * depth, b: columns, c: y + group * outPerGroup * plane)
+            for firstRow in stride(from: 0, to: outHeight, by: band) {
+                let rows = firstRow ..< min(firstRow + band, outHeight)
+                let bandColumns = rows.count * outWidth
+                fillColumns(x + group * inPerGroup * inputShape.planeSize, channels: inPerGroup, outputRows: rows, into: columns)
+                // The band's outputs are rows `rows` of each output plane: same leading
+                // dimension as the whole plane, shifted start.
+                gemm(rows: outPerGroup, columns: bandColumns, depth: depth,
+                     a: w + group * outPerGroup * depth, b: columns, bStride: bandColumns,
+                     c: y + group * outPerGroup * plane + firstRow * outWidth, cStride: plane)
+            }
         }
     }
 
-    /// Lays out every receptive field as a column: row `(c, ky, kx)`, column `(oy, ox)`.
-    private func fillColumns(_ x: UnsafeMutablePointer<Float>, channels: Int, into columns: UnsafeMutablePointer<Float>) {
+    /// Lays out every receptive field of the output rows `outputRows` as a column: row
+    /// `(c, ky, kx)`, column `(oy - outputRows.lowerBound, ox)`.
+    private func fillColumns(_ x: UnsafeMutablePointer<Float>, channels: Int, outputRows: Range<Int>,
+                             into columns: UnsafeMutablePointer<Float>) {
         let (kh, kw) = (geometry.kernel.first, geometry.kernel.second)
         let (sh, sw) = (geometry.stride.first, geometry.stride.second)
         let (ph, pw) = (geometry.padding.first, geometry.padding.second)
         let (dh, dw) = (geometry.dilation.first, geometry.dilation.second)
         let (height, width) = (inputShape.height, inputShape.width)
-        let (outHeight, outWidth) = (outputShape.height, outputShape.width)
+        let outWidth = outputShape.width
         var row = columns
         for c in 0 ..< channels {
             let plane = x + c * height * width
             for ky in 0 ..< kh {
                 for kx in 0 ..< kw {
                     let offsetX = kx * dw - pw
-                    let (first, end) = validRange(offset: offsetX, stride: sw, size: width, count: outWidth)
-                    for oy in 0 ..< outHeight {
+                    let (first, end) = Self.validRange(offset: offsetX, stride: sw, size: width, count: outWidth)
+                    for oy in outputRows {
                         let iy = oy * sh - ph + ky * dh
-                        let destination = row + oy * outWidth
+                        let destination = row + (oy - outputRows.lowerBound) * outWidth
                         if iy < 0 || iy >= height {
                             destination.update(repeating: 0, count: outWidth)
                             continue
@@ -128,7 +198,7 @@ final class Conv2DStep: InferenceStep {
                         }
                         for ox in end ..< outWidth { destination[ox] = 0 }
                     }
-                    row += outHeight * outWidth
+                    row += outputRows.count * outWidth
                 }
             }
         }
@@ -136,53 +206,90 @@ final class Conv2DStep: InferenceStep {
 
     /// Output columns `first ..< end` whose input column `o * stride + offset` is inside `0 ..< size`.
     @inline(__always)
-    private func validRange(offset: Int, stride: Int, size: Int, count: Int) -> (Int, Int) {
+    private static func validRange(offset: Int, stride: Int, size: Int, count: Int) -> (first: Int, end: Int) {
         let first = offset >= 0 ? 0 : (-offset + stride - 1) / stride
         let last = size - 1 - offset  // largest o * stride allowed
         let end = last < 0 ? 0 : last / stride + 1
         return (min(first, count), max(min(end, count), min(first, count)))
     }
 
-    private func runDepthwise(_ x: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    /// Output row by output row: the row is set to the bias, each kernel row adds its taps
+    /// times input row segments, then the activation runs, all while the row sits in L1.
+    /// (Accumulating one tap over the whole plane instead streams the plane through the cache
+    /// once per tap.) For the usual 3-wide kernel the three taps of a kernel row are summed in
+    /// one pass over the columns where all three are inside the input; the border columns, and
+    /// other kernel widths, take one pass per tap.
+    ///
+    /// With a horizontal stride s > 1 each input plane is first split into s phases (phase p
+    /// holds columns p, p + s, p + 2s, ...), so input column `s * ox + o` is element `ox + q` of
+    /// phase `o mod s` (q = floor(o / s)) and every tap reads contiguously; strided reads
+    /// defeat vectorisation and took most of the time of the stride-2 layers.
+    private func runDepthwise(_ x: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                              _ y: UnsafeMutablePointer<Float>, _ phases: UnsafeMutablePointer<Float>) {
         let (kh, kw) = (geometry.kernel.first, geometry.kernel.second)
         let (sh, sw) = (geometry.stride.first, geometry.stride.second)
-        let (ph, pw) = (geometry.padding.first, geometry.padding.second)
-        let (dh, dw) = (geometry.dilation.first, geometry.dilation.second)
+        let (ph, dh) = (geometry.padding.first, geometry.dilation.first)
         let (height, width) = (inputShape.height, inputShape.width)
         let (outHeight, outWidth) = (outputShape.height, outputShape.width)
-        y.update(repeating: 0, count: outputShape.count)
-        // Accumulate one kernel tap at a time over whole output rows: the inner loop is a
-        // contiguous (for stride 1) multiply-add the compiler vectorises.
+        let phaseWidth = self.phaseWidth, phaseSize = height * phaseWidth
+        let rowPitch = sw == 1 ? width : phaseWidth
+        let (fusedStart, fusedEnd) = (interiorColumns.lowerBound, interiorColumns.upperBound)
+        let fuseThreeTaps = kw == 3 && !interiorColumns.isEmpty
         for c in 0 ..< geometry.outChannels {
-            let plane = x + c * inputShape.planeSize
-            let outPlane = y + c * outputShape.planeSize
-            let filter = w + c * kh * kw
-            for ky in 0 ..< kh {
-                for kx in 0 ..< kw {
-                    let tap = filter[ky * kw + kx]
-                    let offsetX = kx * dw - pw
-                    let (first, end) = validRange(offset: offsetX, stride: sw, size: width, count: outWidth)
-                    if first >= end { continue }
-                    for oy in 0 ..< outHeight {
-                        let iy = oy * sh - ph + ky * dh
-                        if iy < 0 || iy >= height { continue }
-                        let source = plane + iy * width + offsetX
-                        let destination = outPlane + oy * outWidth
-                        if sw == 1 {
-                            for ox in first ..< end { destination[ox] += tap * source[ox] }
-                        } else {
-                            for ox in first ..< end { destination[ox] += tap * source[ox * sw] }
-                        }
+            var rows = x + c * inputShape.planeSize
+            if sw > 1 {
+                for phase in 0 ..< sw {
+                    let count = (width - phase + sw - 1) / sw
+                    for iy in 0 ..< height {
+                        let source = rows + iy * width + phase, destination = phases + phase * phaseSize + iy * phaseWidth
+                        for j in 0 ..< count { destination[j] = source[j * sw] }
                     }
                 }
+                rows = phases
+            }
+            let outPlane = y + c * outputShape.planeSize
+            let filter = w + c * kh * kw
+            for oy in 0 ..< outHeight {
+                let destination = outPlane + oy * outWidth
+                destination.update(repeating: b[c], count: outWidth)
+                for ky in 0 ..< kh {
+                    let iy = oy * sh - ph + ky * dh
+                    if iy < 0 || iy >= height { continue }
+                    let sourceRow = rows + iy * rowPitch
+                    let taps = filter + ky * kw
+                    for kx in 0 ..< kw {
+                        let (first, end) = tapColumns[kx]
+                        let source = sourceRow + tapOffsets[kx]
+                        if fuseThreeTaps {
+                            Self.accumulate(destination, source, taps[kx], first ..< min(end, fusedStart))
+                            Self.accumulate(destination, source, taps[kx], max(first, fusedEnd) ..< end)
+                        } else {
+                            Self.accumulate(destination, source, taps[kx], first ..< end)
+                        }
+                    }
+                    if fuseThreeTaps {
+                        let (t0, t1, t2) = (taps[0], taps[1], taps[2])
+                        let s0 = sourceRow + tapOffsets[0], s1 = sourceRow + tapOffsets[1], s2 = sourceRow + tapOffsets[2]
+                        for ox in fusedStart ..< fusedEnd { destination[ox] += t0 * s0[ox] + t1 * s1[ox] + t2 * s2[ox] }
+                    }
+                }
+                activation?.apply(destination, count: outWidth)
             }
         }
     }
 
+    /// `destination[ox] += tap * source[ox]` over `columns`.
     @inline(__always)
-    private func gemm(rows: Int, columns: Int, depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                      c: UnsafeMutablePointer<Float>) {
+    private static func accumulate(_ destination: UnsafeMutablePointer<Float>, _ source: UnsafeMutablePointer<Float>, _ tap: Float,
+                                   _ columns: Range<Int>) {
+        for ox in columns { destination[ox] += tap * source[ox] }
+    }
+
+    /// `c += a * b` (row major; `a` is `rows` x `depth`, `b` is `depth` x `columns`).
+    @inline(__always)
+    private func gemm(rows: Int, columns: Int, depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStride: Int,
+                      c: UnsafeMutablePointer<Float>, cStride: Int) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(columns), Int32(depth),
-                    1, a, Int32(depth), b, Int32(columns), 0, c, Int32(columns))
+                    1, a, Int32(depth), b, Int32(bStride), 1, c, Int32(cStride))
     }
 }

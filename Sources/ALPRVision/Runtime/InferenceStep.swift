@@ -132,13 +132,19 @@ final class UpsampleNearestStep: InferenceStep {
     func execute(buffers: UnsafePointer<UnsafeMutablePointer<Float>>, scratch: UnsafeMutablePointer<Float>) {
         let source = buffers[input], destination = buffers[output]
         let width = inputShape.width, outWidth = width * factor, outHeight = inputShape.height * factor
+        // Each source row is widened once, then copied to the other rows it covers: no
+        // division per element, and the copies are plain memcpy.
         for channel in 0 ..< inputShape.channels {
             let sourcePlane = source + channel * inputShape.planeSize
             let destinationPlane = destination + channel * outWidth * outHeight
-            for y in 0 ..< outHeight {
-                let sourceRow = sourcePlane + (y / factor) * width
-                let destinationRow = destinationPlane + y * outWidth
-                for x in 0 ..< outWidth { destinationRow[x] = sourceRow[x / factor] }
+            for sourceY in 0 ..< inputShape.height {
+                let sourceRow = sourcePlane + sourceY * width
+                let firstRow = destinationPlane + sourceY * factor * outWidth
+                for x in 0 ..< width {
+                    let value = sourceRow[x]
+                    for repeatIndex in 0 ..< factor { firstRow[x * factor + repeatIndex] = value }
+                }
+                for repeatIndex in 1 ..< factor { (firstRow + repeatIndex * outWidth).update(from: firstRow, count: outWidth) }
             }
         }
     }
