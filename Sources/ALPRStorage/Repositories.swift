@@ -107,14 +107,18 @@ public struct Storage: Sendable {
     public var audit: any AuditRepository
     public var cases: any CaseRepository
     public var retention: any RetentionRepository
+    public var hotLists: any HotListRepository
+    public var hits: any HitRepository
     public var images: ImageStore
 
     public init(
         reads: any ReadRepository, readers: any ReaderRepository, users: any UserRepository,
         sessions: any SessionRepository, audit: any AuditRepository, cases: any CaseRepository,
-        retention: any RetentionRepository, images: ImageStore
+        retention: any RetentionRepository, hotLists: any HotListRepository, hits: any HitRepository,
+        images: ImageStore
     ) {
         self.reads = reads; self.readers = readers; self.users = users; self.sessions = sessions
-        self.audit = audit; self.cases = cases; self.retention = retention; self.images = images
+        self.audit = audit; self.cases = cases; self.retention = retention
+        self.hotLists = hotLists; self.hits = hits; self.images = images
     }
 }

@@ -45,9 +45,15 @@ public struct PurgeReport: Hashable, Sendable, Codable {
     public var imagesDeleted: Int
     public var readsKeptForHolds: Int
     public var dryRun: Bool
+    /// Image files no read referenced (left by an ingest interrupted before its row was stored).
+    public var orphanImagesDeleted: Int
 
-    public init(cutoff: Date, readsDeleted: Int, imagesDeleted: Int, readsKeptForHolds: Int, dryRun: Bool) {
+    public init(
+        cutoff: Date, readsDeleted: Int, imagesDeleted: Int, readsKeptForHolds: Int, dryRun: Bool,
+        orphanImagesDeleted: Int = 0
+    ) {
         self.cutoff = cutoff; self.readsDeleted = readsDeleted; self.imagesDeleted = imagesDeleted
         self.readsKeptForHolds = readsKeptForHolds; self.dryRun = dryRun
+        self.orphanImagesDeleted = orphanImagesDeleted
     }
 }

@@ -14,8 +14,11 @@ public enum Permission: String, Sendable, Codable, CaseIterable {
     case manageUsers = "manage_users"
     /// Register readers and change their details (R16).
     case manageReaders = "manage_readers"
-    /// Load and edit hot lists (R3-R5).
+    /// Load hot list files and see their versions (R3, R4).
     case manageHotLists = "manage_hot_lists"
+    /// Create, extend and remove manual hot list entries, each tied to a case and a warrant
+    /// or exigency (R5). Separate from loading lists: investigators make these entries.
+    case manageManualEntries = "manage_manual_entries"
     /// Read and export the audit trail and audit evidence (R9, R15).
     case viewAudit = "view_audit"
     /// Run retention purges by hand (R11).
@@ -30,15 +33,15 @@ public enum Permission: String, Sendable, Codable, CaseIterable {
 public enum AccessPolicy {
     public static let rolePermissions: [Role: Set<Permission>] = [
         .officer: [.operateReader, .ownAccount],
-        .investigator: [.searchReads, .manageCases, .ownAccount],
-        .administrator: [.manageUsers, .manageReaders, .manageHotLists, .runPurge, .ownAccount],
+        .investigator: [.searchReads, .manageCases, .manageManualEntries, .ownAccount],
+        .administrator: [.manageUsers, .manageReaders, .manageHotLists, .manageManualEntries, .runPurge, .ownAccount],
         .auditor: [.viewAudit, .ownAccount],
         .records: [.shareData, .manageCases, .ownAccount],
     ]
 
     /// Permissions that touch ALPR data and so need a written authorization on record (R8).
     public static let dataPermissions: Set<Permission> = [
-        .operateReader, .searchReads, .manageCases, .shareData, .manageHotLists, .viewAudit,
+        .operateReader, .searchReads, .manageCases, .shareData, .manageHotLists, .manageManualEntries, .viewAudit,
     ]
 
     public enum Decision: Equatable, Sendable {

@@ -30,10 +30,24 @@ public enum AuditChain {
     /// Verifies entries in sequence order. A gap in sequence numbers (a deleted row), a wrong
     /// `previousHash` or a hash that does not match the content are all reported.
     public static func verify<S: Sequence>(_ events: S) -> Verification where S.Element == AuditEvent {
-        var expectedPrevious = genesisHash
-        var expectedSequence: Int64 = 1
-        var count = 0
+        var verifier = Verifier()
         for event in events {
+            if let broken = verifier.check(event) { return broken }
+        }
+        return verifier.result
+    }
+
+    /// Checks a chain one entry at a time, so a long trail can be verified page by page
+    /// without holding it all in memory.
+    public struct Verifier: Sendable {
+        public private(set) var checkedCount = 0
+        private var expectedPrevious = AuditChain.genesisHash
+        private var expectedSequence: Int64 = 1
+
+        public init() {}
+
+        /// Checks the next entry; returns `.broken` at the first entry that does not follow.
+        public mutating func check(_ event: AuditEvent) -> Verification? {
             if event.sequence != expectedSequence {
                 return .broken(
                     sequence: event.sequence,
@@ -49,9 +63,11 @@ public enum AuditChain {
             }
             expectedPrevious = event.hash
             expectedSequence += 1
-            count += 1
+            checkedCount += 1
+            return nil
         }
-        return .intact(count: count)
+
+        public var result: Verification { .intact(count: checkedCount) }
     }
 
     /// Stable text for hashing: fields in fixed order, separated by a unit separator, dates as

@@ -1,0 +1,74 @@
+import ALPRVision
+import Benchmark
+import Foundation
+
+// Recognition engine benchmarks: each network alone, OCR of one plate, and the whole engine on
+// 1280x720 frames (RecognitionFixture). One thread: OpenBLAS is set to one thread when the
+// first network loads, and the harness runs benchmarks one at a time.
+//
+// Run from this directory:
+//   swift package --disable-sandbox benchmark --target RecognitionBenchmarks
+// The PyTorch figures for the same models: python training/bench_torch.py (repository root).
+// Figures and the machine they came from: docs/benchmarks.md, "Recognition engine".
+//
+// Wall clock is information (it depends on the machine and its load); the
+// allocation counts are the deterministic part, as in swift-nio's benchmarks.
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .mallocCountTotal], timeUnits: .microseconds,
+        warmupIterations: 10, maxDuration: .seconds(20), maxIterations: 400
+    )
+    func fixture() throws -> RecognitionFixture { try RecognitionFixture.shared.get() }
+    let loadFixture: Benchmark.BenchmarkSetupHook = { _ = try fixture() }
+    let detectionsMetric = BenchmarkMetric.custom("Detections in the frame (each is one OCR read)", useScalingFactor: false)
+
+    Benchmark("Detector network, 3x384x640", configuration: .init(setup: loadFixture)) { benchmark in
+        let network = try fixture().detectorNetwork
+        for _ in benchmark.scaledIterations { network.run() }
+    }
+
+    Benchmark("OCR network, 1x48x128", configuration: .init(maxIterations: 2000, setup: loadFixture)) { benchmark in
+        let network = try fixture().ocrNetwork
+        for _ in benchmark.scaledIterations { network.run() }
+    }
+
+    Benchmark("OCR read of one plate: rectify, network, beam search", configuration: .init(maxIterations: 2000, setup: loadFixture)) { benchmark in
+        let fixture = try fixture()
+        let frame = fixture.frames[0]
+        for _ in benchmark.scaledIterations {
+            blackHole(try fixture.recognizer.ocr.read(frame, corners: fixture.plateCorners))
+        }
+    }
+
+    Benchmark("Detector stage, 1280x720 frame: letterbox, network, peaks", configuration: .init(setup: loadFixture)) { benchmark in
+        let fixture = try fixture()
+        let detector = fixture.recognizer.detector
+        for _ in benchmark.scaledIterations {
+            blackHole(detector.detect(fixture.frames[fixture.nextFrame()]))
+        }
+    }
+
+    Benchmark(
+        "Engine, 1280x720 frame, decoded",
+        configuration: .init(metrics: [.wallClock, .mallocCountTotal, detectionsMetric], setup: loadFixture)
+    ) { benchmark in
+        let fixture = try fixture()
+        let recognizer = fixture.recognizer
+        for _ in benchmark.scaledIterations {
+            let index = fixture.nextFrame()
+            blackHole(try recognizer.recognize(fixture.frames[index]))
+            // The engine's cost grows with the plates the OCR runs on; counted at load.
+            benchmark.measurement(detectionsMetric, fixture.detectionCounts[index])
+        }
+    }
+
+    Benchmark("Engine, 1280x720 JPEG, decode included", configuration: .init(setup: loadFixture)) { benchmark in
+        let fixture = try fixture()
+        let recognizer = fixture.recognizer
+        for _ in benchmark.scaledIterations {
+            let jpeg = fixture.jpegFrames[fixture.nextFrame()]
+            blackHole(try recognizer.recognize(ImageDecoder.decode(jpeg)))
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import ALPRCore
+import ALPRStorage
+import Foundation
+import GRDB
+
+struct SQLiteReadRepository: ReadRepository {
+    let database: SQLiteDatabase
+
+    func insert(_ reads: [Read], audit: AuditEntryDraft?) async throws -> [InsertOutcome] {
+        try await database.pool.write { db in
+            // One cached statement and one transaction for the whole batch.
+            let statement = try db.cachedStatement(sql: ReadRecord.insertSQL)
+            let recordPlate = try db.cachedStatement(sql: "INSERT INTO plates (plate) VALUES (?) ON CONFLICT (plate) DO NOTHING")
+            let encoder = JSONEncoder()
+            var outcomes: [InsertOutcome] = []
+            outcomes.reserveCapacity(reads.count)
+            for read in reads {
+                statement.setUncheckedArguments(try ReadRecord.insertArguments(read, candidatesEncoder: encoder))
+                try statement.execute()
+                if db.changesCount == 1 {
+                    outcomes.append(.inserted)
+                    try recordPlate.execute(arguments: [read.plate.value])
+                } else {
+                    outcomes.append(.duplicate)
+                }
+            }
+            if let audit { _ = try AuditLog.append(audit, in: db) }
+            return outcomes
+        }
+    }
+
+    func read(id: UUID) async throws -> Read? {
+        try await database.pool.read { db in
+            let decoder = JSONDecoder()
+            return try Row.fetchOne(db, sql: "SELECT \(ReadRecord.selection) FROM reads WHERE id = ?", arguments: [id])
+                .map { try ReadRecord.read(from: $0, candidatesDecoder: decoder) }
+        }
+    }
+
+    func search(_ query: ReadQuery) async throws -> [Read] {
+        let (sql, arguments) = Self.searchSQL(query)
+        return try await database.pool.read { db in
+            let decoder = JSONDecoder()
+            return try Row.fetchAll(db, sql: sql, arguments: arguments)
+                .map { try ReadRecord.read(from: $0, candidatesDecoder: decoder) }
+        }
+    }
+
+    func count() async throws -> Int {
+        try await database.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM reads") ?? 0 }
+    }
+
+    /// Builds the search. Plate patterns use GLOB, whose `?` and `*` are exactly the pattern
+    /// syntax of `PlateCriterion` (plate characters never need escaping). The pattern is
+    /// matched against the distinct plates (`plates`; GLOB is case sensitive, so a literal
+    /// prefix narrows that to a range of its key), and each matching plate is then a range of
+    /// the `(plate, captured_at)` index. The index is named so the plan never degrades to a
+    /// scan of all reads in time order.
+    static func searchSQL(_ query: ReadQuery) -> (String, StatementArguments) {
+        var conditions: [String] = []
+        var arguments = StatementArguments()
+        switch query.plate {
+        case .exact(let plate):
+            conditions.append("plate = ?"); arguments += [plate.value]
+        case .pattern(let pattern):
+            conditions.append("plate IN (SELECT plate FROM plates WHERE plate GLOB ?)"); arguments += [pattern]
+        case nil:
+            break
+        }
+        if let from = query.from { conditions.append("captured_at >= ?"); arguments += [from.unixMilliseconds] }
+        if let to = query.to { conditions.append("captured_at <= ?"); arguments += [to.unixMilliseconds] }
+        if !query.readerIDs.isEmpty {
+            conditions.append("reader_id IN (\(query.readerIDs.map { _ in "?" }.joined(separator: ", ")))")
+            for id in query.readerIDs { arguments += [id] }
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        arguments += [query.limit]
+        let index = query.plate == nil ? "" : "INDEXED BY reads_on_plate_captured"
+        let sql = "SELECT \(ReadRecord.selection) FROM reads \(index) \(whereClause) ORDER BY captured_at DESC, rowid DESC LIMIT ?"
+        return (sql, arguments)
+    }
+}
