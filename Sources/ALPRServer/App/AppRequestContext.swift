@@ -1,6 +1,7 @@
 import ALPRCore
 import ALPRStorage
 import Hummingbird
+import HummingbirdWebSocket
 import NIOCore
 
 /// The request context every route sees: who is calling (a user through a session, or a
@@ -16,6 +17,8 @@ public struct AppRequestContext: RequestContext {
     public let remoteAddress: String?
     /// Raised from Hummingbird's 2 MiB default by `RequestSetupMiddleware` from the configuration.
     public var maxUploadSize: Int = 2 * 1024 * 1024
+    /// The live-alert WebSocket upgrade's handler (`AlertsController`).
+    public let webSocket = WebSocketHandlerReference<AppRequestContext>()
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

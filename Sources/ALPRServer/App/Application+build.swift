@@ -5,6 +5,8 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
+import HummingbirdWebSocket
 
 /// The application over a storage backend: routes, middleware and background services.
 /// `alpr serve` passes SQLite storage; tests pass storage in a temporary directory.
@@ -14,11 +16,33 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let pages = try await WebPages.load()
-    let router = buildRouter(storage: storage, configuration: configuration, pages: pages, metrics: metrics, throttle: throttle)
+    let hotLists = HotListCatalog(storage: storage, logger: logger)
+    let alerts = AlertHub(logger: logger)
+    // The matcher is built before the server takes its first read.
+    try await hotLists.loadFromStorage()
+    let services = ServerServices(
+        storage: storage, configuration: configuration, throttle: throttle, pages: pages, metrics: metrics,
+        hotLists: hotLists, alerts: alerts, logger: logger
+    )
+    let router = buildRouter(services)
+    var hotListServices: [any Service] = [
+        ManualEntryExpiryService(
+            manualEntries: services.manualEntries, catalog: hotLists, checkInterval: configuration.manualEntryCheckInterval, logger: logger
+        ),
+    ]
+    if configuration.hotListFolder != nil || configuration.hotListURL != nil {
+        hotListServices.append(HotListImportService(
+            importer: services.hotListImporter, catalog: hotLists,
+            folder: configuration.hotListFolder.map { URL(fileURLWithPath: $0, isDirectory: true) }, url: configuration.hotListURL,
+            interval: configuration.hotListPollInterval, logger: logger
+        ))
+    }
     return Application(
         router: router,
+        server: .http1WebSocketUpgrade(webSocketRouter: AlertsController(services: services).webSocketRouter()),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "alpr"),
         services: [
+            alerts,
             RetentionService(
                 storage: storage, retention: configuration.retention, interval: configuration.purgeInterval,
                 metrics: metrics, logger: logger
@@ -27,7 +51,7 @@ public func buildApplication(
                 storage: storage, heartbeatGap: configuration.heartbeatGap, sessionLifetime: configuration.sessionLifetime,
                 interval: configuration.activityCheckInterval, logger: logger
             ),
-        ],
+        ] + hotListServices,
         onServerRunning: onServerRunning,
         logger: logger
     )
@@ -37,12 +61,15 @@ public func buildRouter(
     storage: Storage, configuration: ServerConfiguration, pages: WebPages, metrics: AppMetrics = AppMetrics(),
     throttle: LoginThrottle = LoginThrottle()
 ) -> Router<AppRequestContext> {
-    let services = ServerServices(storage: storage, configuration: configuration, throttle: throttle, pages: pages, metrics: metrics)
+    buildRouter(ServerServices(storage: storage, configuration: configuration, throttle: throttle, pages: pages, metrics: metrics))
+}
+
+func buildRouter(_ services: ServerServices) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: RequestSetupMiddleware(maxRequestBytes: configuration.maxRequestBytes))
+    router.add(middleware: RequestSetupMiddleware(maxRequestBytes: services.configuration.maxRequestBytes))
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: MetricsMiddleware())
-    router.add(middleware: ErrorMiddleware(pages: pages))
+    router.add(middleware: ErrorMiddleware(pages: services.pages))
     for route in routeTable(services) {
         router.group()
             .add(middleware: AccessMiddleware(
@@ -65,6 +92,9 @@ func routeTable(_ services: ServerServices) -> [AppRoute] {
         + SearchController(services: services).routes
         + CasesController(services: services).routes
         + AuditController(services: services).routes
+        + HotListsController(services: services).routes
+        + HitsController(services: services).routes
+        + AlertsController(services: services).routes
 }
 
 /// Applies the configured body limit and returns the request id to the client, so a person

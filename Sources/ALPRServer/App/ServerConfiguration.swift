@@ -20,6 +20,18 @@ public struct ServerConfiguration: Sendable {
     public var maxRequestBytes: Int
     /// bcrypt work factor for new password hashes; lowered only by tests.
     public var passwordHashCost: UInt8 = 12
+    /// R4: a folder the BCA's Minnesota license plate data file is delivered to (the newest
+    /// file in it is loaded when it changes), and/or an HTTP(S) address to retrieve it from.
+    public var hotListFolder: String?
+    public var hotListURL: URL?
+    /// How often the folder and address are checked.
+    public var hotListPollInterval: TimeInterval = 15 * 60
+    /// Send every reader's hits to every officer's alert connection (a dispatch desk), rather
+    /// than fixed readers' hits plus the officer's own mobile reader's (see `AlertScope`).
+    public var alertsFromAllReaders = false
+    /// The longest the manual-entry expiry check sleeps (an in-memory check; it also wakes at
+    /// the next known expiry), so an entry is removed within this of its expiry (R5).
+    public var manualEntryCheckInterval: TimeInterval = 1
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String,
@@ -39,6 +51,7 @@ public struct ServerConfiguration: Sendable {
     public enum Key: String, CaseIterable, Sendable {
         case host, port, dataDirectory, retentionDays, sessionLifetimeMinutes, heartbeatGapSeconds
         case purgeIntervalMinutes, maxImageBytes, maxRequestBytes
+        case hotListFolder, hotListURL, hotListPollMinutes, alertsFromAllReaders
     }
 
     /// Reads and validates every key, collecting all problems so startup reports them at once.
@@ -89,8 +102,29 @@ public struct ServerConfiguration: Sendable {
         let imageBytes = integer(.maxImageBytes, default: CollectionLimits.maximumImageBytes, range: 1024...CollectionLimits.maximumImageBytes)
         let requestBytes = integer(.maxRequestBytes, default: 16 * 1024 * 1024, range: 64 * 1024...(256 * 1024 * 1024))
 
+        let hotListFolder = reader.string(forKey: ConfigKey(Key.hotListFolder.rawValue)).flatMap { $0.isEmpty ? nil : $0 }
+        var hotListURL: URL?
+        if let text = reader.string(forKey: ConfigKey(Key.hotListURL.rawValue)), !text.isEmpty {
+            if let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? "") {
+                hotListURL = url
+            } else {
+                problems.append("hotListURL: '\(text)' is not an http or https address")
+            }
+        }
+        let hotListMinutes = integer(.hotListPollMinutes, default: 15, range: 1...(24 * 60))
+        var alertsFromAllReaders = false
+        if let text = reader.string(forKey: ConfigKey(Key.alertsFromAllReaders.rawValue)) {
+            switch text.lowercased() {
+            case "true", "1", "yes": alertsFromAllReaders = true
+            case "false", "0", "no": alertsFromAllReaders = false
+            default: problems.append("alertsFromAllReaders: '\(text)' is not true or false")
+            }
+        } else if let flag = reader.bool(forKey: ConfigKey(Key.alertsFromAllReaders.rawValue)) {
+            alertsFromAllReaders = flag
+        }
+
         guard problems.isEmpty, let port, let dataDirectory, let retention, let sessionMinutes,
-              let heartbeatSeconds, let purgeMinutes, let imageBytes, let requestBytes
+              let heartbeatSeconds, let purgeMinutes, let imageBytes, let requestBytes, let hotListMinutes
         else {
             throw ServerConfigurationError(problems: problems)
         }
@@ -99,6 +133,10 @@ public struct ServerConfiguration: Sendable {
             sessionLifetime: TimeInterval(sessionMinutes * 60), heartbeatGap: TimeInterval(heartbeatSeconds),
             purgeInterval: TimeInterval(purgeMinutes * 60), maxImageBytes: imageBytes, maxRequestBytes: requestBytes
         )
+        self.hotListFolder = hotListFolder
+        self.hotListURL = hotListURL
+        self.hotListPollInterval = TimeInterval(hotListMinutes * 60)
+        self.alertsFromAllReaders = alertsFromAllReaders
     }
 
     /// Builds the reader in precedence order. `commandLine` holds the options given on the

@@ -1,6 +1,7 @@
 import ALPRCore
 import ALPRStorage
 import Foundation
+import Logging
 
 /// What the controllers share: storage, configuration and the helpers built on them.
 struct ServerServices: Sendable {
@@ -12,8 +13,21 @@ struct ServerServices: Sendable {
     let ingestor: ReadIngestor
     let pages: WebPages
     let metrics: AppMetrics
+    let hotLists: HotListCatalog
+    let hotListImporter: HotListImporter
+    let manualEntries: ManualEntryManager
+    let alerts: AlertHub
 
-    init(storage: Storage, configuration: ServerConfiguration, throttle: LoginThrottle, pages: WebPages, metrics: AppMetrics) {
+    init(
+        storage: Storage, configuration: ServerConfiguration, throttle: LoginThrottle, pages: WebPages, metrics: AppMetrics,
+        hotLists: HotListCatalog? = nil, alerts: AlertHub? = nil, logger: Logger = Logger(label: "alpr")
+    ) {
+        let hotLists = hotLists ?? HotListCatalog(storage: storage, logger: logger)
+        let alerts = alerts ?? AlertHub(logger: logger)
+        self.hotLists = hotLists
+        self.hotListImporter = HotListImporter(storage: storage, catalog: hotLists, logger: logger)
+        self.manualEntries = ManualEntryManager(storage: storage, catalog: hotLists, logger: logger)
+        self.alerts = alerts
         self.storage = storage
         self.configuration = configuration
         self.audit = AuditLog(repository: storage.audit)
@@ -23,7 +37,8 @@ struct ServerServices: Sendable {
             passwordHashCost: configuration.passwordHashCost
         )
         self.ingestor = ReadIngestor(
-            storage: storage, retention: configuration.retention, maxImageBytes: configuration.maxImageBytes, metrics: metrics
+            storage: storage, retention: configuration.retention, maxImageBytes: configuration.maxImageBytes, metrics: metrics,
+            hotLists: hotLists.index, alerts: alerts
         )
         self.pages = pages
         self.metrics = metrics

@@ -7,6 +7,9 @@ import Logging
 /// Validates every read (R1, §13.824 subd. 2(a)), requires the reader to have been actively
 /// collecting when each was captured (R7), stores the images, then stores the reads and their
 /// `enter` audit entry in one transaction (R9). A request with any bad read stores nothing.
+/// Each new read is matched against the live hot lists in that same transaction, so a read
+/// is never stored without its hits; the hits go to the live alert connections before the
+/// reader gets its answer. A duplicate (retried) read is not matched again.
 public struct ReadIngestor: Sendable {
     public static let maximumBatch = 500
     public static let maximumCandidates = 10
@@ -16,13 +19,20 @@ public struct ReadIngestor: Sendable {
     let retention: Retention
     let maxImageBytes: Int
     let metrics: AppMetrics?
+    let hotLists: HotListIndexStore?
+    let alerts: AlertHub?
 
-    public init(storage: Storage, retention: Retention, maxImageBytes: Int, metrics: AppMetrics? = nil) {
+    public init(
+        storage: Storage, retention: Retention, maxImageBytes: Int, metrics: AppMetrics? = nil,
+        hotLists: HotListIndexStore? = nil, alerts: AlertHub? = nil
+    ) {
         self.storage = storage
         self.audit = AuditLog(repository: storage.audit)
         self.retention = retention
         self.maxImageBytes = maxImageBytes
         self.metrics = metrics
+        self.hotLists = hotLists
+        self.alerts = alerts
     }
 
     public struct Outcome: Sendable, Codable, Equatable {
@@ -100,7 +110,16 @@ public struct ReadIngestor: Sendable {
                 .enter, actor: "reader:\(reader.name)", subject: "read", criteria: "format=\(format)",
                 resultIDs: reads.map(\.id.uuidString), resultCount: reads.count
             )
-            let outcomes = try await storage.reads.insert(reads, audit: entry)
+            let index = hotLists?.current ?? HotListIndex.empty
+            let matched = try await storage.hits.insertMatching(reads, audit: entry, matchedAt: now) { read in
+                index.match(read, now: now)
+            }
+            let outcomes = matched.outcomes
+            if !matched.hits.isEmpty {
+                logger.info("hot list hits", metadata: ["reader": "\(reader.id)", "hits": "\(matched.hits.count)"])
+                let readsByID = Dictionary(reads.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+                await alerts?.publish(matched.hits.map { AlertMessage($0, read: readsByID[$0.readID], readerKind: reader.kind) })
+            }
             let result = Result(
                 accepted: outcomes.filter { $0 == .inserted }.count,
                 duplicates: outcomes.filter { $0 == .duplicate }.count,
