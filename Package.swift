@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "ALPRVision", targets: ["ALPRVision"]),
         // Storage for the Benchmarks package (path "../") and other tools.
         .library(name: "ALPRStorageSQLite", targets: ["ALPRStorage", "ALPRStorageSQLite"]),
+        // The server, for the Benchmarks package's ingest-to-alert latency measurement.
+        .library(name: "ALPRServer", targets: ["ALPRServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -112,8 +114,9 @@ let package = Package(
         .testTarget(
             name: "ALPRServerTests",
             dependencies: [
-                "ALPRCore", "ALPRStorage", "ALPRStorageSQLite", "ALPRServer", "ALPRTestSupport",
+                "ALPRCore", "ALPRStorage", "ALPRStorageSQLite", "ALPRServer", "ALPRTestSupport", "ALPRAgent",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
             ],
             swiftSettings: strict
         ),

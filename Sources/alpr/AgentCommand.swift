@@ -33,6 +33,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Frames per second taken from a video source.")
     var fps: Double = 5
 
+    @Flag(help: "Decode a video file as fast as possible instead of at its own frame rate (throughput measurements: passes are timed by the wall clock, so reads per pass then differ).")
+    var unpaced = false
+
     @Option(help: "Frame width in pixels.")
     var width: Int = 1280
 
@@ -127,7 +130,9 @@ struct AgentCommand: AsyncParsableCommand {
                 switch sourceSpecification {
                 case .videoFile(let path):
                     guard FileManager.default.fileExists(atPath: path) else { throw AgentError.invalidConfiguration("video file \(path) does not exist") }
-                    return FFmpegFrameSource(configuration: try .init(input: .file(path), framesPerSecond: fps, width: width, height: height), logger: logger)
+                    var configuration = try FFmpegFrameSource.Configuration(input: .file(path), framesPerSecond: fps, width: width, height: height)
+                    configuration.pacesFileAtItsFrameRate = !unpaced
+                    return FFmpegFrameSource(configuration: configuration, logger: logger)
                 case .stream(let url):
                     return FFmpegFrameSource(configuration: try .init(input: .stream(url), framesPerSecond: fps, width: width, height: height), logger: logger)
                 case .folder(let path):

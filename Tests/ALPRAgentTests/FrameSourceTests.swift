@@ -50,6 +50,9 @@ import Glibc
         var iterator = source.frames().makeAsyncIterator()
         var framesBeforeKill = 0
         while framesBeforeKill < 3, await iterator.next() != nil { framesBeforeKill += 1 }
+        // A stream input is not paced, so ffmpeg may already have reached the end of the clip and
+        // be waiting out its restart backoff: wait for the running child before killing it.
+        #expect(await waitUntil(timeout: 10) { source.currentProcessIdentifier != nil })
         let firstChild = try #require(source.currentProcessIdentifier)
         kill(firstChild, SIGKILL)
         var framesAfterKill = 0

@@ -35,24 +35,32 @@ final class RecordingIngest: Sendable {
         if reads.contains(where: { $0.plate == "INVALID" }) {
             return .respond(status: 422, body: Data(#"{"error":"batch has an invalid read"}"#.utf8))
         }
-        let hangUp = state.withLock { state in
+        let (hangUp, results) = state.withLock { state in
             state.requests += 1
             state.credentials.insert(request.headers["authorization"] ?? "")
+            var results: [[String: String]] = []
             for read in reads {
                 if state.stored[read.id] != nil {
                     state.duplicates += 1
+                    results.append(["id": read.id.uuidString, "status": "duplicate"])
                 } else {
                     state.stored[read.id] = 1
                     state.storedOrder.append(read.id)
+                    results.append(["id": read.id.uuidString, "status": "inserted"])
                 }
             }
             if state.hangUpsAfterStoring > 0 {
                 state.hangUpsAfterStoring -= 1
-                return true
+                return (true, results)
             }
-            return false
+            return (false, results)
         }
-        return hangUp ? .hangUp : .respond(status: 200, body: Data(#"{"status":"created"}"#.utf8))
+        // The server's answer: 201 when something new was stored, else 200.
+        let inserted = results.filter { $0["status"] == "inserted" }.count
+        let body = (try? JSONSerialization.data(withJSONObject: [
+            "accepted": inserted, "duplicates": results.count - inserted, "results": results,
+        ])) ?? Data()
+        return hangUp ? .hangUp : .respond(status: inserted > 0 ? 201 : 200, body: body)
     }
 }
 
@@ -130,21 +138,25 @@ final class RecordingIngest: Sendable {
         #expect(ingest.state.withLock { $0.storedOrder } == [reads[0].id, reads[2].id])
     }
 
-    @Test func noActivePeriodStopsCollectionAndKeepsTheReads() async throws {
+    /// The server checks the period at `captured_at` (R7), so a 409 is final for the read;
+    /// a read captured after the last confirmation also shuts a mobile reader's gate.
+    @Test func aReadOutsideAnActivePeriodIsRejectedAndStopsCollection() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let server = TestHTTPServer { _ in .respond(status: 403, body: Data(#"{"error":"reader has no active period"}"#.utf8)) }
+        let refusal = #"{"error":{"reason":"captured_at: reader 'squad-12' was not actively collecting at that time (R7)","request_id":"r1"}}"#
+        let server = TestHTTPServer { _ in .respond(status: 409, body: Data(refusal.utf8)) }
         try server.start()
         defer { server.stop() }
         let queue = try DurableQueue(directory: folder.url, configuration: .init(diskBudgetBytes: 1 << 30))
-        try queue.enqueue(try makeRead(plate: "KEEP1"))
         let gate = CollectionGate(mode: .requireActivePeriod(offlineGrace: 600))
-        gate.recordServerStatus(active: true, at: Date())
+        gate.recordServerStatus(active: true, at: Date().addingTimeInterval(-5))
+        try queue.enqueue(try makeRead(plate: "LATE1", capturedAt: Date()))
         let task = Task { try await makeUploader(queue: queue, server: server, gate: gate).run() }
         defer { task.cancel() }
-        #expect(await waitUntil(timeout: 10) { !gate.isCollecting(now: Date()) })
-        #expect(queue.depth == 1)
-        #expect(queue.counters.rejected == 0)
+        #expect(await waitUntil(timeout: 10) { queue.depth == 0 })
+        #expect(queue.counters.rejected == 1)
+        #expect(queue.counters.acknowledged == 0)
+        #expect(!gate.isCollecting(now: Date()))
     }
 
     @Test func heartbeatCarriesQueueDepthAndOpensTheGate() async throws {
@@ -173,7 +185,8 @@ final class RecordingIngest: Sendable {
 @Suite struct UploadResponsePolicyTests {
     @Test func classifiesAnswers() {
         let empty = Data()
-        #expect(UploadResponsePolicy.classify(status: 200, body: Data(#"{"status":"duplicate"}"#.utf8)) == .accepted(rejectedIDs: []))
+        let duplicate = #"{"accepted":0,"duplicates":1,"results":[{"id":"\#(UUID().uuidString)","status":"duplicate"}]}"#
+        #expect(UploadResponsePolicy.classify(status: 200, body: Data(duplicate.utf8)) == .accepted(rejectedIDs: []))
         #expect(UploadResponsePolicy.classify(status: 201, body: empty) == .accepted(rejectedIDs: []))
         for status in [408, 429, 500, 502, 503] {
             guard case .retry = UploadResponsePolicy.classify(status: status, body: empty) else {
@@ -187,18 +200,19 @@ final class RecordingIngest: Sendable {
                 continue
             }
         }
-        for status in [400, 409, 413, 415, 422] {
+        for status in [400, 413, 415, 422] {
             guard case .rejected = UploadResponsePolicy.classify(status: status, body: empty) else {
                 Issue.record("\(status) should be final")
                 continue
             }
         }
-        #expect(UploadResponsePolicy.classify(status: 403, body: Data(#"{"error":"no active period"}"#.utf8)) == .notCollecting)
+        let refusal = #"{"error":{"reason":"captured_at: not actively collecting at that time"}}"#
+        #expect(UploadResponsePolicy.classify(status: 409, body: Data(refusal.utf8)) == .outsideActivePeriod(reason: "captured_at: not actively collecting at that time"))
     }
 
     @Test func batchAnswersCanRejectSingleItems() {
         let bad = UUID(), good = UUID()
-        let body = Data(#"{"results":[{"id":"\#(good.uuidString)","status":"created"},{"id":"\#(bad.uuidString)","status":"rejected"}]}"#.utf8)
+        let body = Data(#"{"results":[{"id":"\#(good.uuidString)","status":"inserted"},{"id":"\#(bad.uuidString)","status":"rejected"}]}"#.utf8)
         #expect(UploadResponsePolicy.classify(status: 200, body: body) == .accepted(rejectedIDs: [bad]))
     }
 }
@@ -229,11 +243,35 @@ final class RecordingIngest: Sendable {
         #expect(gate.isCollecting(now: now))
     }
 
+    @Test func anOldQueuedReadDoesNotShutAGateConfirmedSince() {
+        let gate = CollectionGate(mode: .requireActivePeriod(offlineGrace: 600))
+        gate.recordServerStatus(active: true, at: now)
+        gate.recordReadOutsideActivePeriod(capturedAt: now.addingTimeInterval(-60), at: now.addingTimeInterval(1))
+        #expect(gate.isCollecting(now: now.addingTimeInterval(2)))
+        gate.recordReadOutsideActivePeriod(capturedAt: now.addingTimeInterval(3), at: now.addingTimeInterval(4))
+        #expect(!gate.isCollecting(now: now.addingTimeInterval(5)))
+    }
+
     @Test func readsTheServersStatusAnswers() {
-        #expect(ActivePeriodStatus.isActive(inResponse: Data(#"{"collecting":true}"#.utf8)) == true)
-        #expect(ActivePeriodStatus.isActive(inResponse: Data(#"{"active_period":null}"#.utf8)) == false)
-        #expect(ActivePeriodStatus.isActive(inResponse: Data(#"{"active_period":{"id":"x"}}"#.utf8)) == true)
-        #expect(ActivePeriodStatus.isActive(inResponse: Data(#"{"reader":{"active":false}}"#.utf8)) == false)
+        #expect(ActivePeriodStatus.isActive(inResponse: Data(#"{"collecting":true,"active_period":{"source":"officer_login"}}"#.utf8)) == true)
+        #expect(ActivePeriodStatus.isActive(inResponse: Data(#"{"collecting":false,"reader":{"name":"squad-12"}}"#.utf8)) == false)
         #expect(ActivePeriodStatus.isActive(inResponse: Data(#"{"status":"ok"}"#.utf8)) == nil)
+        #expect(ActivePeriodStatus.isActive(inResponse: Data("not json".utf8)) == nil)
+    }
+}
+
+@Suite struct ServerClientTests {
+    @Test func descriptionsNeverShowTheCredential() throws {
+        let secret = "8C2E0F3A-6A1B-4C55-9E41-0D7F3B2A9C11.\(UUID().uuidString)"
+        let client = try ServerClient(baseURL: URL(string: "http://127.0.0.1:8080")!, credential: secret)
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let uploader = ReadUploader(
+            queue: try DurableQueue(directory: folder.url, configuration: .init(diskBudgetBytes: 1 << 20)),
+            client: client, gate: CollectionGate(mode: .alwaysCollect), logger: testLogger
+        )
+        for text in ["\(client)", String(reflecting: client), "\(uploader)", String(reflecting: uploader)] {
+            #expect(!text.contains(secret) && !text.contains("8C2E0F3A"))
+        }
     }
 }

@@ -58,7 +58,7 @@ struct ScriptedRecognizer: FrameRecognizer {
         #expect(read.plate == "PIPE001")
         #expect(read.latitude == 44.97 && read.longitude == -93.26)
         #expect(read.plateBox == ReadUpload.Box(x: 9, y: 10, width: 20, height: 8), "box of the most confident frame")
-        #expect(read.candidates.contains { $0.text == "PIPE0O1" })
+        #expect(read.candidates.contains { $0.plate == "PIPE0O1" })
         let plateImage = try #require(read.plateImage.flatMap { Data(base64Encoded: $0) })
         let vehicleImage = try #require(read.vehicleImage.flatMap { Data(base64Encoded: $0) })
         #expect(try CollectionLimits.imageContentType(of: plateImage, field: "plate_image") == .jpeg)

@@ -60,7 +60,8 @@ import Testing
         let (reader, bearer) = try await server.registerReader()
         try await server.app().test(.router) { client in
             let beat = try await client.execute(uri: "/api/v1/readers/heartbeat", method: .post, headers: .bearer(bearer))
-            #expect(beat.status == .ok && beat.json["source"] as? String == "heartbeat")
+            #expect(beat.status == .ok && beat.json["collecting"] as? Bool == true)
+            #expect((beat.json["active_period"] as? [String: Any])?["source"] as? String == "heartbeat")
             let read = try await client.execute(uri: "/api/v1/reads", method: .post, headers: .json(bearer: bearer), body: .json(nativeRead(capturedAt: Date())))
             #expect(read.status == .created, "\(read.text)")
         }
@@ -78,8 +79,9 @@ import Testing
         try await server.createUser("officer", roles: [.officer])
         try await server.createUser("untrained", roles: [.officer], trained: false)
         try await server.app().test(.router) { client in
+            // A mobile reader's heartbeat reports; only an officer's login opens a period.
             let heartbeat = try await client.execute(uri: "/api/v1/readers/heartbeat", method: .post, headers: .bearer(bearer))
-            #expect(heartbeat.status == .conflict)
+            #expect(heartbeat.status == .ok && heartbeat.json["collecting"] as? Bool == false)
             let before = try await client.execute(uri: "/api/v1/reads", method: .post, headers: .json(bearer: bearer), body: .json(nativeRead()))
             #expect(before.status == .conflict)
 

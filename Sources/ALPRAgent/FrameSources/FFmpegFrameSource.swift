@@ -27,6 +27,11 @@ public final class FFmpegFrameSource: FrameSource {
         public var height: Int
         public var executable = "/usr/bin/ffmpeg"
         public var backoff = ExponentialBackoff(initial: 0.5, maximum: 30)
+        /// A file is played at its own frame rate, as a camera would deliver it. Off, it is
+        /// decoded as fast as possible (throughput measurements); frames that recognition
+        /// cannot keep up with are then dropped and counted, and since frames are stamped with
+        /// the wall clock, the tracker sees vehicles pass faster than they did.
+        public var pacesFileAtItsFrameRate = true
 
         public init(input: Input, framesPerSecond: Double, width: Int, height: Int) throws(AgentError) {
             guard framesPerSecond > 0, framesPerSecond <= 120 else {
@@ -66,7 +71,7 @@ public final class FFmpegFrameSource: FrameSource {
         let location: String
         switch configuration.input {
         case .file(let path):
-            arguments.append("-re")
+            if configuration.pacesFileAtItsFrameRate { arguments.append("-re") }
             location = path
         case .stream(let url):
             if url.lowercased().hasPrefix("rtsp") { arguments += ["-rtsp_transport", "tcp"] }

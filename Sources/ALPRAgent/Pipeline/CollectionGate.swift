@@ -44,8 +44,18 @@ public final class CollectionGate: Sendable {
         state.withLock { $0 = State(active: active, confirmedAt: now) }
     }
 
-    /// The server refused a read because the reader has no active period: stop at once.
+    /// The server says the reader has no active period: stop at once.
     public func recordNoActivePeriod(at now: Date) {
         recordServerStatus(active: false, at: now)
+    }
+
+    /// The server refused a read captured at `capturedAt` for want of an active period. That
+    /// stops collection unless the server has confirmed a period since the read was captured
+    /// (an old queued read says nothing about now).
+    public func recordReadOutsideActivePeriod(capturedAt: Date, at now: Date) {
+        state.withLock { state in
+            if let confirmedAt = state.confirmedAt, state.active, confirmedAt > capturedAt { return }
+            state = State(active: false, confirmedAt: now)
+        }
     }
 }

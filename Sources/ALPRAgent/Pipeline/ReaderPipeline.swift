@@ -41,21 +41,37 @@ public struct ReaderPipeline: Service {
         let stage = TrackingStage(tracker: PlateTracker(configuration: configuration.tracker), queue: queue, assembler: assembler, logger: logger)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
+                var throughput = PipelineThroughput()
                 for await frame in source.frames().cancelOnGracefulShutdown() {
                     guard gate.isCollecting(now: Date()) else {
                         await stage.discardAll()
                         continue
                     }
+                    throughput.frameStarted(at: Date())
+                    await stage.frameArrived()
                     let fix = location.currentFix(now: Date())
                     let detections: [PlateDetection]
-                    do { detections = try await recognizer.recognize(frame) } catch {
+                    do {
+                        detections = FrameEdgeFilter.fullyInView(
+                            try await recognizer.recognize(frame), frameWidth: frame.width, frameHeight: frame.height
+                        )
+                    } catch {
                         logger.warning("recognition failed on a frame", metadata: ["error": "\(error)"])
                         detections = []
                     }
                     await stage.observe(detections, frame: frame, location: fix)
+                    throughput.frameFinished(at: Date())
                 }
                 // End of a file or shutdown: the vehicles in view still get their reads.
                 if gate.isCollecting(now: Date()) { await stage.flush() } else { await stage.discardAll() }
+                let statistics = source.statistics
+                let readsQueued = await stage.readsQueued
+                logger.info("frame source ended", metadata: [
+                    "frames_recognised": "\(throughput.frames)",
+                    "frames_per_second": "\(String(format: "%.2f", throughput.framesPerSecond))",
+                    "frames_produced": "\(statistics.produced)", "frames_dropped": "\(statistics.dropped)",
+                    "reads_queued": "\(readsQueued)",
+                ])
             }
             group.addTask {
                 while !Task.isCancelled {
@@ -76,6 +92,10 @@ actor TrackingStage {
     let assembler: ReadAssembler
     let logger: Logger
     var latestFrameTime: Date?
+    /// Wall-clock time at which the last frame finished, and whether one is being recognised now.
+    var lastFrameFinishedAt: Date?
+    var frameInProgress = false
+    private(set) var readsQueued = 0
 
     init(tracker: PlateTracker, queue: DurableQueue, assembler: ReadAssembler, logger: Logger) {
         self.tracker = tracker
@@ -84,15 +104,24 @@ actor TrackingStage {
         self.logger = logger
     }
 
+    func frameArrived() { frameInProgress = true }
+
     func observe(_ detections: [PlateDetection], frame: RGBFrame, location: LocationFix?) {
         latestFrameTime = max(latestFrameTime ?? frame.capturedAt, frame.capturedAt)
         store(tracker.observe(detections, at: frame.capturedAt, frame: frame, location: location))
+        frameInProgress = false
+        lastFrameFinishedAt = Date()
     }
 
-    /// Advances time without a frame; never goes behind the newest frame seen.
+    /// Advances time without a frame, for a source that has stalled: the tracker's clock moves on
+    /// from the newest frame by the wall-clock time the source has been idle. Time spent
+    /// recognising a frame does not count, so a slow machine or a file read faster or slower
+    /// than real time never ends a track that its frames would have kept alive.
     func tick(now: Date) {
-        guard tracker.activeTrackCount > 0 else { return }
-        store(tracker.observe([], at: max(now, latestFrameTime ?? now)))
+        guard tracker.activeTrackCount > 0, !frameInProgress else { return }
+        let idle = lastFrameFinishedAt.map { max(0, now.timeIntervalSince($0)) } ?? 0
+        let trackerNow = latestFrameTime.map { $0.addingTimeInterval(idle) } ?? now
+        store(tracker.observe([], at: trackerNow))
     }
 
     func flush() { store(tracker.flush()) }
@@ -104,10 +133,33 @@ actor TrackingStage {
             guard let read = assembler.makeRead(from: pass) else { continue }
             do {
                 try queue.enqueue(read)
+                readsQueued += 1
                 logger.debug("read queued", metadata: ["plate": "\(read.plate)", "frames": "\(pass.observationCount)"])
             } catch {
                 logger.error("read could not be written to the queue", metadata: ["error": "\(error)"])
             }
         }
+    }
+}
+
+/// Frames taken through recognition and tracking, and the rate from the first frame's start
+/// to the last frame's end (reported when a source ends, e.g. for benchmarks).
+struct PipelineThroughput {
+    private(set) var frames = 0
+    private var firstStartedAt: Date?
+    private var lastFinishedAt: Date?
+
+    mutating func frameStarted(at time: Date) {
+        if firstStartedAt == nil { firstStartedAt = time }
+    }
+
+    mutating func frameFinished(at time: Date) {
+        frames += 1
+        lastFinishedAt = time
+    }
+
+    var framesPerSecond: Double {
+        guard let first = firstStartedAt, let last = lastFinishedAt, last > first else { return 0 }
+        return Double(frames) / last.timeIntervalSince(first)
     }
 }

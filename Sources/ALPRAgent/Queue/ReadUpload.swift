@@ -9,13 +9,40 @@ public struct ReadUpload: Codable, Sendable, Equatable {
         public var x: Double, y: Double, width: Double, height: Double
     }
 
+    /// A plate alternative as the server's read format spells it (`plate`, `confidence`).
+    public struct Candidate: Codable, Sendable, Equatable {
+        public var plate: String
+        public var confidence: Double
+
+        enum CodingKeys: String, CodingKey { case plate, text, confidence }
+
+        public init(plate: String, confidence: Double) {
+            self.plate = plate
+            self.confidence = confidence
+        }
+
+        /// Reads queued by earlier agent versions spelled the text `text`.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            plate = try container.decodeIfPresent(String.self, forKey: .plate) ?? container.decode(String.self, forKey: .text)
+            confidence = try container.decode(Double.self, forKey: .confidence)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(plate, forKey: .plate)
+            try container.encode(confidence, forKey: .confidence)
+        }
+    }
+
     /// Chosen by the agent; the server treats a repeated id as the same read (idempotency).
     public var id: UUID
     public var plate: String
     public var state: String?
     public var confidence: Double
-    public var candidates: [PlateCandidate]
-    /// UTC, sent as ISO 8601 with whole seconds.
+    public var candidates: [Candidate]
+    /// UTC, sent as ISO 8601 with milliseconds: the server checks it against the reader's
+    /// active period (R7), which can begin within the same second as the read.
     public var capturedAt: Date
     public var latitude: Double?
     public var longitude: Double?
@@ -47,8 +74,8 @@ public struct ReadUpload: Codable, Sendable, Equatable {
         self.plate = plate.value
         self.state = state
         self.confidence = confidence
-        self.candidates = candidates
-        self.capturedAt = capturedAt
+        self.candidates = candidates.map { Candidate(plate: $0.text, confidence: $0.confidence) }
+        self.capturedAt = Self.wholeMilliseconds(capturedAt)
         self.latitude = location?.point.latitude
         self.longitude = location?.point.longitude
         self.heading = location?.headingDegrees
@@ -64,12 +91,13 @@ public struct ReadUpload: Codable, Sendable, Equatable {
         plate = try container.decode(String.self, forKey: .plate)
         state = try container.decodeIfPresent(String.self, forKey: .state)
         confidence = try container.decode(Double.self, forKey: .confidence)
-        candidates = try container.decodeIfPresent([PlateCandidate].self, forKey: .candidates) ?? []
+        candidates = try container.decodeIfPresent([Candidate].self, forKey: .candidates) ?? []
         let stamp = try container.decode(String.self, forKey: .capturedAt)
-        guard let date = try? Date(stamp, strategy: .iso8601) else {
+        // Earlier agent versions queued whole seconds.
+        guard let date = (try? Self.timestampStyle.parse(stamp)) ?? (try? Date(stamp, strategy: .iso8601)) else {
             throw DecodingError.dataCorruptedError(forKey: .capturedAt, in: container, debugDescription: "not ISO 8601")
         }
-        capturedAt = date
+        capturedAt = Self.wholeMilliseconds(date)
         latitude = try container.decodeIfPresent(Double.self, forKey: .latitude)
         longitude = try container.decodeIfPresent(Double.self, forKey: .longitude)
         heading = try container.decodeIfPresent(Double.self, forKey: .heading)
@@ -86,7 +114,7 @@ public struct ReadUpload: Codable, Sendable, Equatable {
         try container.encodeIfPresent(state, forKey: .state)
         try container.encode(confidence, forKey: .confidence)
         try container.encode(candidates, forKey: .candidates)
-        try container.encode(capturedAt.formatted(.iso8601), forKey: .capturedAt)
+        try container.encode(Self.timestampStyle.format(capturedAt), forKey: .capturedAt)
         try container.encodeIfPresent(latitude, forKey: .latitude)
         try container.encodeIfPresent(longitude, forKey: .longitude)
         try container.encodeIfPresent(heading, forKey: .heading)
@@ -94,5 +122,12 @@ public struct ReadUpload: Codable, Sendable, Equatable {
         try container.encodeIfPresent(plateBox, forKey: .plateBox)
         try container.encodeIfPresent(plateImage, forKey: .plateImage)
         try container.encodeIfPresent(vehicleImage, forKey: .vehicleImage)
+    }
+
+    static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    /// The time as the wire carries it, so a read decoded from the queue equals the one queued.
+    static func wholeMilliseconds(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
     }
 }

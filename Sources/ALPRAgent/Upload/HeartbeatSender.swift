@@ -29,41 +29,71 @@ public struct HeartbeatSender: Service {
     let client: ServerClient
     let gate: CollectionGate
     let interval: TimeInterval
+    /// How often a mobile reader whose gate is shut asks `GET /api/v1/readers/me`, so that it
+    /// starts collecting soon after the officer logs in rather than at the next heartbeat.
+    let closedGatePollInterval: TimeInterval
     let status: @Sendable () -> Status
     let logger: Logger
 
-    public init(client: ServerClient, gate: CollectionGate, interval: TimeInterval, logger: Logger, status: @escaping @Sendable () -> Status) {
+    public init(
+        client: ServerClient, gate: CollectionGate, interval: TimeInterval, closedGatePollInterval: TimeInterval = 5,
+        logger: Logger, status: @escaping @Sendable () -> Status
+    ) {
         self.client = client
         self.gate = gate
         self.interval = interval
+        self.closedGatePollInterval = min(closedGatePollInterval, interval)
         self.status = status
         self.logger = logger
     }
 
     public func run() async throws {
         try? await cancelWhenGracefulShutdown {
+            var nextBeat = Date()
             while !Task.isCancelled {
-                await beat()
-                try await Task.sleep(for: .seconds(interval))
+                if Date() >= nextBeat {
+                    await beat()
+                    nextBeat = Date().addingTimeInterval(interval)
+                } else if gate.mode != .alwaysCollect, !gate.isCollecting(now: Date()) {
+                    await refreshCollectionStatus()
+                }
+                let untilBeat = max(nextBeat.timeIntervalSinceNow, 0.01)
+                let pause = gate.mode == .alwaysCollect ? untilBeat : min(untilBeat, closedGatePollInterval)
+                try await Task.sleep(for: .seconds(pause))
             }
         }
     }
 
-    func beat() async {
+    /// Sends one heartbeat (queue depth and counters, no plate data) and updates the gate
+    /// from the answer's `collecting`.
+    public func beat() async {
         do {
             let response = try await client.send("POST", "api/v1/readers/heartbeat", json: Self.encode(status()))
             guard (200..<300).contains(response.status) else {
                 logger.warning("heartbeat refused", metadata: ["status": "\(response.status)"])
                 return
             }
-            var active = ActivePeriodStatus.isActive(inResponse: response.body)
-            if active == nil, gate.mode != .alwaysCollect {
-                let me = try await client.send("GET", "api/v1/readers/me")
-                if (200..<300).contains(me.status) { active = ActivePeriodStatus.isActive(inResponse: me.body) }
+            if let active = ActivePeriodStatus.isActive(inResponse: response.body) {
+                gate.recordServerStatus(active: active, at: Date())
+            } else {
+                await refreshCollectionStatus()
             }
-            if let active { gate.recordServerStatus(active: active, at: Date()) }
         } catch {
             logger.info("heartbeat not delivered", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Asks `GET /api/v1/readers/me` whether the reader has an active period now.
+    public func refreshCollectionStatus() async {
+        do {
+            let me = try await client.send("GET", "api/v1/readers/me")
+            guard (200..<300).contains(me.status), let active = ActivePeriodStatus.isActive(inResponse: me.body) else {
+                logger.warning("reader status unavailable", metadata: ["status": "\(me.status)"])
+                return
+            }
+            gate.recordServerStatus(active: active, at: Date())
+        } catch {
+            logger.info("reader status not delivered", metadata: ["error": "\(error)"])
         }
     }
 

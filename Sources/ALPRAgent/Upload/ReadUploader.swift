@@ -32,15 +32,21 @@ public struct ReadUploader: Service {
     /// is queued while the server takes it, then returns; whatever is left waits on disk.
     public func run() async throws {
         var failures = 0
+        var backlog: (startedAt: Date, settledBefore: Int)?
         while !Task.isCancelled {
             queue.enforceLimits()
             let batch = queue.peek(limit: configuration.batchSize)
             let pause: TimeInterval
             if batch.isEmpty {
+                if let started = backlog {
+                    reportDrained(since: started)
+                    backlog = nil
+                }
                 if Task.isShuttingDownGracefully { return }
                 pause = configuration.idleInterval
             } else if await deliver(batch) {
                 failures = 0
+                if backlog == nil { backlog = (Date(), settledCount - batch.count) }
                 continue
             } else {
                 if Task.isShuttingDownGracefully { return }
@@ -50,6 +56,19 @@ public struct ReadUploader: Service {
             // A shutdown cuts the pause short; the loop then drains or returns.
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(pause)) }
         }
+    }
+
+    private var settledCount: Int { queue.counters.acknowledged + queue.counters.rejected }
+
+    /// After a backlog (an outage, or a burst of traffic) is sent, says how fast it went.
+    private func reportDrained(since backlog: (startedAt: Date, settledBefore: Int)) {
+        let reads = settledCount - backlog.settledBefore
+        let seconds = Date().timeIntervalSince(backlog.startedAt)
+        guard reads > configuration.batchSize, seconds > 0 else { return }
+        logger.info("queue drained", metadata: [
+            "reads": "\(reads)", "seconds": "\(String(format: "%.2f", seconds))",
+            "reads_per_second": "\(String(format: "%.1f", Double(reads) / seconds))",
+        ])
     }
 
     /// Sends `batch`; true when every read in it was settled (acknowledged or rejected).
@@ -74,19 +93,27 @@ public struct ReadUploader: Service {
         case .retry(let reason):
             logger.warning("upload deferred", metadata: ["reason": "\(reason)"])
             return false
-        case .notCollecting:
-            logger.warning("server reports no active period; collection stopped (\(CollectionGate.rule))")
-            gate.recordNoActivePeriod(at: Date())
-            return false
-        case .rejected(let reason):
-            guard batch.count > 1 else {
-                logger.error("read refused by the server; moved to rejected/", metadata: ["reason": "\(reason)", "read": "\(batch[0].read.id)"])
-                queue.reject(batch[0].sequence)
-                return true
+        case .outsideActivePeriod(let reason):
+            if batch.count == 1 {
+                // A mobile reader whose officer logged out stops at once rather than at the
+                // next heartbeat; the gate opens again when the server reports an active period.
+                gate.recordReadOutsideActivePeriod(capturedAt: batch[0].read.capturedAt, at: Date())
             }
-            // Find the offending read(s): send the batch one by one.
-            for item in batch where !(await deliver([item])) { return false }
+            return await settleOneByOne(batch, reason: reason, what: "read captured outside an active period (\(CollectionGate.rule)); moved to rejected/")
+        case .rejected(let reason):
+            return await settleOneByOne(batch, reason: reason, what: "read refused by the server; moved to rejected/")
+        }
+    }
+
+    /// A refusal is final for a single read; a refused batch stores nothing, so its reads are
+    /// sent one by one to find the offending ones without losing the others.
+    private func settleOneByOne(_ batch: [DurableQueue.Item], reason: String, what: String) async -> Bool {
+        guard batch.count > 1 else {
+            logger.warning("\(what)", metadata: ["reason": "\(reason)", "read": "\(batch[0].read.id)"])
+            queue.reject(batch[0].sequence)
             return true
         }
+        for item in batch where !(await deliver([item])) { return false }
+        return true
     }
 }

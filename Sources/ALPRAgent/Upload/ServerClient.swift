@@ -54,3 +54,10 @@ public struct ServerClient: Sendable {
         }
     }
 }
+
+/// Services are described in debug logs (ServiceLifecycle lists them at start); the reader
+/// credential must never appear there.
+extension ServerClient: CustomStringConvertible, CustomDebugStringConvertible {
+    public var description: String { "ServerClient(\(baseURL.absoluteString))" }
+    public var debugDescription: String { description }
+}

@@ -41,9 +41,17 @@ public enum FirstRunSetup {
 
         let now = Date()
         let reader: Reader
+        let credentialPath = demoCredentialPath(dataDirectory: configuration.dataDirectory)
         if let existing = try await storage.readers.reader(named: demoReaderName) {
             reader = existing
-            report.notes.append("demo reader '\(demoReaderName)' already exists; its credential was shown when it was created")
+            if FileManager.default.fileExists(atPath: credentialPath) {
+                report.notes.append("demo reader '\(demoReaderName)' already exists; its credential is in \(credentialPath)")
+            } else {
+                let credential = try await reissueDemoCredential(for: existing, storage: storage, audit: audit)
+                _ = try writeDemoCredential(credential, dataDirectory: configuration.dataDirectory)
+                report.demoReader = (existing.name, existing.id, credential)
+                report.notes.append("demo reader '\(demoReaderName)' had no credential file; issued a new credential into \(credentialPath)")
+            }
         } else {
             let created = Reader(
                 name: demoReaderName, kind: .fixed, location: try GeoPoint(latitude: 45.0327, longitude: -93.3602),
@@ -52,6 +60,8 @@ public enum FirstRunSetup {
             let registered = try await ReadersController.register(created, storage: storage, audit: audit, actor: "system:first-run")
             reader = created
             report.demoReader = (created.name, created.id, registered.credential)
+            _ = try writeDemoCredential(registered.credential, dataDirectory: configuration.dataDirectory)
+            report.notes.append("demo reader credential written to \(credentialPath) (owner-only) for `alpr agent --credential-file`")
         }
         if try await storage.users.user(username: demoInvestigatorUsername) == nil {
             // So a newcomer can search the demo reads at once. The authorization is marked as a

@@ -11,6 +11,7 @@ struct ReadersController {
     var routes: [AppRoute] {
         [
             AppRoute(.post, "/api/v1/readers/heartbeat", .reader, heartbeat),
+            AppRoute(.get, "/api/v1/readers/me", .reader, me),
             AppRoute(.post, "/api/v1/readers/start", .reader, start),
             AppRoute(.post, "/api/v1/readers/stop", .reader, stop),
             AppRoute(.post, "/api/v1/officer/login", .reader, officerLogin),
@@ -36,15 +37,6 @@ struct ReadersController {
         guard reader.kind == .fixed else {
             throw ALPRError.conflict(reason: "a mobile reader collects only while a trained officer is logged in to it (R7); use /api/v1/officer/login")
         }
-    }
-
-    @Sendable func heartbeat(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let reader = try context.requireReader()
-        try requireFixed(reader)
-        let period = try await services.storage.readers.recordHeartbeat(
-            readerID: reader.id, at: Date(), maximumGap: services.configuration.heartbeatGap
-        )
-        return try APIJSON.response(PeriodView(period))
     }
 
     @Sendable func start(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -21,7 +21,7 @@ let testLogger: Logger = {
     return logger
 }()
 
-/// A read with whole-second time (the wire format carries whole seconds).
+/// A read with whole-second time (the wire format carries milliseconds; whole seconds are exact).
 func makeRead(plate: String = "ABC123", capturedAt: Date = Date(), imageBytes: Int = 0) throws -> ReadUpload {
     let whole = Date(timeIntervalSince1970: capturedAt.timeIntervalSince1970.rounded(.down))
     return ReadUpload(

@@ -92,12 +92,12 @@ import Testing
         try await server.app().test(.router) { client in
             let token = try await client.login("detective")
             // Taken after the login: on a loaded machine starting up takes a while.
-            let expiresAt = Date().addingTimeInterval(1.5)
+            let expiresAt = Date().addingTimeInterval(4)
             let created = try await client.execute(
                 uri: "/api/v1/hotlists/manual", method: .post, headers: .json(bearer: token), body: .json(Self.exigencyEntry(expiresAt: expiresAt))
             )
             #expect(created.status == .created, "\(created.text)")
-            let removed = try await eventually(timeout: 8) {
+            let removed = try await eventually(timeout: 15) {
                 try await server.storage.hotLists.manualEntries(includingRemoved: false).isEmpty
             }
             #expect(removed)
@@ -106,8 +106,9 @@ import Testing
         let removal = try #require(entry.removal)
         #expect(removal.reason == .expired && removal.by == "system")
         #expect(removal.at >= entry.expiresAt)
-        // The service sleeps until the expiry, and checks at least every second.
-        #expect(removal.at.timeIntervalSince(entry.expiresAt) < 1.5)
+        // The service sleeps until the expiry and checks at least every second; the bound leaves
+        // room for a loaded test machine.
+        #expect(removal.at.timeIntervalSince(entry.expiresAt) < 3)
         let destroyed = try await server.auditEntries().filter { $0.subject == "manual_hot_list_entry" && $0.action == .destroy }
         #expect(destroyed.count == 1 && destroyed.first?.actor == "system" && destroyed.first?.resultIDs == [entry.id.uuidString])
     }
