@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Loads the server's pages in a real browser (Debian's headless chromium) and checks what a
 # person would see: the login page carries the Minn. Stat. §13.09 misuse warning (R17) and a
-# login form. Prints a closing line "N passed, N failed".
+# login form, and pages that need a session send the browser to it. Prints a closing line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 browser=$(command -v chromium || command -v chromium-browser || true)
@@ -26,6 +26,7 @@ check() { # name, page, grep pattern
 check "login page warns of misuse (R17, §13.09)" /login "13\.09"
 check "login page warning names the penalty" /login "misdemeanor"
 check "login page has a password field" /login 'type="password"'
-check "public log of use is reachable without login" /health "ok|healthy|status"
+check "the search page without a session leads to the login form" /search 'type="password"'
+check "health endpoint answers without login" /health "ok|healthy|status"
 echo "browser: $passed passed, $failed failed"
 [[ $failed == 0 ]]

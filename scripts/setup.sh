@@ -8,7 +8,7 @@ packages=(
   ffmpeg                                                                 # reader agent video input
 )
 if [[ "${ALPR_SETUP_TEST:-0}" == 1 ]]; then
-  packages+=(postgresql chromium)                                        # tests: real database and browser
+  packages+=(chromium curl)                                              # tests: the browser check of the web pages
 fi
 
 missing=()
@@ -18,7 +18,7 @@ done
 if ((${#missing[@]})); then
   echo "Installing: ${missing[*]}"
   SUDO=""; [[ $(id -u) == 0 ]] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 command -v swift >/dev/null || { echo "error: Swift 6.3 toolchain not found on PATH (https://www.swift.org/install/linux/)"; exit 1; }
