@@ -56,9 +56,9 @@ The loop ran: the agent read the plates in the clip and the server stored them.
                  user demo-investigator (password printed above on the first run;
                  reset it with: ${alpr} user passwd demo-investigator --data-dir ${data_dir})
   Search reads:  ${url}/search  (a case number and a reason are required, R10)
-  Hits:          the clip's KTN4827 and BVX7316 are on the demo hot list; an officer sees the
-                 hits at ${url}/api/v1/hits (officer role with training and authorization
-                 recorded: ${alpr} user add --help)
+  Hits:          ${url}/hits as user demo-officer (password printed above on the first run;
+                 reset it with: ${alpr} user passwd demo-officer --data-dir ${data_dir});
+                 the clip's KTN4827 and BVX7316 are on the demo hot list
 The server keeps running here; stop it with Ctrl-C.
 TEXT
 wait "${server_pid}"

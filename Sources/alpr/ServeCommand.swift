@@ -103,6 +103,14 @@ struct ServeCommand: AsyncParsableCommand {
                 "  password: \(investigator.password)",
             ]
         }
+        if let officer = report.demoOfficer {
+            lines += [
+                "Created demo officer (demo training and authorization only; shown only now):",
+                "  username: \(officer.username)",
+                "  password: \(officer.password)",
+                "  the demo hits are at \(url)/hits",
+            ]
+        }
         if report.demoReadsAccepted > 0 || report.demoReader != nil {
             lines.append("Posted \(report.demoReadsAccepted) demo reads through the ingest path; search them at \(url)/search with a case number and a reason.")
         }

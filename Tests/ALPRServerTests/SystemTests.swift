@@ -116,9 +116,13 @@ import Testing
         #expect(report.demoReadsAccepted == 5)
         let reader = try #require(report.demoReader)
         let again = try await FirstRunSetup.run(storage: server.storage, configuration: server.configuration, demo: true, logger: TestServer.logger)
-        #expect(again.administrator == nil && again.demoReader == nil && again.demoInvestigator == nil && again.demoReadsAccepted == 0)
-        #expect(try await server.storage.users.count() == 2)
+        #expect(again.administrator == nil && again.demoReader == nil && again.demoInvestigator == nil && again.demoOfficer == nil && again.demoReadsAccepted == 0)
+        #expect(try await server.storage.users.count() == 3)
         let investigator = try #require(report.demoInvestigator)
+        let officer = try #require(report.demoOfficer)
+        let storedOfficer = try #require(try await server.storage.users.user(username: officer.username))
+        #expect(storedOfficer.roles == [.officer] && storedOfficer.trainingCompletedAt != nil)
+        #expect(storedOfficer.authorization?.authorizedBy.contains("demo") == true)
         #expect(try await server.storage.reads.count() == 5)
 
         try await server.app().test(.router) { client in
@@ -134,6 +138,10 @@ import Testing
                 body: .json(["case_number": "DEMO-1", "reason": "Demonstration search for the plate seen on the demo reader at Bass Lake Rd", "plate": "ABC123"])
             )
             #expect(search.status == .ok && search.json["count"] as? Int == 1, "\(search.text)")
+            // The demo officer opens the hits page.
+            let officerToken = try await client.login(officer.username, password: officer.password)
+            let hits = try await client.execute(uri: "/hits", method: .get, headers: [.cookie: "\(SessionToken.cookieName)=\(officerToken)"])
+            #expect(hits.status == .ok && hits.text.contains(HitNotice.notProbableCause), "\(hits.text)")
         }
     }
 }

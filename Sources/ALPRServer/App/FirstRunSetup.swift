@@ -12,6 +12,7 @@ public enum FirstRunSetup {
         public var administrator: (username: String, password: String)?
         public var demoReader: (name: String, id: UUID, credential: String)?
         public var demoInvestigator: (username: String, password: String)?
+        public var demoOfficer: (username: String, password: String)?
         public var demoReadsAccepted = 0
         public var notes: [String] = []
     }
@@ -19,6 +20,7 @@ public enum FirstRunSetup {
     public static let administratorUsername = "admin"
     public static let demoReaderName = "demo-fixed-1"
     public static let demoInvestigatorUsername = "demo-investigator"
+    public static let demoOfficerUsername = "demo-officer"
 
     public static func run(storage: Storage, configuration: ServerConfiguration, demo: Bool, logger: Logger) async throws -> Report {
         var report = Report()
@@ -63,23 +65,14 @@ public enum FirstRunSetup {
             _ = try writeDemoCredential(registered.credential, dataDirectory: configuration.dataDirectory)
             report.notes.append("demo reader credential written to \(credentialPath) (owner-only) for `alpr agent --credential-file`")
         }
-        if try await storage.users.user(username: demoInvestigatorUsername) == nil {
-            // So a newcomer can search the demo reads at once. The authorization is marked as a
-            // demonstration: a real one is recorded by an administrator from the chief's writing.
-            let password = SessionManager.randomPassword()
-            let investigator = User(
-                username: demoInvestigatorUsername, passwordHash: Bcrypt.hash(password, cost: configuration.passwordHashCost),
-                roles: [.investigator], trainingCompletedAt: now,
-                authorization: WrittenAuthorization(
-                    authorizedBy: "demo setup (not a real authorization)", authorizedAt: now,
-                    purpose: "Demonstration on demo data only"
-                )
-            )
-            try await storage.users.create(investigator, audit: audit.draft(
-                .enter, actor: "system:first-run", subject: "user",
-                criteria: "username=\(investigator.username) roles=investigator demo", resultIDs: [investigator.id.uuidString]
-            ))
-            report.demoInvestigator = (investigator.username, password)
+        // So a newcomer can search the demo reads and open the demo hits at once. The training
+        // and authorization are marked as a demonstration: real ones are recorded by an
+        // administrator from the training record and the chief's writing (R7, R8).
+        if let created = try await createDemoUser(demoInvestigatorUsername, role: .investigator, storage: storage, configuration: configuration, audit: audit, now: now) {
+            report.demoInvestigator = created
+        }
+        if let created = try await createDemoUser(demoOfficerUsername, role: .officer, storage: storage, configuration: configuration, audit: audit, now: now) {
+            report.demoOfficer = created
         }
         let periodStart = now.addingTimeInterval(-3600)
         if try await storage.readers.activePeriod(readerID: reader.id, at: periodStart) == nil {
@@ -97,5 +90,27 @@ public enum FirstRunSetup {
         let result = try await ingestor.ingest(submissions, from: reader, format: "demo", logger: logger)
         report.demoReadsAccepted = result.accepted
         return report
+    }
+
+    /// A demo account with demo training and authorization, unless `username` exists already;
+    /// returns its password, shown only once.
+    static func createDemoUser(
+        _ username: String, role: Role, storage: Storage, configuration: ServerConfiguration, audit: AuditLog, now: Date
+    ) async throws -> (username: String, password: String)? {
+        guard try await storage.users.user(username: username) == nil else { return nil }
+        let password = SessionManager.randomPassword()
+        let user = User(
+            username: username, passwordHash: Bcrypt.hash(password, cost: configuration.passwordHashCost),
+            roles: [role], trainingCompletedAt: now,
+            authorization: WrittenAuthorization(
+                authorizedBy: "demo setup (not a real authorization)", authorizedAt: now,
+                purpose: "Demonstration on demo data only"
+            )
+        )
+        try await storage.users.create(user, audit: audit.draft(
+            .enter, actor: "system:first-run", subject: "user",
+            criteria: "username=\(user.username) roles=\(role.rawValue) demo", resultIDs: [user.id.uuidString]
+        ))
+        return (user.username, password)
     }
 }

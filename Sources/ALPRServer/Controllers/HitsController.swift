@@ -15,7 +15,7 @@ struct HitsController {
             AppRoute(.get, "/api/v1/hits/:id", .user(.operateReader), show),
             AppRoute(.post, "/api/v1/hits/:id/verification", .user(.operateReader), verify),
             AppRoute(.get, "/api/v1/hits/:id/images/:sha", .user(.operateReader), image),
-        ]
+        ] + webRoutes
     }
 
     /// The alert scope of the caller's session (its mobile reader, if logged in to one).
@@ -85,8 +85,10 @@ struct HitsController {
         )
     }
 
-    /// `GET /api/v1/hits?pending=true&after=SEQ&limit=N`, newest first (oldest first with `after`).
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+    /// The caller's hits under its scope, audited as one query (R9); the API list and the
+    /// web list both read through here. `?pending=true&after=SEQ&limit=N`, newest first
+    /// (oldest first with `after`).
+    func recentHits(_ request: Request, context: AppRequestContext) async throws -> [(hit: StoredHit, alert: AlertMessage)] {
         let user = try context.requireUser()
         let query = request.uri.queryParameters
         let limit = min(max(query["limit"].flatMap { Int(String($0)) } ?? 100, 1), 1000)
@@ -100,19 +102,30 @@ struct HitsController {
             resultIDs: hits.map(\.id.uuidString), resultCount: hits.count
         )
         var kinds: [UUID: ReaderKind] = [:]
-        var alerts: [AlertMessage] = []
+        var listed: [(hit: StoredHit, alert: AlertMessage)] = []
         for hit in hits {
             if kinds[hit.readerID] == nil { kinds[hit.readerID] = try await readerKind(hit.readerID) }
-            alerts.append(AlertMessage(hit, read: try await services.storage.reads.read(id: hit.readID), readerKind: kinds[hit.readerID]!))
+            let read = try await services.storage.reads.read(id: hit.readID)
+            listed.append((hit, AlertMessage(hit, read: read, readerKind: kinds[hit.readerID]!)))
         }
-        return try APIJSON.response(["hits": alerts])
+        return listed
     }
 
-    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+    /// `GET /api/v1/hits?pending=true&after=SEQ&limit=N`.
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try APIJSON.response(["hits": try await recentHits(request, context: context).map(\.alert)])
+    }
+
+    /// One hit for its verification screen, audited as an access to the hit and its read (R9).
+    func accessHit(_ context: AppRequestContext) async throws -> (StoredHit, HitView) {
         let user = try context.requireUser()
         let (hit, kind) = try await visibleHit(context)
         try await services.audit.record(.access, actor: user.username, subject: "hit", resultIDs: [hit.id.uuidString, hit.readID.uuidString])
-        return try APIJSON.response(try await view(hit, kind: kind))
+        return (hit, try await view(hit, kind: kind))
+    }
+
+    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try APIJSON.response(try await accessHit(context).1)
     }
 
     struct VerificationBody: Decodable {
@@ -126,12 +139,17 @@ struct HitsController {
         var actionTaken: String?
     }
 
-    /// R6: records the verification and disposition. `HitVerificationRules` decides; an
-    /// incomplete verification cannot be saved as confirmed (422 with what is missing).
+    /// R6: records the verification and disposition (`recordVerification`).
     @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await APIJSON.decode(VerificationBody.self, from: request, context: context)
+        return try APIJSON.response(try await recordVerification(body, context: context), status: .created)
+    }
+
+    /// The one place a verification is recorded, for the API and the web form alike.
+    /// `HitVerificationRules` decides; an incomplete verification is a 422 naming what is missing.
+    func recordVerification(_ body: VerificationBody, context: AppRequestContext) async throws -> HitView {
         let user = try context.requireUser()
         let (hit, kind) = try await visibleHit(context)
-        let body = try await APIJSON.decode(VerificationBody.self, from: request, context: context)
         let now = Date()
         let resolution = HitResolution(
             verification: HitVerification(
@@ -157,7 +175,7 @@ struct HitsController {
         ))
         var resolved = hit
         resolved.resolution = resolution
-        return try APIJSON.response(try await view(resolved, kind: kind), status: .created)
+        return try await view(resolved, kind: kind)
     }
 
     /// The plate crop or vehicle image of the hit's read (officers do not hold `searchReads`,

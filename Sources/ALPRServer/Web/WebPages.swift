@@ -29,7 +29,7 @@ public struct WebPages: Sendable {
         )
     }
 
-    static let titles = ["login": "Log in", "search": "Search stored reads"]
+    static let titles = ["login": "Log in", "search": "Search stored reads", "hits": "Hits", "hit": "Hit"]
 
     func errorPage(status: HTTPResponse.Status, reason: String, requestID: String) -> Response {
         render("error", ["status": status.code, "title": status.reasonPhrase, "reason": reason, "request_id": requestID], status: status)
