@@ -19,6 +19,8 @@ public actor AlertHub: Service {
     private var shutDown = false
     let bufferSize: Int
     let logger: Logger
+    /// Held by ingest from committing hits to publishing them (see `CommitOrderLock`).
+    public nonisolated let commitOrder = CommitOrderLock()
 
     public init(bufferSize: Int = AlertHub.defaultBufferSize, logger: Logger = Logger(label: "alpr.alerts")) {
         self.bufferSize = max(1, bufferSize); self.logger = logger

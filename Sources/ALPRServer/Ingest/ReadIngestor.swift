@@ -111,15 +111,26 @@ public struct ReadIngestor: Sendable {
                 resultIDs: reads.map(\.id.uuidString), resultCount: reads.count
             )
             let index = hotLists?.current ?? HotListIndex.empty
-            let matched = try await storage.hits.insertMatching(reads, audit: entry, matchedAt: now) { read in
-                index.match(read, now: now)
+            let hits = storage.hits, alerts = self.alerts
+            // Store and publish under one lock so alerts leave in commit (sequence) order.
+            let storeAndAlert: @Sendable () async throws -> MatchedInsertResult = {
+                let matched = try await hits.insertMatching(reads, audit: entry, matchedAt: now) { read in
+                    index.match(read, now: now)
+                }
+                if !matched.hits.isEmpty {
+                    logger.info("hot list hits", metadata: ["reader": "\(reader.id)", "hits": "\(matched.hits.count)"])
+                    let readsByID = Dictionary(reads.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+                    await alerts?.publish(matched.hits.map { AlertMessage($0, read: readsByID[$0.readID], readerKind: reader.kind) })
+                }
+                return matched
+            }
+            let matched: MatchedInsertResult
+            if let alerts {
+                matched = try await alerts.commitOrder.withLock(storeAndAlert)
+            } else {
+                matched = try await storeAndAlert()
             }
             let outcomes = matched.outcomes
-            if !matched.hits.isEmpty {
-                logger.info("hot list hits", metadata: ["reader": "\(reader.id)", "hits": "\(matched.hits.count)"])
-                let readsByID = Dictionary(reads.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-                await alerts?.publish(matched.hits.map { AlertMessage($0, read: readsByID[$0.readID], readerKind: reader.kind) })
-            }
             let result = Result(
                 accepted: outcomes.filter { $0 == .inserted }.count,
                 duplicates: outcomes.filter { $0 == .duplicate }.count,
