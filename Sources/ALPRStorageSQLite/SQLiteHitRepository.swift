@@ -11,10 +11,7 @@ struct SQLiteHitRepository: HitRepository {
         _ reads: [Read], audit: AuditEntryDraft?, matchedAt: Date, match: @Sendable (Read) -> [HotListHit]
     ) async throws -> MatchedInsertResult {
         try await database.pool.write { db in
-            // The same statements as `SQLiteReadRepository.insert`, so a read is stored the
-            // same way whichever path stores it.
-            let insertRead = try db.cachedStatement(sql: ReadRecord.insertSQL)
-            let recordPlate = try db.cachedStatement(sql: "INSERT INTO plates (plate) VALUES (?) ON CONFLICT (plate) DO NOTHING")
+            let inserter = try ReadInserter(db)
             let insertHit = try db.cachedStatement(sql: """
                 INSERT INTO hits (id, read_id, reader_id, captured_at, matched_at, category, match_kind, snapshot)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -23,20 +20,14 @@ struct SQLiteHitRepository: HitRepository {
                 INSERT INTO public_log_hit_counts (active_period_id, reader_id, bucket, read_count) VALUES (?, ?, ?, 1)
                 ON CONFLICT (active_period_id, bucket) DO UPDATE SET read_count = read_count + 1
                 """)
-            let encoder = JSONEncoder()
             let snapshotEncoder = JSONEncoder.sortedKeys
             var outcomes: [InsertOutcome] = []
             var stored: [StoredHit] = []
             outcomes.reserveCapacity(reads.count)
             for read in reads {
-                insertRead.setUncheckedArguments(try ReadRecord.insertArguments(read, candidatesEncoder: encoder))
-                try insertRead.execute()
-                guard db.changesCount == 1 else {
-                    outcomes.append(.duplicate)
-                    continue
-                }
-                outcomes.append(.inserted)
-                try recordPlate.execute(arguments: [read.plate.value])
+                let outcome = try inserter.insert(read)
+                outcomes.append(outcome)
+                guard outcome == .inserted else { continue }
                 let hits = match(read)
                 for hit in hits {
                     let id = UUID()

@@ -8,22 +8,9 @@ struct SQLiteReadRepository: ReadRepository {
 
     func insert(_ reads: [Read], audit: AuditEntryDraft?) async throws -> [InsertOutcome] {
         try await database.pool.write { db in
-            // One cached statement and one transaction for the whole batch.
-            let statement = try db.cachedStatement(sql: ReadRecord.insertSQL)
-            let recordPlate = try db.cachedStatement(sql: "INSERT INTO plates (plate) VALUES (?) ON CONFLICT (plate) DO NOTHING")
-            let encoder = JSONEncoder()
-            var outcomes: [InsertOutcome] = []
-            outcomes.reserveCapacity(reads.count)
-            for read in reads {
-                statement.setUncheckedArguments(try ReadRecord.insertArguments(read, candidatesEncoder: encoder))
-                try statement.execute()
-                if db.changesCount == 1 {
-                    outcomes.append(.inserted)
-                    try recordPlate.execute(arguments: [read.plate.value])
-                } else {
-                    outcomes.append(.duplicate)
-                }
-            }
+            // Cached statements and one transaction for the whole batch.
+            let inserter = try ReadInserter(db)
+            let outcomes = try reads.map { try inserter.insert($0) }
             if let audit { _ = try AuditLog.append(audit, in: db) }
             return outcomes
         }
