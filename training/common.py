@@ -25,6 +25,10 @@ OCR_PLATE_MARGIN = 0.06
 DET_HEIGHT = 384
 DET_WIDTH = 640
 DET_STRIDE = 4
+# Frames the standard input would shrink below DET_MIN_SCALE (1080p and up) are letterboxed into
+# this larger input instead; the detector is fully convolutional (docs/model-format.md).
+DET_LARGE_HEIGHT, DET_LARGE_WIDTH = 544, 960
+DET_MIN_SCALE = 0.5
 DET_CORNER_SCALE = 64.0
 DET_PAD_VALUE = 114  # letterbox fill, 0..255 on every channel
 DET_MEAN = [0.485, 0.456, 0.406]

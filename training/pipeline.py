@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import torch
 
-from common import (DET_HEIGHT, DET_MEAN, DET_PAD_VALUE, DET_STD, DET_WIDTH, OCR_HEIGHT,
+from common import (DET_HEIGHT, DET_LARGE_HEIGHT, DET_LARGE_WIDTH, DET_MEAN, DET_MIN_SCALE, DET_PAD_VALUE, DET_STD, DET_WIDTH, OCR_HEIGHT,
                     OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, decode_greedy)
 from det_decode import decode
 from models import build_detector, build_ocr
@@ -16,9 +16,12 @@ from synth.ocr_set import grow_quad
 
 def letterbox(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     h, w = rgb.shape[:2]
-    s = min(DET_WIDTH / w, DET_HEIGHT / h)
+    height, width = DET_HEIGHT, DET_WIDTH
+    if min(width / w, height / h) < DET_MIN_SCALE:
+        height, width = DET_LARGE_HEIGHT, DET_LARGE_WIDTH
+    s = min(width / w, height / h)
     nw, nh = max(1, int(round(w * s))), max(1, int(round(h * s)))
-    canvas = np.full((DET_HEIGHT, DET_WIDTH, 3), DET_PAD_VALUE, np.uint8)
+    canvas = np.full((height, width, 3), DET_PAD_VALUE, np.uint8)
     canvas[:nh, :nw] = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
     return canvas, s
 

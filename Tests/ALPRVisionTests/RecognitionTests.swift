@@ -49,6 +49,28 @@ struct RecognitionTests {
         #expect(detections[0].score > 0.99)
     }
 
+    @Test("frames the standard input would shrink below half size go through the larger input")
+    func largeFrameInput() throws {
+        let detector = try PlateDetector(network: SyntheticModels.detector().load())
+        detector.largeFrameInput = (height: 192, width: 288)
+        // A 576×384 frame: the 64×96 standard input would shrink it 6 times, the 192×288 one 2 times.
+        var frame = RGBImage(width: 576, height: 384)
+        for x in 240 ..< 248 { for y in 120 ..< 128 { frame[x, y].red = 255 } }
+        let standardFrame = SyntheticModels.plateImage(steps: [])
+        #expect(detector.network(for: standardFrame) === detector.network)
+        #expect(detector.network(for: frame).inputShape == TensorShape(channels: 3, height: 192, width: 288))
+
+        let detections = detector.detect(frame)
+        try #require(detections.count == 1)
+        // Cell (15, 30) of the large input: centre (122, 62), corners ±(24, 8), then / 0.5.
+        #expect(detections[0].corners == [ImagePoint(x: 196, y: 108), ImagePoint(x: 292, y: 108),
+                                          ImagePoint(x: 292, y: 140), ImagePoint(x: 196, y: 140)])
+        // The standard input shrinks the 8-pixel square to about one pixel: nothing is found.
+        detector.largeFrameInput = nil
+        #expect(detector.detect(frame).isEmpty)
+        #expect(detector.detect(standardFrame).count == 1)
+    }
+
     @Test("the synthetic OCR reads the painted text with per-character confidences")
     func syntheticOCR() throws {
         let ocr = try PlateOCR(network: SyntheticModels.ocr().load())

@@ -28,6 +28,13 @@ public final class PlateDetector {
     /// Detections overlapping a better one by more than this IoU are dropped.
     public var suppressionIoU: Double = 0.3
     public var maximumDetections = 16
+    /// Frames that the standard input would shrink below `minimumFrameScale` (1080p and
+    /// larger into a 640-wide input) go through the same network planned for this larger
+    /// input instead, so that a 50-pixel plate keeps about 25 input pixels. nil turns it off.
+    /// The graph is fully convolutional, so any multiple of the output stride works.
+    public var largeFrameInput: (height: Int, width: Int)? = (544, 960)
+    public var minimumFrameScale: Double = 0.5
+    private var largeNetwork: Network?
 
     // Bilinear column lookup, reused between frames so preprocessing does not allocate.
     private var columnLeft: [Int] = [], columnRight: [Int] = [], columnWeight: [Float] = []
@@ -55,21 +62,40 @@ public final class PlateDetector {
     }
 
     public func detect(_ image: RGBImage) -> [Detection] {
-        let (scaleX, scaleY) = prepareInput(image)
+        let network = self.network(for: image)
+        let (scaleX, scaleY) = prepareInput(image, network: network)
         network.run()
-        return decodeOutputs(scaleX: scaleX, scaleY: scaleY, imageWidth: image.width, imageHeight: image.height)
+        return decodeOutputs(network: network, scaleX: scaleX, scaleY: scaleY, imageWidth: image.width, imageHeight: image.height)
+    }
+
+    /// The standard network, or the large-frame one (planned on first use) for frames the
+    /// standard input would shrink below `minimumFrameScale`.
+    func network(for image: RGBImage) -> Network {
+        let input = network.inputShape
+        let scale = min(Double(input.width) / Double(image.width), Double(input.height) / Double(image.height))
+        guard scale < minimumFrameScale, let large = largeFrameInput,
+              large.height * large.width > input.height * input.width else { return network }
+        if let largeNetwork, largeNetwork.inputShape.height == large.height, largeNetwork.inputShape.width == large.width {
+            return largeNetwork
+        }
+        guard let planned = try? network.replanned(height: large.height, width: large.width) else {
+            largeFrameInput = nil  // not fully convolutional: keep the standard input
+            return network
+        }
+        largeNetwork = planned
+        return planned
     }
 
     /// Writes the letterboxed, normalised frame into the network input (docs/model-format.md,
     /// "Detector letterbox"). Returns the horizontal and vertical scale from image to input.
-    func prepareInput(_ image: RGBImage) -> (Double, Double) {
+    func prepareInput(_ image: RGBImage, network: Network) -> (Double, Double) {
         let input = network.inputShape
         let scale = min(Double(input.width) / Double(image.width), Double(input.height) / Double(image.height))
         let fittedWidth = min(max(Int((Double(image.width) * scale).rounded()), 1), input.width)
         let fittedHeight = min(max(Int((Double(image.height) * scale).rounded()), 1), input.height)
         let scaleX = Double(fittedWidth) / Double(image.width), scaleY = Double(fittedHeight) / Double(image.height)
         if scale < 1 {
-            prepareShrunkInput(image, fittedWidth: fittedWidth, fittedHeight: fittedHeight)
+            prepareShrunkInput(image, network: network, fittedWidth: fittedWidth, fittedHeight: fittedHeight)
             return (scaleX, scaleY)
         }
 
@@ -123,7 +149,7 @@ public final class PlateDetector {
 
     /// Downscaling uses area averaging (`cv2.INTER_AREA`), as the training letterbox does:
     /// bilinear sampling would alias a 1080p frame shrunk three times.
-    private func prepareShrunkInput(_ image: RGBImage, fittedWidth: Int, fittedHeight: Int) {
+    private func prepareShrunkInput(_ image: RGBImage, network: Network, fittedWidth: Int, fittedHeight: Int) {
         Self.fillAreaTable(&horizontalArea, source: image.width, destination: fittedWidth)
         Self.fillAreaTable(&verticalArea, source: image.height, destination: fittedHeight)
         let rowLength = fittedWidth * 3
@@ -207,7 +233,7 @@ public final class PlateDetector {
         table.starts.append(table.sources.count)
     }
 
-    func decodeOutputs(scaleX: Double, scaleY: Double, imageWidth: Int, imageHeight: Int) -> [Detection] {
+    func decodeOutputs(network: Network, scaleX: Double, scaleY: Double, imageWidth: Int, imageHeight: Int) -> [Detection] {
         let candidates: [Detection] = network.withOutput("heatmap") { heatmap, shape in
             network.withOutput("geometry") { geometry, _ in
                 Self.candidates(heatmap: heatmap, geometry: geometry, shape: shape, stride: stride, cornerScale: cornerScale,

@@ -11,6 +11,8 @@ import Foundation
 public final class Network {
     public let graph: GraphDescription
     public let inputShape: TensorShape
+    /// The weights the network was planned from (kept so that `replanned` can share them).
+    public let weights: SafeTensorsFile
     /// Shapes of the graph outputs, by name.
     public let outputShapes: [String: TensorShape]
 
@@ -40,6 +42,7 @@ public final class Network {
         BLASThreading.applyDefaultOnce()
         let plan = try NetworkPlanner(graph: graph, weights: weights).plan()
         self.graph = graph
+        self.weights = weights
         self.inputShape = plan.inputShape
         self.outputShapes = plan.outputShapes
         self.steps = plan.steps
@@ -60,6 +63,16 @@ public final class Network {
         for index in bufferCapacities.indices { buffers[index].deallocate() }
         buffers.deallocate()
         scratch.deallocate()
+    }
+
+    /// The same graph and weights planned for another input size (fully convolutional graphs
+    /// only: a graph whose shapes depend on the input size, such as a linear layer after a
+    /// flatten, fails to plan). The new network has its own buffers.
+    public func replanned(height: Int, width: Int) throws -> Network {
+        var graph = self.graph
+        graph.input.height = height
+        graph.input.width = width
+        return try Network(graph: graph, weights: weights)
     }
 
     /// Total floats held by activation buffers and scratch; reported by tools, checked by tests.
