@@ -34,6 +34,52 @@ DET_PAD_VALUE = 114  # letterbox fill, 0..255 on every channel
 DET_MEAN = [0.485, 0.456, 0.406]
 DET_STD = [0.229, 0.224, 0.225]
 
+# Corner refiner: a region around the detector's box, REF_CONTEXT times the larger of the box
+# width and twice its height wide and half as high (so a 2:1 plate keeps its shape), sampled
+# bilinearly into REF_HEIGHT x REF_WIDTH RGB; output corner k = region origin
+# + (out[2k] + 0.5, out[2k+1] + 0.25) * region width (docs/model-format.md, "Corner refiner").
+REF_HEIGHT = 64
+REF_WIDTH = 128
+REF_CONTEXT = 1.8
+
+
+def refiner_region(box) -> tuple[float, float, float]:
+    """(x0, y0, R): the region's top-left corner and width for a box (x0, y0, x1, y1)."""
+    bx0, by0, bx1, by1 = box
+    w, h = max(bx1 - bx0, 1.0), max(by1 - by0, 1.0)
+    r = REF_CONTEXT * max(w, 2 * h)
+    cx, cy = (bx0 + bx1) / 2, (by0 + by1) / 2
+    return cx - r / 2, cy - r / 4, r
+
+
+def refiner_sample(rgb, region):
+    """The region sampled into the refiner input (uint8 RGB REF_HEIGHT x REF_WIDTH): input pixel
+    (i, j) reads the frame at (x0 + (j + 0.5) s - 0.5, y0 + (i + 0.5) s - 0.5), s = R / REF_WIDTH,
+    bilinear, edge pixels replicated."""
+    import cv2
+    import numpy as np
+    x0, y0, r = region
+    s = r / REF_WIDTH
+    m = np.array([[s, 0, x0 + 0.5 * s - 0.5], [0, s, y0 + 0.5 * s - 0.5]], np.float64)
+    return cv2.warpAffine(rgb, m, (REF_WIDTH, REF_HEIGHT), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+def refiner_targets(quad, region):
+    """Frame corners [4, 2] -> the 8 refiner outputs."""
+    import numpy as np
+    x0, y0, r = region
+    q = (np.asarray(quad, np.float64).reshape(4, 2) - np.array([x0, y0])) / r - np.array([0.5, 0.25])
+    return q.reshape(8).astype(np.float32)
+
+
+def refiner_corners(out, region):
+    """The 8 refiner outputs -> frame corners [4, 2]."""
+    import numpy as np
+    x0, y0, r = region
+    return (np.asarray(out, np.float64).reshape(4, 2) + np.array([0.5, 0.25])) * r + np.array([x0, y0])
+
+
 # The five placeholder labels of openalpr_segocr_us (DATA.md): the plate shows other text.
 PLACEHOLDER_OCR_FILES = {"md178", "vt268", "vt315", "vt706", "wy420"}
 

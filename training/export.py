@@ -18,9 +18,9 @@ from safetensors.torch import save_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import FIXTURES_DIR, MODELS_DIR, OUT_DIR  # noqa: E402
-from models import GraphNet, build_detector, build_ocr  # noqa: E402
+from models import GraphNet, build_detector, build_ocr, build_refiner  # noqa: E402
 
-BUILDERS = {"ocr": build_ocr, "detector": build_detector}
+BUILDERS = {"ocr": build_ocr, "detector": build_detector, "refiner": build_refiner}
 GOLDEN_SEED = 20240601
 
 
@@ -37,6 +37,12 @@ def graph_json(net: GraphNet) -> tuple[dict, dict[str, torch.Tensor]]:
             if conv.bias is not None:
                 node["bias"] = f"{name}.bias"
                 tensors[node["bias"]] = conv.bias
+        elif node["op"] == "linear":
+            linear = net.layers[name]
+            node["weight"] = f"{name}.weight"
+            tensors[node["weight"]] = linear.weight
+            node["bias"] = f"{name}.bias"
+            tensors[node["bias"]] = linear.bias
         elif node["op"] == "batchnorm2d":
             bn = net.layers[name]
             node["eps"] = bn.eps

@@ -10,7 +10,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from common import (ALPHABET, DET_CORNER_SCALE, DET_HEIGHT, DET_MEAN, DET_STD, DET_STRIDE,
-                    DET_WIDTH, OCR_HEIGHT, OCR_PLATE_MARGIN, OCR_WIDTH)
+                    DET_WIDTH, OCR_HEIGHT, OCR_PLATE_MARGIN, OCR_WIDTH, REF_CONTEXT, REF_HEIGHT,
+                    REF_WIDTH)
 
 
 class GraphBuilder:
@@ -71,6 +72,17 @@ class GraphBuilder:
         self.nodes.append({"name": name, "op": "add", "inputs": [a, b]})
         return name
 
+    def flatten(self, x):
+        name = self._name("flatten")
+        self.nodes.append({"name": name, "op": "flatten", "inputs": [x]})
+        return name
+
+    def linear(self, x, fin, fout, name=None):
+        name = name or self._name("linear")
+        self.modules[name] = nn.Linear(fin, fout)
+        self.nodes.append({"name": name, "op": "linear", "inputs": [x], "in_features": fin, "out_features": fout})
+        return name
+
 
 class GraphNet(nn.Module):
     def __init__(self, builder: GraphBuilder, outputs: list[str], input_spec: dict, meta: dict, name: str):
@@ -98,6 +110,10 @@ class GraphNet(nn.Module):
                 y = F.interpolate(ins[0], scale_factor=node["scale"], mode="nearest")
             elif op == "add":
                 y = ins[0] + ins[1]
+            elif op == "flatten":
+                y = ins[0].flatten(1)[:, :, None, None]
+            elif op == "linear":
+                y = self.layers[node["name"]](ins[0].flatten(1))[:, :, None, None]
             else:
                 raise ValueError(f"op {op} not supported")
             values[node["name"]] = y
@@ -196,6 +212,29 @@ def build_detector() -> GraphNet:
     return GraphNet(g, ["heatmap", "geometry"], spec, meta, "detector")
 
 
+def build_refiner() -> GraphNet:
+    """Corner refiner: 64x128 RGB region around a detection -> 8 corner coordinates, ~17 MMAC."""
+    g = GraphBuilder()
+    x = g.cbr("input", 3, 16, 3, 2)                   # 32x64
+    x = g.cbr(x, 16, 32, 3, 2)                        # 16x32
+    x = g.cbr(x, 32, 32)
+    x = g.cbr(x, 32, 64, 3, 2)                        # 8x16
+    x = g.cbr(x, 64, 64)
+    x = g.cbr(x, 64, 64, 3, 2)                        # 4x8
+    x = g.flatten(x)
+    x = g.act(g.linear(x, 64 * 4 * 8, 128))
+    corners = g.linear(x, 128, 8, name="corners")
+    # Start from the corners of a 2:1 plate that fills the box the region was made from.
+    nn.init.zeros_(g.modules[corners].weight)
+    hx, hy = 0.5 / REF_CONTEXT, 0.25 / REF_CONTEXT
+    with torch.no_grad():
+        g.modules[corners].bias.copy_(torch.tensor([-hx, -hy, hx, -hy, hx, hy, -hx, hy]))
+    spec = {"name": "input", "channels": 3, "height": REF_HEIGHT, "width": REF_WIDTH,
+            "mean": DET_MEAN, "std": DET_STD}
+    meta = {"context": REF_CONTEXT, "corner_order": "TL,TR,BR,BL", "corner_offset": [0.5, 0.25]}
+    return GraphNet(g, ["corners"], spec, meta, "refiner")
+
+
 def count_macs(net: GraphNet) -> int:
     macs = 0
     hooks = []
@@ -204,6 +243,8 @@ def count_macs(net: GraphNet) -> int:
         nonlocal macs
         if isinstance(mod, nn.Conv2d):
             macs += out.numel() * mod.in_channels // mod.groups * mod.kernel_size[0] * mod.kernel_size[1]
+        elif isinstance(mod, nn.Linear):
+            macs += mod.in_features * mod.out_features
     for m in net.modules():
         hooks.append(m.register_forward_hook(hook))
     s = net.input_spec
@@ -215,6 +256,6 @@ def count_macs(net: GraphNet) -> int:
 
 
 if __name__ == "__main__":
-    for net in (build_ocr(), build_detector()):
+    for net in (build_ocr(), build_detector(), build_refiner()):
         n = sum(p.numel() for p in net.parameters())
         print(net.graph_name, f"params {n/1e6:.3f}M", f"MACs {count_macs(net)/1e6:.1f}M")

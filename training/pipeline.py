@@ -8,9 +8,10 @@ import numpy as np
 import torch
 
 from common import (DET_HEIGHT, DET_LARGE_HEIGHT, DET_LARGE_WIDTH, DET_MEAN, DET_MIN_SCALE, DET_PAD_VALUE, DET_STD, DET_WIDTH, OCR_HEIGHT,
-                    OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, decode_greedy)
-from det_decode import decode
-from models import build_detector, build_ocr
+                    OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, decode_greedy, refiner_corners, refiner_region,
+                    refiner_sample)
+from det_decode import decode, iou
+from models import build_detector, build_ocr, build_refiner
 from synth.ocr_set import grow_quad
 
 
@@ -33,9 +34,11 @@ def load_net(builder, checkpoint: Path):
 
 
 class Pipeline:
-    def __init__(self, detector_ckpt=OUT_DIR / "detector_best.pt", ocr_ckpt=OUT_DIR / "ocr_best.pt"):
+    def __init__(self, detector_ckpt=OUT_DIR / "detector_best.pt", ocr_ckpt=OUT_DIR / "ocr_best.pt",
+                 refiner_ckpt=OUT_DIR / "refiner_best.pt"):
         self.detector = load_net(build_detector, detector_ckpt) if Path(detector_ckpt).exists() else None
         self.ocr = load_net(build_ocr, ocr_ckpt) if Path(ocr_ckpt).exists() else None
+        self.refiner = load_net(build_refiner, refiner_ckpt) if refiner_ckpt and Path(refiner_ckpt).exists() else None
         self.mean = torch.tensor(DET_MEAN).view(1, 3, 1, 1)
         self.std = torch.tensor(DET_STD).view(1, 3, 1, 1)
 
@@ -48,8 +51,25 @@ class Pipeline:
         out = []
         for score, q, _ in decode(hm[0, 0].numpy(), geo[0].numpy(), threshold):
             q = q / s
-            out.append((score, q, (*q.min(0), *q.max(0))))
+            if self.refiner is not None:
+                q = self.refine(rgb, q)
+            box = (*q.min(0), *q.max(0))
+            if self.refiner is not None and any(iou(box, o[2]) > 0.3 for o in out):
+                continue  # refined onto a plate already found
+            out.append((score, q, box))
         return out
+
+    @torch.no_grad()
+    def refine(self, rgb: np.ndarray, quad: np.ndarray) -> np.ndarray:
+        """The refiner's corners for a detected quad, or the quad when they are implausible."""
+        box = (*quad.min(0), *quad.max(0))
+        if box[2] - box[0] < 1 or box[3] - box[1] < 1:
+            return quad
+        region = refiner_region(box)
+        x = (torch.from_numpy(refiner_sample(rgb, region)).permute(2, 0, 1)[None].float() / 255 - self.mean) / self.std
+        q = refiner_corners(self.refiner(x)[0, :, 0, 0].numpy(), region).astype(np.float32)
+        refined_box = (*q.min(0), *q.max(0))
+        return q if np.isfinite(q).all() and iou(refined_box, box) >= 0.2 else quad
 
     @torch.no_grad()
     def read(self, rgb: np.ndarray, quad: np.ndarray) -> str:

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Image in, plate reads out: detection, rectification, OCR and format re-ranking.
+/// Image in, plate reads out: detection, corner refinement, rectification, OCR and format
+/// re-ranking.
 ///
 /// An instance owns its networks' buffers and is **not thread-safe**: use it from one thread
 /// at a time, and create one instance per worker thread to recognise in parallel (OpenBLAS is
@@ -19,6 +20,8 @@ public final class PlateRecognizer {
         public var beamWidth = 10
         /// nil disables format re-ranking.
         public var formats: USPlateFormats? = .standard
+        /// Runs the corner refiner (when the models folder has one) on every detection.
+        public var refineCorners = true
 
         public init() {}
     }
@@ -33,17 +36,24 @@ public final class PlateRecognizer {
     }
 
     public let detector: PlateDetector
+    /// nil when the models folder has no `refiner` model: the detector's corners are used as they are.
+    public let refiner: PlateRefiner?
     public let ocr: PlateOCR
     public var options: Options
     public private(set) var lastTiming = Timing()
 
-    /// Loads `detector.{json,safetensors}` and `ocr.{json,safetensors}` from `modelsDirectory`.
+    /// Loads `detector.{json,safetensors}` and `ocr.{json,safetensors}` from `modelsDirectory`,
+    /// and `refiner.{json,safetensors}` when the folder has it.
     public convenience init(modelsDirectory: URL, options: Options = Options()) throws {
-        try self.init(detector: PlateDetector(directory: modelsDirectory), ocr: PlateOCR(directory: modelsDirectory), options: options)
+        let hasRefiner = FileManager.default.fileExists(atPath: modelsDirectory.appendingPathComponent("refiner.json").path)
+        try self.init(detector: PlateDetector(directory: modelsDirectory),
+                      refiner: hasRefiner ? PlateRefiner(directory: modelsDirectory) : nil,
+                      ocr: PlateOCR(directory: modelsDirectory), options: options)
     }
 
-    public init(detector: PlateDetector, ocr: PlateOCR, options: Options = Options()) {
+    public init(detector: PlateDetector, refiner: PlateRefiner? = nil, ocr: PlateOCR, options: Options = Options()) {
         self.detector = detector
+        self.refiner = refiner
         self.ocr = ocr
         self.options = options
         apply(options)
@@ -64,16 +74,23 @@ public final class PlateRecognizer {
         let detected = clock.now
         var results: [PlateResult] = []
         for detection in detections {
+            var corners = detection.corners
+            if options.refineCorners, let refiner {
+                corners = refiner.refine(image, corners: corners)
+                // Two detections of one plate can be refined onto the same corners: read it once.
+                let box = PlateBox(enclosing: corners)
+                if results.contains(where: { $0.box.intersectionOverUnion(box) > options.suppressionIoU }) { continue }
+            }
             let reading: PlateOCR.Reading
             do {
-                reading = try ocr.read(image, corners: detection.corners, candidateCount: options.candidateCount, formats: options.formats)
+                reading = try ocr.read(image, corners: corners, candidateCount: options.candidateCount, formats: options.formats)
             } catch VisionError.invalidImage {
                 continue  // degenerate quadrilateral: nothing readable there
             }
             guard !reading.text.isEmpty, reading.confidence >= options.minimumConfidence else { continue }
             results.append(PlateResult(text: reading.text, confidence: reading.confidence,
-                                       characterConfidences: reading.characterConfidences, box: detection.box,
-                                       corners: detection.corners, candidates: reading.candidates, detectionScore: detection.score))
+                                       characterConfidences: reading.characterConfidences, box: PlateBox(enclosing: corners),
+                                       corners: corners, candidates: reading.candidates, detectionScore: detection.score))
         }
         let finished = clock.now
         lastTiming = Timing(decodeMilliseconds: 0, detectionMilliseconds: Self.milliseconds(detected - start),

@@ -137,4 +137,9 @@ public enum JSONValue: Decodable, Sendable, Equatable {
         if case .number(let value) = self { return value }
         return nil
     }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
 }
