@@ -88,17 +88,17 @@ def golden(net: GraphNet) -> dict:
     }
 
 
-def export(name: str, checkpoint: Path, write_golden: bool) -> None:
+def export(name: str, checkpoint: Path, write_golden: bool, models_dir: Path = MODELS_DIR) -> None:
     net = BUILDERS[name]()
     state = torch.load(checkpoint, map_location="cpu")
     net.load_state_dict(state["state_dict"])
     net.eval()
     graph, tensors = graph_json(net)
     graph["meta"]["training"] = {k: v for k, v in state.items() if k != "state_dict"}
-    MODELS_DIR.mkdir(parents=True, exist_ok=True)
-    (MODELS_DIR / f"{name}.json").write_text(json.dumps(graph, indent=1) + "\n")
-    save_file(tensors, str(MODELS_DIR / f"{name}.safetensors"), metadata={"format": "pt", "graph": f"{name}.json"})
-    print(f"wrote Models/{name}.json and Models/{name}.safetensors ({sum(t.numel() for t in tensors.values())} floats)")
+    models_dir.mkdir(parents=True, exist_ok=True)
+    (models_dir / f"{name}.json").write_text(json.dumps(graph, indent=1) + "\n")
+    save_file(tensors, str(models_dir / f"{name}.safetensors"), metadata={"format": "pt", "graph": f"{name}.json"})
+    print(f"wrote {models_dir}/{name}.json and {name}.safetensors ({sum(t.numel() for t in tensors.values())} floats)")
     if write_golden:
         FIXTURES_DIR.mkdir(parents=True, exist_ok=True)
         path = FIXTURES_DIR / f"{name}.golden.json"
@@ -111,10 +111,11 @@ def main():
     ap.add_argument("--only", choices=list(BUILDERS))
     ap.add_argument("--checkpoint", type=Path, help="with --only; default training/out/NAME_best.pt")
     ap.add_argument("--golden", action="store_true")
+    ap.add_argument("--models-dir", type=Path, default=MODELS_DIR, help="where to write (default: Models/)")
     args = ap.parse_args()
     names = [args.only] if args.only else list(BUILDERS)
     for name in names:
-        export(name, args.checkpoint or OUT_DIR / f"{name}_best.pt", args.golden)
+        export(name, args.checkpoint or OUT_DIR / f"{name}_best.pt", args.golden, args.models_dir)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,10 @@ OCR: exact match on the real US val split (split == val rows of openalpr_segocr_
 reported_ocr_us, resized whole to the OCR input) and on synthetic val crops.
 Detector: recall at IoU 0.3 and false positives per image on uc3m_det val, openalpr_e2e_eu val,
 negatives val (original frames, letterboxed like the engine) and composited val scenes.
-End to end (if --eval-dir exists): plate read rate on the make_eval_set.py folders.
+Refiner: mean corner error (fraction of the plate width) on val scene plates and pasted
+openalpr_segocr_us val crops, from perturbed boxes.
+End to end (if --eval-dir exists): plate read rate on the make_eval_set.py folders, with the
+refiner when there is one.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from det_decode import iou, match  # noqa: E402
 from pipeline import Pipeline  # noqa: E402
 from train_detector import evaluate as evaluate_scenes, load_split  # noqa: E402
 from train_ocr import exact_match, load_real, plain_real  # noqa: E402
+from train_refiner import evaluate as evaluate_refiner, validation_set as refiner_validation_set  # noqa: E402
 
 
 def ocr_metrics(pipe: Pipeline) -> dict:
@@ -117,12 +121,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--detector", type=Path, default=OUT_DIR / "detector_best.pt")
     ap.add_argument("--ocr", type=Path, default=OUT_DIR / "ocr_best.pt")
+    ap.add_argument("--refiner", type=Path, default=OUT_DIR / "refiner_best.pt")
     ap.add_argument("--eval-dir", type=Path, default=OUT_DIR / "eval")
     ap.add_argument("--threshold", type=float, default=0.3)
     ap.add_argument("--out", type=Path, default=OUT_DIR / "validation.json")
     args = ap.parse_args()
     torch.set_num_threads(2)
-    pipe = Pipeline(args.detector, args.ocr)
+    pipe = Pipeline(args.detector, args.ocr, args.refiner)
+    refiner, pipe.refiner = pipe.refiner, None  # detector figures are the detector's own boxes
     result = {}
     if pipe.ocr is not None:
         result["ocr"] = ocr_metrics(pipe)
@@ -133,6 +139,10 @@ def main():
         result["detector_synthetic_val"] = evaluate_scenes(pipe.detector, folder, labels, args.threshold)
         result["detector_synthetic_val"]["images"] = len(labels)
         print(json.dumps({k: result[k] for k in ("detector_real", "detector_synthetic_val")}, indent=1), flush=True)
+    if refiner is not None:
+        result["refiner"] = evaluate_refiner(refiner, refiner_validation_set())
+        print(json.dumps(result["refiner"], indent=1), flush=True)
+    pipe.refiner = refiner
     if pipe.ocr is not None and pipe.detector is not None and args.eval_dir.exists():
         result["end_to_end"] = end_to_end(pipe, args.eval_dir, args.threshold)
         print(json.dumps(result["end_to_end"], indent=1))

@@ -21,14 +21,29 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .long, help: "IoU at which a detection finds an annotated plate.")
     var iou: Double = 0.3
 
+    @Option(name: .customLong("detection-threshold"), help: "Detector heatmap score for a plate (default: the model's).")
+    var detectionThreshold: Float?
+
+    @Flag(name: .customLong("no-refine"), help: "Use the detector's corners as they are (skip the corner refiner).")
+    var noRefine = false
+
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
+
+    func validate() throws {
+        if let detectionThreshold, !(detectionThreshold > 0 && detectionThreshold < 1) {
+            throw ValidationError("--detection-threshold must be between 0 and 1 (exclusive), got \(detectionThreshold).")
+        }
+        guard topK >= 1 else { throw ValidationError("--top-k must be at least 1.") }
+    }
 
     func run() throws {
         let dataset = try BenchmarkDataset(directory: URL(fileURLWithPath: directory, isDirectory: true))
         guard !dataset.items.isEmpty else { throw ValidationError("No annotated images in \(directory).") }
         var options = PlateRecognizer.Options()
         options.candidateCount = max(topK, 1)
+        options.detectionThreshold = detectionThreshold
+        options.refineCorners = !noRefine
         let recognizer = try PlateRecognizer(modelsDirectory: ModelsDirectory.resolve(explicit: models), options: options)
         let evaluation = Evaluation(iouThreshold: iou, topK: topK)
         var report = Evaluation.Report()

@@ -29,6 +29,9 @@ struct GoldenModelTests {
     @Test("OCR matches PyTorch on the golden input", .enabled(if: modelExists("ocr"), "Models/ocr.safetensors not exported yet"))
     func ocr() throws { try check("ocr") }
 
+    @Test("corner refiner matches PyTorch on the golden input", .enabled(if: modelExists("refiner"), "Models/refiner.safetensors not exported yet"))
+    func refiner() throws { try check("refiner") }
+
     func check(_ name: String) throws {
         let goldenURL = Self.fixtures.appendingPathComponent("\(name).golden.json")
         // The model is there, so its golden file must be too: a missing one is a failure.

@@ -41,6 +41,23 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    Benchmark("Corner refiner of one plate: region sampling, network", configuration: .init(maxIterations: 2000, setup: loadFixture)) { benchmark in
+        let fixture = try fixture()
+        guard let refiner = fixture.recognizer.refiner else { return }
+        let frame = fixture.frames[0]
+        for _ in benchmark.scaledIterations {
+            blackHole(refiner.refine(frame, corners: fixture.plateCorners))
+        }
+    }
+
+    Benchmark("Detector stage, 1920x1080 frame: letterbox into 544x960, network, peaks", configuration: .init(setup: loadFixture)) { benchmark in
+        let fixture = try fixture()
+        let detector = fixture.recognizer.detector
+        for _ in benchmark.scaledIterations {
+            blackHole(detector.detect(fixture.largeFrames[fixture.nextFrame() % fixture.largeFrames.count]))
+        }
+    }
+
     Benchmark("Detector stage, 1280x720 frame: letterbox, network, peaks", configuration: .init(setup: loadFixture)) { benchmark in
         let fixture = try fixture()
         let detector = fixture.recognizer.detector

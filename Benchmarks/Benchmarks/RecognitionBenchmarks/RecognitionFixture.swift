@@ -22,6 +22,8 @@ final class RecognitionFixture: @unchecked Sendable {
     /// Separate instances, so timing one network never disturbs the recogniser's buffers.
     let detectorNetwork: Network, ocrNetwork: Network
     let frames: [RGBImage]
+    /// The first frames scaled to 1920x1080 (the detector's large-frame input).
+    let largeFrames: [RGBImage]
     let jpegFrames: [Data]
     /// Detections per frame with the model's own threshold: each costs one OCR read.
     let detectionCounts: [Int]
@@ -64,6 +66,7 @@ final class RecognitionFixture: @unchecked Sendable {
         }
         self.frames = frames
         self.jpegFrames = jpegFrames
+        largeFrames = try frames.prefix(8).map { try $0.resized(width: 1920, height: 1080) }
         var detectionCounts: [Int] = []
         for frame in frames { detectionCounts.append(recognizer.detector.detect(frame).count) }
         self.detectionCounts = detectionCounts
