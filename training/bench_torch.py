@@ -1,7 +1,7 @@
 """PyTorch reference timings for the exported networks, to compare with the Swift runtime
 (Benchmarks/Benchmarks/RecognitionBenchmarks, figures in docs/benchmarks.md).
 
-    python training/bench_torch.py                      # both models, 1 thread, 300 timed runs each
+    python training/bench_torch.py                      # all three models, 1 thread, 300 timed runs each
     python training/bench_torch.py --iterations 1000 --threads 1 --models-dir Models
 
 Each network is rebuilt from Models/NAME.json with torch.nn modules and loaded with
@@ -32,7 +32,7 @@ REPO_DIR = Path(__file__).resolve().parents[1]
 
 
 class ExportedGraph(nn.Module):
-    """Runs an exported graph (docs/model-format.md) with the ops the two models use."""
+    """Runs an exported graph (docs/model-format.md) with the ops the shipped models use."""
 
     def __init__(self, graph: dict, weights: dict[str, torch.Tensor]):
         super().__init__()
@@ -55,6 +55,12 @@ class ExportedGraph(nn.Module):
                 bn.running_mean.copy_(weights[node["running_mean"]])
                 bn.running_var.copy_(weights[node["running_var"]])
                 layers[node["name"]] = bn
+            elif node["op"] == "linear":
+                linear = nn.Linear(node["in_features"], node["out_features"], bias="bias" in node)
+                linear.weight.data.copy_(weights[node["weight"]])
+                if "bias" in node:
+                    linear.bias.data.copy_(weights[node["bias"]])
+                layers[node["name"]] = linear
         self.layers = nn.ModuleDict(layers)
 
     def forward(self, x):
@@ -73,6 +79,10 @@ class ExportedGraph(nn.Module):
                 y = F.interpolate(ins[0], scale_factor=node["scale"], mode="nearest")
             elif op == "add":
                 y = ins[0] + ins[1]
+            elif op == "flatten":
+                y = ins[0].flatten(1)[:, :, None, None]
+            elif op == "linear":
+                y = self.layers[node["name"]](ins[0].flatten(1))[:, :, None, None]
             else:
                 raise ValueError(f"node {node['name']}: op {op} is not supported by this benchmark")
             values[node["name"]] = y
@@ -108,7 +118,7 @@ def time_model(net: nn.Module, shape: tuple[int, ...], warmup: int, iterations: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models-dir", type=Path, default=REPO_DIR / "Models")
-    parser.add_argument("--models", nargs="+", default=["detector", "ocr"])
+    parser.add_argument("--models", nargs="+", default=["detector", "ocr", "refiner"])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--iterations", type=int, default=300)

@@ -48,6 +48,13 @@ def run_graph(graph: dict, weights: dict, x: torch.Tensor) -> dict:
             y = F.interpolate(a[0], scale_factor=n["scale"], mode="nearest")
         elif op == "add":
             y = a[0] + a[1]
+        elif op == "flatten":  # [N, C, H, W] -> [N, C*H*W, 1, 1]
+            y = a[0].reshape(a[0].shape[0], -1, 1, 1)
+        elif op == "linear":
+            w = weights[n["weight"]]
+            assert list(w.shape) == [n["out_features"], n["in_features"]], n["name"]
+            y = F.linear(a[0].reshape(a[0].shape[0], -1), w, weights.get(n.get("bias")) if n.get("bias") else None)
+            y = y[:, :, None, None]
         else:
             raise NotImplementedError(op)
         v[n["name"]] = y

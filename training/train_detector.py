@@ -22,6 +22,44 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DET_HEIGHT, DET_MEAN, DET_STD, DET_WIDTH, OUT_DIR  # noqa: E402
 from det_decode import decode, focal_loss, make_targets, match  # noqa: E402
 from models import build_detector  # noqa: E402
+from data_real import us_ocr_rows  # noqa: E402
+from synth.augment import photometric, random_quad  # noqa: E402
+from synth.scenes import overlaps, paste_plate  # noqa: E402
+
+
+def load_real_plates(split: str) -> list[np.ndarray]:
+    """The tight, frontal openalpr_segocr_us crops of a split: real US plates whose image
+    corners are the plate corners, for pasting into scenes."""
+    from common import DATA_DIR
+    plates = []
+    for row in us_ocr_rows(split):
+        if row["source"] == "openalpr_segocr_us":
+            img = cv2.imread(str(DATA_DIR / row["path"]), cv2.IMREAD_COLOR)
+            if img is not None:
+                plates.append(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
+    return plates
+
+
+def paste_real_plate(img, quads, plates, rng, ch, cw):
+    """Pastes one real plate (random size and perspective) into a copy of img, inside a region
+    that a ch x cw crop will usually keep; returns the image and the labels with its corners."""
+    plate = plates[rng.integers(len(plates))]
+    h, w = img.shape[:2]
+    target_w = float(np.exp(rng.uniform(np.log(18), np.log(min(220, cw * 0.8)))))
+    target_h = target_w * plate.shape[0] / plate.shape[1]
+    q = random_quad(target_w, target_h, rng, tilt=0.15, rot_deg=7)
+    half_w, half_h = np.ptp(q[:, 0]) / 2 + 2, np.ptp(q[:, 1]) / 2 + 2
+    if w <= 2 * half_w or h <= 2 * half_h:
+        return img, quads
+    q += np.array([rng.uniform(half_w, w - half_w), rng.uniform(half_h, h - half_h)], np.float32)
+    if overlaps(q, quads, pad=6):
+        return img, quads
+    small_w = max(8, int(target_w * 2))
+    small = cv2.resize(plate, (small_w, max(4, int(small_w * plate.shape[0] / plate.shape[1]))),
+                       interpolation=cv2.INTER_AREA)
+    img = img.copy()
+    paste_plate(img, photometric(small, rng, 0.3), q, rng)
+    return img, quads + [q.astype(np.float32)]
 
 MEAN = torch.tensor(DET_MEAN).view(1, 3, 1, 1)
 STD = torch.tensor(DET_STD).view(1, 3, 1, 1)
@@ -42,11 +80,36 @@ def to_tensor(images: np.ndarray) -> torch.Tensor:
     return (x - MEAN) / STD
 
 
+def rescale_flip(img, quads, rng, scale_range):
+    """Random zoom (log-uniform in scale_range, padded with the letterbox grey when the scene
+    shrinks) and a horizontal mirror half the time. Zooming out makes small plates out of the
+    scenes' plates, zooming in makes large ones; mirroring swaps the corner order TL<->TR,
+    BL<->BR so that corner 0 stays top-left."""
+    s = float(np.exp(rng.uniform(np.log(scale_range[0]), np.log(scale_range[1]))))
+    if abs(s - 1) > 0.02:
+        h, w = img.shape[:2]
+        nh, nw = max(1, round(h * s)), max(1, round(w * s))
+        img = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+        quads = [q * s for q in quads]
+        if nh < DET_HEIGHT or nw < DET_WIDTH:
+            canvas = np.full((max(nh, DET_HEIGHT), max(nw, DET_WIDTH), 3), 114, np.uint8)
+            oy = int(rng.integers(0, canvas.shape[0] - nh + 1))
+            ox = int(rng.integers(0, canvas.shape[1] - nw + 1))
+            canvas[oy:oy + nh, ox:ox + nw] = img
+            img = canvas
+            quads = [q + np.array([ox, oy], np.float32) for q in quads]
+    if rng.random() < 0.5:
+        w = img.shape[1]
+        img = img[:, ::-1]
+        quads = [np.stack([w - q[:, 0], q[:, 1]], 1)[[1, 0, 3, 2]] for q in quads]
+    return np.ascontiguousarray(img), [np.asarray(q, np.float32) for q in quads]
+
+
 def random_crop(img, quads, rng, ch, cw):
     """A ch x cw crop (multiple of 32) keeping the labels; plates cut by the crop are kept
     only when most of them stays inside."""
-    y0 = int(rng.integers(0, DET_HEIGHT - ch + 1) // 4 * 4)
-    x0 = int(rng.integers(0, DET_WIDTH - cw + 1) // 4 * 4)
+    y0 = int(rng.integers(0, img.shape[0] - ch + 1) // 4 * 4)
+    x0 = int(rng.integers(0, img.shape[1] - cw + 1) // 4 * 4)
     out = []
     for q in quads:
         q = q - np.array([x0, y0], np.float32)
@@ -87,10 +150,16 @@ def main():
     ap.add_argument("--resume", type=str, default="")
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--real-paste", type=float, default=0.0,
+                    help="share of training crops that get a real US plate (openalpr_segocr_us train) pasted in")
+    ap.add_argument("--scale", type=float, nargs=2, default=[1.0, 1.0],
+                    help="random zoom range of the scenes, e.g. 0.5 1.6 (1 1 = off, no mirroring)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
+    augment = tuple(args.scale) != (1.0, 1.0)
+    real_plates = load_real_plates("train") if args.real_paste > 0 else []
     folder, labels = load_split("train")
     vfolder, vlabels = load_split("val")
     print(f"train scenes {len(labels)}, val scenes {len(vlabels)}", flush=True)
@@ -115,7 +184,14 @@ def main():
             if k not in cache:
                 cache[k] = read_rgb(folder / labels[k]["file"])
             quads = [np.array(q, np.float32).reshape(4, 2) for q in labels[k]["quads"]]
-            img, quads = random_crop(cache[k], quads, rng, ch, cw)
+            img = cache[k]
+            if augment:
+                img, quads = rescale_flip(img, quads, rng, args.scale)
+            img, quads = random_crop(img, quads, rng, ch, cw)
+            if real_plates and rng.random() < args.real_paste:
+                img, quads = paste_real_plate(img, quads, real_plates, rng, ch, cw)
+            if augment and rng.random() < 0.5:
+                img = photometric(img, rng, 0.3)
             h, g, w = make_targets(quads, ch, cw)
             imgs.append(img)
             heats.append(h)
