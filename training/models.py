@@ -95,10 +95,21 @@ class GraphNet(nn.Module):
         self.graph_name = name
 
     def forward(self, x):
+        outs = self._run(x)
+        return outs[0] if len(outs) == 1 else tuple(outs)
+
+    def forward_raw_heatmap(self, x):
+        """Detector training: the heatmap logits (before the sigmoid node) and geometry."""
+        return tuple(self._run(x, pass_through="heatmap"))
+
+    def _run(self, x, pass_through: str | None = None) -> list:
+        """Runs the nodes in order; the node named pass_through forwards its input unchanged."""
         values = {"input": x}
         for node in self.nodes:
             op, ins = node["op"], [values[i] for i in node["inputs"]]
-            if op in ("conv2d", "batchnorm2d"):
+            if node["name"] == pass_through:
+                y = ins[0]
+            elif op in ("conv2d", "batchnorm2d"):
                 y = self.layers[node["name"]](ins[0])
             elif op == "relu":
                 y = F.relu(ins[0])
@@ -117,31 +128,7 @@ class GraphNet(nn.Module):
             else:
                 raise ValueError(f"op {op} not supported")
             values[node["name"]] = y
-        outs = [values[n] for n in self.output_names]
-        return outs[0] if len(outs) == 1 else tuple(outs)
-
-    def forward_raw_heatmap(self, x):
-        """Detector training: the heatmap logits (before the sigmoid node) and geometry."""
-        values = {"input": x}
-        for node in self.nodes:
-            if node["name"] == "heatmap":
-                values["heatmap"] = values[node["inputs"][0]]
-                continue
-            op, ins = node["op"], [values[i] for i in node["inputs"]]
-            if op in ("conv2d", "batchnorm2d"):
-                y = self.layers[node["name"]](ins[0])
-            elif op == "relu":
-                y = F.relu(ins[0])
-            elif op == "maxpool2d":
-                y = F.max_pool2d(ins[0], node["kernel"], node["stride"], node["padding"])
-            elif op == "upsample_nearest":
-                y = F.interpolate(ins[0], scale_factor=node["scale"], mode="nearest")
-            elif op == "add":
-                y = ins[0] + ins[1]
-            else:
-                raise ValueError(op)
-            values[node["name"]] = y
-        return values["heatmap"], values["geometry"]
+        return [values[n] for n in self.output_names]
 
 
 def build_ocr(width_mult: float = 1.0) -> GraphNet:
