@@ -32,6 +32,18 @@ def us_ocr_rows(split: str) -> list[dict]:
     return rows
 
 
+def segocr_plates(split: str) -> list[np.ndarray]:
+    """RGB openalpr_segocr_us crops of a split (same filtering as us_ocr_rows): tight, frontal
+    real US plates whose image corners are the plate corners, for pasting into scenes."""
+    plates = []
+    for row in us_ocr_rows(split):
+        if row["source"] == "openalpr_segocr_us":
+            img = cv2.imread(str(DATA_DIR / row["path"]), cv2.IMREAD_COLOR)
+            if img is not None:
+                plates.append(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
+    return plates
+
+
 def load_grey(path: Path, size: tuple[int, int]) -> np.ndarray | None:
     """Reads an image as grey (BT.601 weights, as the engine) resized to size = (w, h)."""
     img = cv2.imread(str(path), cv2.IMREAD_COLOR)

@@ -22,22 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DET_HEIGHT, DET_MEAN, DET_STD, DET_WIDTH, OUT_DIR  # noqa: E402
 from det_decode import decode, focal_loss, make_targets, match  # noqa: E402
 from models import build_detector  # noqa: E402
-from data_real import us_ocr_rows  # noqa: E402
+from data_real import segocr_plates  # noqa: E402
 from synth.augment import photometric, random_quad  # noqa: E402
-from synth.scenes import overlaps, paste_plate  # noqa: E402
-
-
-def load_real_plates(split: str) -> list[np.ndarray]:
-    """The tight, frontal openalpr_segocr_us crops of a split: real US plates whose image
-    corners are the plate corners, for pasting into scenes."""
-    from common import DATA_DIR
-    plates = []
-    for row in us_ocr_rows(split):
-        if row["source"] == "openalpr_segocr_us":
-            img = cv2.imread(str(DATA_DIR / row["path"]), cv2.IMREAD_COLOR)
-            if img is not None:
-                plates.append(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
-    return plates
+from synth.scenes import overlaps, paste_plate, shrink_for_paste  # noqa: E402
 
 
 def paste_real_plate(img, quads, plates, rng, ch, cw):
@@ -54,11 +41,8 @@ def paste_real_plate(img, quads, plates, rng, ch, cw):
     q += np.array([rng.uniform(half_w, w - half_w), rng.uniform(half_h, h - half_h)], np.float32)
     if overlaps(q, quads, pad=6):
         return img, quads
-    small_w = max(8, int(target_w * 2))
-    small = cv2.resize(plate, (small_w, max(4, int(small_w * plate.shape[0] / plate.shape[1]))),
-                       interpolation=cv2.INTER_AREA)
     img = img.copy()
-    paste_plate(img, photometric(small, rng, 0.3), q, rng)
+    paste_plate(img, shrink_for_paste(plate, target_w, rng), q, rng)
     return img, quads + [q.astype(np.float32)]
 
 MEAN = torch.tensor(DET_MEAN).view(1, 3, 1, 1)
@@ -159,7 +143,7 @@ def main():
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     augment = tuple(args.scale) != (1.0, 1.0)
-    real_plates = load_real_plates("train") if args.real_paste > 0 else []
+    real_plates = segocr_plates("train") if args.real_paste > 0 else []
     folder, labels = load_split("train")
     vfolder, vlabels = load_split("val")
     print(f"train scenes {len(labels)}, val scenes {len(vlabels)}", flush=True)

@@ -26,12 +26,12 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (DATA_DIR, DET_MEAN, DET_STD, OUT_DIR, REF_WIDTH, refiner_corners,  # noqa: E402
+from common import (DET_MEAN, DET_STD, OUT_DIR, REF_WIDTH, refiner_corners,  # noqa: E402
                     refiner_region, refiner_sample, refiner_targets)
-from data_real import us_ocr_rows  # noqa: E402
+from data_real import segocr_plates  # noqa: E402
 from models import build_refiner  # noqa: E402
 from synth.augment import photometric, random_quad  # noqa: E402
-from synth.scenes import paste_plate  # noqa: E402
+from synth.scenes import paste_plate, shrink_for_paste  # noqa: E402
 
 MEAN = torch.tensor(DET_MEAN).view(1, 3, 1, 1)
 STD = torch.tensor(DET_STD).view(1, 3, 1, 1)
@@ -70,13 +70,7 @@ class Sources:
         self.with_plates = [(i, k) for i, lab in enumerate(self.scenes) for k, q in enumerate(lab["quads"])
                             if np.ptp(np.array(q).reshape(4, 2)[:, 0]) >= 16]
         self.cache: dict[int, np.ndarray] = {}
-        self.crops = []
-        for row in us_ocr_rows(split):
-            if row["source"] != "openalpr_segocr_us":
-                continue
-            img = cv2.imread(str(DATA_DIR / row["path"]), cv2.IMREAD_COLOR)
-            if img is not None:
-                self.crops.append(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
+        self.crops = segocr_plates(split)
         self.rng = rng
 
     def scene(self, i: int) -> np.ndarray:
@@ -95,10 +89,7 @@ class Sources:
         ch, cw = canvas.shape[:2]
         target_w = float(np.exp(rng.uniform(np.log(30), np.log(260))))
         target_h = target_w * crop.shape[0] / crop.shape[1]
-        small_w = max(8, int(target_w * 2))
-        plate = cv2.resize(crop, (small_w, max(4, int(small_w * crop.shape[0] / crop.shape[1]))),
-                           interpolation=cv2.INTER_AREA)
-        plate = photometric(plate, rng, 0.3)
+        plate = shrink_for_paste(crop, target_w, rng)
         q = random_quad(target_w, target_h, rng, tilt=0.15, rot_deg=8)
         margin_x, margin_y = target_w * 0.6 + 2, target_h * 0.6 + 2
         q += np.array([rng.uniform(margin_x, max(margin_x + 1, cw - margin_x)),

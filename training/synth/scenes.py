@@ -45,6 +45,15 @@ def paste_plate(canvas: np.ndarray, plate: np.ndarray, quad: np.ndarray, rng) ->
     canvas[y0c:y1c, x0c:x1c] = np.clip(roi * (1 - a) + warped.astype(np.float32) * light * a, 0, 255).astype(np.uint8)
 
 
+def shrink_for_paste(plate: np.ndarray, target_w: float, rng, strength: float = 0.3) -> np.ndarray:
+    """A plate image shrunk (aspect kept) to about twice the width it will be pasted at, so the
+    warp does not alias, with light photometric changes."""
+    small_w = max(8, int(target_w * 2))
+    small = cv2.resize(plate, (small_w, max(4, int(small_w * plate.shape[0] / plate.shape[1]))),
+                       interpolation=cv2.INTER_AREA)
+    return photometric(small, rng, strength)
+
+
 def small_plate(renderer, rng, target_w):
     plate, _ = renderer.render(rng)
     if rng.random() < 0.3:
