@@ -74,11 +74,11 @@ public final class PlateRecognizer {
         let detected = clock.now
         var results: [PlateResult] = []
         for detection in detections {
-            var corners = detection.corners
+            var corners = detection.corners, box = detection.box
             if options.refineCorners, let refiner {
                 corners = refiner.refine(image, corners: corners)
+                box = PlateBox(enclosing: corners)
                 // Two detections of one plate can be refined onto the same corners: read it once.
-                let box = PlateBox(enclosing: corners)
                 if results.contains(where: { $0.box.intersectionOverUnion(box) > options.suppressionIoU }) { continue }
             }
             let reading: PlateOCR.Reading
@@ -89,7 +89,7 @@ public final class PlateRecognizer {
             }
             guard !reading.text.isEmpty, reading.confidence >= options.minimumConfidence else { continue }
             results.append(PlateResult(text: reading.text, confidence: reading.confidence,
-                                       characterConfidences: reading.characterConfidences, box: PlateBox(enclosing: corners),
+                                       characterConfidences: reading.characterConfidences, box: box,
                                        corners: corners, candidates: reading.candidates, detectionScore: detection.score))
         }
         let finished = clock.now

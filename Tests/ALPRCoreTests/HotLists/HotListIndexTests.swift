@@ -152,7 +152,7 @@ struct HotListIndexTests {
 
     @Test("matches the reference matcher on random lists, reads and candidates")
     func randomAgainstReference() throws {
-        var random = HotListRandom(seed: 2024)
+        var random = SeededGenerator(seed: 2024)
         // A small alphabet rich in confusable characters makes collisions common.
         let alphabet = Array("O0DQI1LB8S5AXK")
         func plateText() -> String {

@@ -13,7 +13,7 @@ struct PlateKeyTests {
 
     @Test("keys round-trip and are equal exactly when plates are, on random plates")
     func roundTrip() {
-        var random = HotListRandom(seed: 7)
+        var random = SeededGenerator(seed: 7)
         let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
         var seen: [UInt64: String] = [:]
         for _ in 0..<5000 {
@@ -41,7 +41,7 @@ struct PlateKeyTests {
 
     @Test("folded keys are equal exactly when the reference folding says so")
     func folding() {
-        var random = HotListRandom(seed: 11)
+        var random = SeededGenerator(seed: 11)
         let alphabet = Array("O0DQI1LB8S5Z2G6AXK")
         for _ in 0..<5000 {
             let length = Int.random(in: 1...4, using: &random)
@@ -55,7 +55,7 @@ struct PlateKeyTests {
 
     @Test("byte normalisation agrees with PlateNumber on random raw text")
     func normalising() {
-        var random = HotListRandom(seed: 3)
+        var random = SeededGenerator(seed: 3)
         let alphabet = Array("abcXYZ019 -._\t#é·")
         for _ in 0..<5000 {
             let raw = String((0..<Int.random(in: 0...13, using: &random)).map { _ in alphabet.randomElement(using: &random)! })
