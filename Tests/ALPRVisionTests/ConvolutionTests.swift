@@ -27,6 +27,9 @@ struct ConvolutionTests {
         // im2col in several bands of output rows, the last one short; grouped too.
         ReferenceConv(inChannels: 8, outChannels: 4, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 40, width: 40),
         ReferenceConv(inChannels: 4, outChannels: 6, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, groups: 2, height: 90, width: 90),
+        // The OCR's context layers: 1x3 along a one-row sequence, dilated along the width only.
+        ReferenceConv(inChannels: 6, outChannels: 5, kernelH: 1, kernelW: 3, padH: 0, padW: 4, dilationH: 4, dilationW: 4, height: 1, width: 13),
+        ReferenceConv(inChannels: 4, outChannels: 4, kernelH: 1, kernelW: 3, padH: 0, padW: 2, dilationH: 2, dilationW: 2, height: 1, width: 3, hasBias: false),
         // Kernel wider than the input; padding larger than the kernel reach on one axis.
         ReferenceConv(inChannels: 2, outChannels: 3, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 1, width: 1),
         ReferenceConv(inChannels: 2, outChannels: 3, kernelH: 3, kernelW: 1, strideH: 3, strideW: 1, padH: 2, padW: 3, height: 5, width: 2),
