@@ -47,6 +47,46 @@ struct CTCDecoderTests {
         #expect(abs(beams.map(\.confidence).reduce(0, +) - 1) < 1e-5)
         #expect(decoder.probability(of: "C", p, steps: steps) == 0)
     }
+
+    /// Random rows, some peaked (one class takes most of the mass) so that prefixes drop out
+    /// of the beam and are reached again later, as on real plates.
+    static func randomMatrix(_ random: inout SeededRandom, steps: Int, classes: Int) -> [Float] {
+        var p: [Float] = []
+        for _ in 0 ..< steps {
+            var raw = random.floats(classes, in: 0 ... 1).map { $0 * $0 * $0 }
+            if random.next() % 2 == 0 { raw[Int(random.next() % UInt64(classes))] += 3 }
+            let sum = raw.reduce(0, +)
+            p += raw.map { $0 / sum }
+        }
+        return p
+    }
+
+    @Test("beam search gives the plain dictionary search's texts, probabilities and confidences",
+          arguments: [(3, 2, 6), (3, 2, 16), (3, 3, 20), (4, 3, 16), (5, 4, 12), (6, 10, 24), (37, 10, 32), (4, 1, 9)])
+    func matchesReference(classes: Int, width: Int, steps: Int) {
+        var random = SeededRandom(seed: UInt64(classes * 1000 + width * 100 + steps))
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".prefix(classes - 1))
+        for trial in 0 ..< (classes > 10 ? 20 : 200) {
+            let p = Self.randomMatrix(&random, steps: steps, classes: classes)
+            var decoder = CTCDecoder(alphabet: alphabet, beamWidth: width)
+            decoder.pruneBelow = trial % 3 == 0 ? 0 : 1e-3
+            let reference = ReferenceBeamSearch(classCount: classes, beamWidth: width, pruneBelow: decoder.pruneBelow)
+                .search(p, steps: steps, count: width)
+            let beams = decoder.beamSearch(p, steps: steps, count: width)
+            #expect(beams.map(\.text) == reference.map { String($0.labels.map { alphabet[$0 - 1] }) }, "trial \(trial)")
+            for (beam, expected) in zip(beams, reference) {
+                #expect(abs(Double(beam.confidence) - expected.confidence) <= 1e-6 * max(1, expected.confidence), "trial \(trial) \(beam.text)")
+                #expect(beam.characterConfidences == expected.confidences, "trial \(trial) \(beam.text)")
+            }
+        }
+    }
+
+    @Test("no time steps leave the empty text with probability one")
+    func noSteps() {
+        let beams = decoder.beamSearch([], steps: 0, count: 3)
+        #expect(beams.map(\.text) == [""])
+        #expect(beams.first?.confidence == 1)
+    }
 }
 
 @Suite("US plate formats")

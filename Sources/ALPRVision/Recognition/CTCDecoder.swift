@@ -46,65 +46,168 @@ public struct CTCDecoder: Sendable {
         return Hypothesis(text: text, confidence: path, characterConfidences: confidences)
     }
 
-    struct Beam {
-        var blank: Double = 0       // probability of the prefix over paths ending in blank
-        var nonBlank: Double = 0    // ... over paths ending in its last character
-        var confidences: [Float] = []
-        var total: Double { blank + nonBlank }
-    }
-
-    /// Most probable first; ties broken by the label sequence so results never depend on
-    /// dictionary order.
-    static func ranked(_ beams: [[Int]: Beam]) -> [(key: [Int], value: Beam)] {
-        beams.sorted { a, b in
-            a.value.total != b.value.total ? a.value.total > b.value.total : a.key.lexicographicallyPrecedes(b.key)
-        }
-    }
-
-    /// Prefix beam search; returns up to `count` distinct texts, most probable first.
+    /// Prefix beam search; returns up to `count` distinct texts, most probable first (ties
+    /// broken by the label sequence, so results never depend on evaluation order).
+    ///
+    /// Prefixes live in a trie (parent, last label) that grows by at most `beamWidth` nodes per
+    /// time step, and every candidate's state sits in flat buffers allocated once per call,
+    /// so the search allocates a fixed handful of arrays per plate, not one per prefix.
+    /// Extending beam A by character c can only reach a prefix another beam B already holds
+    /// when B without its last label is A's prefix and that label is c; that is checked up
+    /// front, so label sequences are never hashed.
     public func beamSearch(_ probabilities: [Float], steps: Int, count: Int) -> [Hypothesis] {
-        let k = classCount
+        let k = classCount, width = beamWidth
+        let maxDepth = max(steps, 1)
+        // Trie of prefixes: node 0 is the empty prefix.
+        var parent = [Int32](repeating: -1, count: 1), label = [Int32](repeating: 0, count: 1)
+        var depth = [Int32](repeating: 0, count: 1)
+        parent.reserveCapacity(width * maxDepth + 1); label.reserveCapacity(width * maxDepth + 1)
+        depth.reserveCapacity(width * maxDepth + 1)
+
+        // Current beams: node, probability mass ending in blank / in the last label, and
+        // per-character confidences (beam i's row at i * maxDepth, depth[node] entries).
+        var beamNode = [Int](repeating: 0, count: width), beamBlank = [Double](repeating: 0, count: width)
+        var beamNonBlank = [Double](repeating: 0, count: width)
+        var beamConfidences = [Float](repeating: 0, count: width * maxDepth)
+        var beamCount = 1
+        beamBlank[0] = 1
+        var nextNode = beamNode, nextBlank = beamBlank, nextNonBlank = beamNonBlank, nextConfidences = beamConfidences
+
+        // Candidates of one step: the beams themselves, then extensions (parent beam, label).
+        let capacity = width * k
+        var candidateNode = [Int](repeating: 0, count: capacity)       // existing node, or -1 for a new one
+        var candidateFrom = [Int](repeating: 0, count: capacity)       // beam extended (new nodes)
+        var candidateLabel = [Int](repeating: 0, count: capacity)
+        var candidateBlank = [Double](repeating: 0, count: capacity)
+        var candidateNonBlank = [Double](repeating: 0, count: capacity)
+        var candidateConfidences = [Float](repeating: 0, count: capacity * maxDepth)
+        var candidateHasConfidences = [Bool](repeating: false, count: capacity)
+        var order = [Int](repeating: 0, count: capacity)
+        // For beam j: the beam whose prefix is beam j's prefix plus one label (-1 if none), per label.
+        var childBeam = [Int](repeating: -1, count: width * k)
+
+        func labels(ofNode node: Int) -> [Int] {
+            var out = [Int](repeating: 0, count: Int(depth[node]))
+            var n = node
+            while n > 0 { out[Int(depth[n]) - 1] = Int(label[n]); n = Int(parent[n]) }
+            return out
+        }
+        func candidateLabels(_ i: Int) -> [Int] {
+            candidateNode[i] >= 0 ? labels(ofNode: candidateNode[i]) : labels(ofNode: beamNode[candidateFrom[i]]) + [candidateLabel[i]]
+        }
+        // Two nodes of equal depth spell the same prefix (a prefix dropped from the beams and
+        // reached again later gets a new node, so one prefix can have several).
+        func samePrefix(_ x: Int, _ y: Int) -> Bool {
+            var x = x, y = y
+            while x != y {
+                if label[x] != label[y] { return false }
+                x = Int(parent[x]); y = Int(parent[y])
+            }
+            return true
+        }
         // Several paths reach the same prefix; merging their per-character confidences by
         // element-wise maximum keeps the result independent of the order they arrive in.
-        func merge(_ entry: inout Beam, _ confidences: [Float]) {
-            if entry.confidences.isEmpty { entry.confidences = confidences; return }
-            for i in entry.confidences.indices { entry.confidences[i] = max(entry.confidences[i], confidences[i]) }
+        func mergeConfidences(into candidate: Int, from beam: Int, length: Int, last: Float?) {
+            let target = candidate * maxDepth, source = beam * maxDepth
+            let inherited = last == nil ? length : length - 1
+            if !candidateHasConfidences[candidate] {
+                for i in 0 ..< inherited { candidateConfidences[target + i] = beamConfidences[source + i] }
+                if let last { candidateConfidences[target + length - 1] = last }
+                candidateHasConfidences[candidate] = true
+            } else {
+                for i in 0 ..< inherited { candidateConfidences[target + i] = max(candidateConfidences[target + i], beamConfidences[source + i]) }
+                if let last { candidateConfidences[target + length - 1] = max(candidateConfidences[target + length - 1], last) }
+            }
         }
-        var beams: [[Int]: Beam] = [[]: Beam(blank: 1)]
+
         for t in 0 ..< steps {
             let row = t * k
-            var next: [[Int]: Beam] = [:]
-            for (prefix, beam) in beams {
-                // Blank: the prefix is unchanged.
-                var same = next[prefix, default: Beam()]
-                same.blank += beam.total * Double(probabilities[row])
-                merge(&same, beam.confidences)
-                if let last = prefix.last {
-                    // The last character again without a blank in between: still the same prefix.
-                    let p = probabilities[row + last]
-                    same.nonBlank += beam.nonBlank * Double(p)
-                    var repeated = beam.confidences
-                    repeated[repeated.count - 1] = max(repeated[repeated.count - 1], p)
-                    merge(&same, repeated)
+            for i in 0 ..< beamCount * k { childBeam[i] = -1 }
+            for j in 0 ..< beamCount where beamNode[j] != 0 {
+                let up = Int(parent[beamNode[j]])
+                if let a = (0 ..< beamCount).first(where: { depth[beamNode[$0]] == depth[up] && samePrefix(beamNode[$0], up) }) {
+                    childBeam[a * k + Int(label[beamNode[j]])] = j
                 }
-                next[prefix] = same
+            }
+            // The beams' own prefixes first (candidate j is beam j).
+            for j in 0 ..< beamCount {
+                let node = beamNode[j], length = Int(depth[node]), total = beamBlank[j] + beamNonBlank[j]
+                candidateNode[j] = node
+                candidateHasConfidences[j] = false
+                candidateBlank[j] = total * Double(probabilities[row])     // blank: prefix unchanged
+                candidateNonBlank[j] = 0
+                if node != 0 {
+                    // The last character again without a blank in between: still the same prefix.
+                    let p = probabilities[row + Int(label[node])]
+                    candidateNonBlank[j] = beamNonBlank[j] * Double(p)
+                    let previous = beamConfidences[j * maxDepth + length - 1]
+                    mergeConfidences(into: j, from: j, length: length, last: max(previous, p))
+                } else {
+                    candidateHasConfidences[j] = true
+                }
+            }
+            var candidateCount = beamCount
+            for j in 0 ..< beamCount {
+                let node = beamNode[j], length = Int(depth[node]), total = beamBlank[j] + beamNonBlank[j]
+                let last = node == 0 ? -1 : Int(label[node])
                 for c in 1 ..< k {
                     let p = probabilities[row + c]
                     if p < pruneBelow { continue }
                     // A repeated character needs a blank between, so only blank-ending paths extend.
-                    let mass = c == prefix.last ? beam.blank : beam.total
+                    let mass = c == last ? beamBlank[j] : total
                     if mass == 0 { continue }
-                    let extended = prefix + [c]
-                    var entry = next[extended, default: Beam()]
-                    entry.nonBlank += mass * Double(p)
-                    merge(&entry, beam.confidences + [p])
-                    next[extended] = entry
+                    let target: Int
+                    if childBeam[j * k + c] >= 0 {
+                        target = childBeam[j * k + c]
+                    } else {
+                        target = candidateCount
+                        candidateCount += 1
+                        candidateNode[target] = -1
+                        candidateFrom[target] = j
+                        candidateLabel[target] = c
+                        candidateBlank[target] = 0
+                        candidateNonBlank[target] = 0
+                        candidateHasConfidences[target] = false
+                    }
+                    candidateNonBlank[target] += mass * Double(p)
+                    mergeConfidences(into: target, from: j, length: length + 1, last: p)
                 }
             }
-            beams = Dictionary(uniqueKeysWithValues: Self.ranked(next).prefix(beamWidth).map { ($0.key, $0.value) })
+            // Keep the `width` most probable.
+            for i in 0 ..< candidateCount { order[i] = i }
+            order.withUnsafeMutableBufferPointer { buffer in
+                buffer[0 ..< candidateCount].sort { a, b in
+                    let ta = candidateBlank[a] + candidateNonBlank[a], tb = candidateBlank[b] + candidateNonBlank[b]
+                    return ta != tb ? ta > tb : candidateLabels(a).lexicographicallyPrecedes(candidateLabels(b))
+                }
+            }
+            let kept = min(width, candidateCount)
+            for r in 0 ..< kept {
+                let i = order[r]
+                if candidateNode[i] >= 0 {
+                    nextNode[r] = candidateNode[i]
+                } else {
+                    let from = beamNode[candidateFrom[i]]
+                    parent.append(Int32(from)); label.append(Int32(candidateLabel[i])); depth.append(depth[from] + 1)
+                    nextNode[r] = parent.count - 1
+                }
+                nextBlank[r] = candidateBlank[i]
+                nextNonBlank[r] = candidateNonBlank[i]
+                let length = Int(depth[nextNode[r]])
+                for d in 0 ..< length { nextConfidences[r * maxDepth + d] = candidateConfidences[i * maxDepth + d] }
+            }
+            swap(&beamNode, &nextNode)
+            swap(&beamBlank, &nextBlank)
+            swap(&beamNonBlank, &nextNonBlank)
+            swap(&beamConfidences, &nextConfidences)
+            beamCount = kept
         }
-        return Self.ranked(beams).prefix(count).map { prefix, beam in
-            Hypothesis(text: String(prefix.map { alphabet[$0 - 1] }), confidence: Float(beam.total), characterConfidences: beam.confidences)
+        // Beams are sorted already; with no steps there is only the empty prefix.
+        return (0 ..< min(count, beamCount)).map { j in
+            let node = beamNode[j], length = Int(depth[node])
+            return Hypothesis(text: String(labels(ofNode: node).map { alphabet[$0 - 1] }),
+                              confidence: Float(beamBlank[j] + beamNonBlank[j]),
+                              characterConfidences: Array(beamConfidences[(j * maxDepth) ..< (j * maxDepth + length)]))
         }
     }
 
