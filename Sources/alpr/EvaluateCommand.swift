@@ -27,6 +27,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("no-refine"), help: "Use the detector's corners as they are (skip the corner refiner).")
     var noRefine = false
 
+    @Flag(name: .customLong("no-coarse-pass"), help: "Run the detector at its main input size only (skip the half-size pass for wide plates).")
+    var noCoarsePass = false
+
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
@@ -44,6 +47,7 @@ struct EvaluateCommand: ParsableCommand {
         options.candidateCount = max(topK, 1)
         options.detectionThreshold = detectionThreshold
         options.refineCorners = !noRefine
+        options.coarsePass = !noCoarsePass
         let recognizer = try PlateRecognizer(modelsDirectory: ModelsDirectory.resolve(explicit: models), options: options)
         let evaluation = Evaluation(iouThreshold: iou, topK: topK)
         var report = Evaluation.Report()

@@ -38,6 +38,24 @@ struct RecognitionTests {
         #expect(kept.map(\.score) == [0.9, 0.7, 0.6])
     }
 
+    @Test("joining the passes: the main pass wins on a shared plate, a wide plate replaces its fragments")
+    func mergePasses() {
+        func detection(_ score: Float, _ x: Double, _ y: Double, _ w: Double, _ h: Double) -> PlateDetector.Detection {
+            .init(score: score, corners: [.init(x: x, y: y), .init(x: x + w, y: y), .init(x: x + w, y: y + h), .init(x: x, y: y + h)])
+        }
+        let plate = detection(0.9, 0, 0, 100, 50)
+        let fragment = detection(0.4, 300, 100, 50, 30)        // inside the wide plate, narrow, weaker
+        let strongPart = detection(0.8, 400, 120, 60, 30)      // inside it, narrow, but scores higher
+        let widePart = detection(0.5, 290, 95, 125, 40)        // inside it (IoU 0.25), but 62 % of its width
+        let elsewhere = detection(0.3, 700, 0, 80, 40)
+        let samePlate = detection(0.95, 5, 2, 100, 50)         // IoU with `plate` about 0.85
+        let widePlate = detection(0.6, 280, 90, 200, 100)
+        let merged = PlateDetector.merge(main: [plate, fragment, strongPart, widePart, elsewhere],
+                                         coarse: [samePlate, widePlate], iou: 0.3)
+        #expect(merged.map(\.score) == [0.9, 0.8, 0.6, 0.5, 0.3])
+        #expect(PlateDetector.merge(main: [], coarse: [widePlate], iou: 0.3) == [widePlate])
+    }
+
     @Test("the synthetic detector finds the plate where the red cell is")
     func syntheticDetector() throws {
         let detector = try PlateDetector(network: SyntheticModels.detector().load())
@@ -69,6 +87,57 @@ struct RecognitionTests {
         detector.largeFrameInput = nil
         #expect(detector.detect(frame).isEmpty)
         #expect(detector.detect(standardFrame).count == 1)
+    }
+
+    @Test("the coarse pass adds wide detections at half the input size, mapped back to the frame")
+    func coarsePass() throws {
+        let detector = try PlateDetector(network: SyntheticModels.detector().load())
+        // The default coarse input is larger than this 64×96 detector's: no second pass.
+        #expect(detector.coarseNetwork()!.inputShape.planeSize > detector.network.inputShape.planeSize)
+        detector.coarseMinimumWidth = 0
+        var probe = RGBImage(width: 192, height: 128)
+        for x in 80 ..< 88 { for y in 40 ..< 48 { probe[x, y].red = 255 } }
+        #expect(detector.detect(probe).count == 1)
+        detector.coarseInput = (32, 48)
+        // A 16-pixel red square at (96, 64): in the 32×48 coarse input (scale 0.25) it fills
+        // exactly cell (4, 6); in the 64×96 main input (scale 0.5) it fills four cells.
+        var frame = RGBImage(width: 192, height: 128)
+        for x in 96 ..< 112 { for y in 64 ..< 80 { frame[x, y].red = 255 } }
+        let coarse = detector.candidates(frame, network: try #require(detector.coarseNetwork()), threshold: 0.5)
+        #expect(coarse.scaleX == 0.25)
+        try #require(coarse.detections.count == 1)
+        // Centre (26, 18) coarse pixels, corners ±(24, 8), then / 0.25, clamped to the frame.
+        let expected = [ImagePoint(x: 8, y: 40), ImagePoint(x: 192, y: 40), ImagePoint(x: 192, y: 104), ImagePoint(x: 8, y: 104)]
+        #expect(coarse.detections[0].corners == expected)
+
+        // Where the main pass finds the plate (its 96×32 box overlaps the coarse one), the
+        // coarse detection is dropped: the main pass's corners are the sharper.
+        detector.coarseMinimumWidth = 40
+        let mainFound = detector.detect(frame)
+        #expect(mainFound.count == 1)
+        #expect(mainFound[0].box.width == 96)
+        // Where the main pass finds nothing, the coarse detection (46 coarse pixels wide) is
+        // kept, unless narrower than coarseMinimumWidth or below coarseThreshold, or with the pass off.
+        detector.threshold = 2
+        detector.coarseMaximumFraction = 1
+        #expect(detector.detect(frame).map(\.corners) == [expected])
+        // 184 of the frame's 192 pixels wide: over the default 85 % of the image.
+        detector.coarseMaximumFraction = 0.9
+        #expect(detector.detect(frame).isEmpty)
+        detector.coarseMaximumFraction = 1
+        detector.coarseThreshold = 2
+        #expect(detector.detect(frame).isEmpty)
+        detector.coarseThreshold = 0.5
+        detector.coarseMinimumWidth = 50
+        #expect(detector.detect(frame).isEmpty)
+        detector.coarseMinimumWidth = 40
+        detector.runsCoarsePass = false
+        #expect(detector.detect(frame).isEmpty)
+        // The recogniser's option drives it.
+        let recognizer = PlateRecognizer(detector: detector, ocr: try PlateOCR(network: SyntheticModels.ocr().load()))
+        recognizer.options.coarsePass = true
+        _ = try recognizer.recognize(frame)
+        #expect(detector.runsCoarsePass)
     }
 
     @Test("the synthetic OCR reads the painted text with per-character confidences")
@@ -134,6 +203,12 @@ struct RecognitionTests {
         var blank = empty
         for x in 0 ..< 8 { for y in 0 ..< 8 { blank[x, y].red = 0 } }
         #expect(try recognizer.recognize(blank).isEmpty)
+
+        // A lone character is not a plate, unless minimumCharacters allows it.
+        let single = SyntheticModels.plateImage(steps: SyntheticModels.steps(spelling: "7"))
+        #expect(try recognizer.recognize(single).isEmpty)
+        recognizer.options.minimumCharacters = 1
+        #expect(try recognizer.recognize(single).map(\.text) == ["7"])
     }
 
     @Test("random-weight models of the documented shapes run and keep every invariant", arguments: [UInt64(1), 2, 3])

@@ -35,6 +35,24 @@ public final class PlateDetector {
     public var largeFrameInput: (height: Int, width: Int)? = (544, 960)
     public var minimumFrameScale: Double = 0.5
     private var largeNetwork: Network?
+    /// A second pass over the whole frame through the same network planned for this smaller
+    /// input (a third of the standard input's size, about a ninth of its cost), for plates too
+    /// wide for the main pass: the detector was trained on plates up to about 230 input pixels
+    /// wide and misses most above about 280 (a close-up photo, or a plate filling half of a
+    /// small image), which the coarse pass sees at a third of that size. It runs only when it
+    /// is smaller than the main pass's input; nil turns it off, as `runsCoarsePass = false`.
+    public var coarseInput: (height: Int, width: Int)? = (128, 224)
+    public var runsCoarsePass = true
+    /// Coarse-pass detections narrower than this many of its input pixels are dropped: the
+    /// main pass finds those plates at two to four times the resolution.
+    public var coarseMinimumWidth: Double = 50
+    /// Coarse-pass detections wider than this fraction of the image are dropped: at a third
+    /// of the size, a car's whole rear or a large sign can pass for a plate.
+    public var coarseMaximumFraction: Double = 0.85
+    /// Heatmap score a coarse-pass plate needs (it adds plates only where the main pass saw
+    /// none); starts as the model's `threshold`.
+    public var coarseThreshold: Float
+    private var plannedCoarseNetwork: Network?
 
     // Bilinear column lookup, reused between frames so preprocessing does not allocate.
     private var columnLeft: [Int] = [], columnRight: [Int] = [], columnWeight: [Float] = []
@@ -59,13 +77,69 @@ public final class PlateDetector {
         self.stride = meta["stride"]?.doubleValue.map { Int($0) } ?? network.inputShape.height / heatmap.height
         self.cornerScale = Float(meta["corner_scale"]?.doubleValue ?? 1)
         self.threshold = Float(meta["threshold"]?.doubleValue ?? 0.3)
+        self.coarseThreshold = threshold
     }
 
+    /// Plates in `image`, best first: the main pass's detections and the coarse pass's wide
+    /// ones, each pass's overlaps suppressed, joined by `merge`.
     public func detect(_ image: RGBImage) -> [Detection] {
-        let network = self.network(for: image)
+        let main = self.network(for: image)
+        let found = Self.nonMaximumSuppression(candidates(image, network: main, threshold: threshold).detections, iou: suppressionIoU)
+        guard let coarse = coarseNetwork(), coarse.inputShape.planeSize < main.inputShape.planeSize else {
+            return Array(found.prefix(maximumDetections))
+        }
+        let (detections, scaleX) = candidates(image, network: coarse, threshold: coarseThreshold)
+        let plausible = detections.filter { detection in
+            detection.box.width * scaleX >= coarseMinimumWidth && detection.box.width <= coarseMaximumFraction * Double(image.width)
+        }
+        let wide = Self.nonMaximumSuppression(plausible, iou: suppressionIoU)
+        return Array(Self.merge(main: found, coarse: wide, iou: suppressionIoU).prefix(maximumDetections))
+    }
+
+    /// Joins the two passes' detections, best first. A coarse detection that overlaps a main
+    /// one by more than `iou` is the same plate, and the main pass's corners are the sharper:
+    /// it is dropped. One that the main pass missed replaces the main detections that are
+    /// fragments of it (mostly inside it, under 60 % of its width, scoring lower), which is
+    /// what the main pass makes of a plate wider than it was trained on.
+    static func merge(main: [Detection], coarse: [Detection], iou: Double) -> [Detection] {
+        var kept = main
+        for wide in coarse where !main.contains(where: { $0.box.intersectionOverUnion(wide.box) > iou }) {
+            kept.removeAll { part in
+                part.score < wide.score && part.box.width < 0.6 * wide.box.width
+                    && part.box.intersection(wide.box) >= 0.5 * part.box.area
+            }
+            kept.append(wide)
+        }
+        return kept.sorted { $0.score > $1.score }
+    }
+
+    /// Letterboxes `image` into `network`, runs it and decodes every heatmap peak (before
+    /// suppression); also returns the horizontal scale from image to that network's input.
+    func candidates(_ image: RGBImage, network: Network, threshold: Float) -> (detections: [Detection], scaleX: Double) {
         let (scaleX, scaleY) = prepareInput(image, network: network)
         network.run()
-        return decodeOutputs(network: network, scaleX: scaleX, scaleY: scaleY, imageWidth: image.width, imageHeight: image.height)
+        let detections: [Detection] = network.withOutput("heatmap") { heatmap, shape in
+            network.withOutput("geometry") { geometry, _ in
+                Self.candidates(heatmap: heatmap, geometry: geometry, shape: shape, stride: stride, cornerScale: cornerScale,
+                                threshold: threshold, scaleX: scaleX, scaleY: scaleY, imageWidth: image.width, imageHeight: image.height)
+            } ?? []
+        } ?? []
+        return (detections, scaleX)
+    }
+
+    /// The network planned for `coarseInput` (on first use), or nil when the pass is off or
+    /// the graph cannot be planned at that size.
+    func coarseNetwork() -> Network? {
+        guard runsCoarsePass, let coarse = coarseInput else { return nil }
+        if let plannedCoarseNetwork, plannedCoarseNetwork.inputShape.height == coarse.height, plannedCoarseNetwork.inputShape.width == coarse.width {
+            return plannedCoarseNetwork
+        }
+        guard let planned = try? network.replanned(height: coarse.height, width: coarse.width) else {
+            coarseInput = nil
+            return nil
+        }
+        plannedCoarseNetwork = planned
+        return planned
     }
 
     /// The standard network, or the large-frame one (planned on first use) for frames the
@@ -231,16 +305,6 @@ public final class PlateDetector {
             }
         }
         table.starts.append(table.sources.count)
-    }
-
-    func decodeOutputs(network: Network, scaleX: Double, scaleY: Double, imageWidth: Int, imageHeight: Int) -> [Detection] {
-        let candidates: [Detection] = network.withOutput("heatmap") { heatmap, shape in
-            network.withOutput("geometry") { geometry, _ in
-                Self.candidates(heatmap: heatmap, geometry: geometry, shape: shape, stride: stride, cornerScale: cornerScale,
-                                threshold: threshold, scaleX: scaleX, scaleY: scaleY, imageWidth: imageWidth, imageHeight: imageHeight)
-            } ?? []
-        } ?? []
-        return Array(Self.nonMaximumSuppression(candidates, iou: suppressionIoU).prefix(maximumDetections))
     }
 
     /// Heatmap local maxima at or above `threshold`, with their corners mapped back to the

@@ -15,6 +15,9 @@ public final class PlateRecognizer {
         public var maximumPlates = 10
         /// Reads whose text probability is below this are dropped.
         public var minimumConfidence: Float = 0.05
+        /// Reads with fewer characters are dropped: a lone character is a fragment of a plate
+        /// or of other lettering, not a plate (the labelled US plates have 3 to 10).
+        public var minimumCharacters = 2
         /// Alternatives reported per plate, including the best.
         public var candidateCount = 5
         public var beamWidth = 10
@@ -22,6 +25,9 @@ public final class PlateRecognizer {
         public var formats: USPlateFormats? = .standard
         /// Runs the corner refiner (when the models folder has one) on every detection.
         public var refineCorners = true
+        /// Also runs the detector at half its input size for plates too wide for the main
+        /// pass (`PlateDetector.coarseInput`).
+        public var coarsePass = true
 
         public init() {}
     }
@@ -63,6 +69,7 @@ public final class PlateRecognizer {
         if let threshold = options.detectionThreshold { detector.threshold = threshold }
         detector.suppressionIoU = options.suppressionIoU
         detector.maximumDetections = options.maximumPlates
+        detector.runsCoarsePass = options.coarsePass
         ocr.decoder.beamWidth = options.beamWidth
     }
 
@@ -87,7 +94,7 @@ public final class PlateRecognizer {
             } catch VisionError.invalidImage {
                 continue  // degenerate quadrilateral: nothing readable there
             }
-            guard !reading.text.isEmpty, reading.confidence >= options.minimumConfidence else { continue }
+            guard reading.text.count >= max(options.minimumCharacters, 1), reading.confidence >= options.minimumConfidence else { continue }
             results.append(PlateResult(text: reading.text, confidence: reading.confidence,
                                        characterConfidences: reading.characterConfidences, box: box,
                                        corners: corners, candidates: reading.candidates, detectionScore: detection.score))

@@ -60,11 +60,16 @@ public struct PlateBox: Sendable, Equatable, Codable {
 
     public var area: Double { max(width, 0) * max(height, 0) }
 
-    /// Intersection over union; 0 when either box is empty.
-    public func intersectionOverUnion(_ other: PlateBox) -> Double {
+    /// Area of the overlap with `other`.
+    public func intersection(_ other: PlateBox) -> Double {
         let left = max(x, other.x), top = max(y, other.y)
         let right = min(x + width, other.x + other.width), bottom = min(y + height, other.y + other.height)
-        let intersection = max(right - left, 0) * max(bottom - top, 0)
+        return max(right - left, 0) * max(bottom - top, 0)
+    }
+
+    /// Intersection over union; 0 when either box is empty.
+    public func intersectionOverUnion(_ other: PlateBox) -> Double {
+        let intersection = intersection(other)
         let union = area + other.area - intersection
         return union > 0 ? intersection / union : 0
     }
