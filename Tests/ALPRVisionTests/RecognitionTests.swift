@@ -140,6 +140,36 @@ struct RecognitionTests {
         #expect(detector.runsCoarsePass)
     }
 
+    @Test("the coarse input shrunk from the main input equals letterboxing the frame directly")
+    func coarseInputFromMainInput() throws {
+        let detector = try PlateDetector(network: SyntheticModels.detector().load())
+        detector.coarseInput = (32, 48)
+        let coarse = try #require(detector.coarseNetwork())
+        var random = SeededRandom(seed: 5)
+        // 192×128 into 64×96 (half) and 32×48 (quarter): averaging 2×2 blocks of 2×2 block
+        // averages is averaging 4×4 blocks, so both routes give the same input.
+        let frame = try RGBImage(width: 192, height: 128, pixels: (0 ..< 192 * 128 * 3).map { _ in UInt8.random(in: 0 ... 255, using: &random) })
+        let direct = detector.prepareInput(frame, network: coarse)
+        let expected = coarse.withInput { Array($0) }
+        _ = detector.prepareInput(frame, network: detector.network)
+        coarse.withInput { $0.update(repeating: .nan) }
+        let shrunk = detector.prepareInput(frame, network: coarse, from: detector.network)
+        #expect(shrunk == direct)
+        #expect(allClose(coarse.withInput { Array($0) }, expected))
+
+        // A 150×100 frame: 96×64 main and 48×32 coarse content, a ratio that is not whole;
+        // the routes differ only by resampling twice.
+        let smooth = try RGBImage(width: 150, height: 100, pixels: (0 ..< 150 * 100).flatMap { i -> [UInt8] in
+            let x = i % 150, y = i / 150
+            return [UInt8(x * 255 / 149), UInt8(y * 255 / 99), UInt8((x + y) * 255 / 248)]
+        })
+        _ = detector.prepareInput(smooth, network: coarse)
+        let smoothExpected = coarse.withInput { Array($0) }
+        _ = detector.prepareInput(smooth, network: detector.network)
+        _ = detector.prepareInput(smooth, network: coarse, from: detector.network)
+        #expect(allClose(coarse.withInput { Array($0) }, smoothExpected, tolerance: 0.05))
+    }
+
     @Test("the synthetic OCR reads the painted text with per-character confidences")
     func syntheticOCR() throws {
         let ocr = try PlateOCR(network: SyntheticModels.ocr().load())

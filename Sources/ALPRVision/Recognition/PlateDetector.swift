@@ -88,7 +88,7 @@ public final class PlateDetector {
         guard let coarse = coarseNetwork(), coarse.inputShape.planeSize < main.inputShape.planeSize else {
             return Array(found.prefix(maximumDetections))
         }
-        let (detections, scaleX) = candidates(image, network: coarse, threshold: coarseThreshold)
+        let (detections, scaleX) = candidates(image, network: coarse, threshold: coarseThreshold, shrinkingFrom: main)
         let plausible = detections.filter { detection in
             detection.box.width * scaleX >= coarseMinimumWidth && detection.box.width <= coarseMaximumFraction * Double(image.width)
         }
@@ -115,8 +115,11 @@ public final class PlateDetector {
 
     /// Letterboxes `image` into `network`, runs it and decodes every heatmap peak (before
     /// suppression); also returns the horizontal scale from image to that network's input.
-    func candidates(_ image: RGBImage, network: Network, threshold: Float) -> (detections: [Detection], scaleX: Double) {
-        let (scaleX, scaleY) = prepareInput(image, network: network)
+    /// With `source` (a network whose input holds `image` letterboxed at a larger scale), the
+    /// input is that one's content area-shrunk, which costs a fraction of shrinking the frame.
+    func candidates(_ image: RGBImage, network: Network, threshold: Float,
+                    shrinkingFrom source: Network? = nil) -> (detections: [Detection], scaleX: Double) {
+        let (scaleX, scaleY) = source.map { prepareInput(image, network: network, from: $0) } ?? prepareInput(image, network: network)
         network.run()
         let detections: [Detection] = network.withOutput("heatmap") { heatmap, shape in
             network.withOutput("geometry") { geometry, _ in
@@ -219,6 +222,66 @@ public final class PlateDetector {
             }
         }
         return (scaleX, scaleY)
+    }
+
+    /// The letterbox sizes of `image` in `input`: scale `min(W / w, H / h)`, rounded, at least 1.
+    static func fittedSize(of image: RGBImage, in input: TensorShape) -> (width: Int, height: Int) {
+        let scale = min(Double(input.width) / Double(image.width), Double(input.height) / Double(image.height))
+        return (min(max(Int((Double(image.width) * scale).rounded()), 1), input.width),
+                min(max(Int((Double(image.height) * scale).rounded()), 1), input.height))
+    }
+
+    /// Letterboxes `image` into `network` by area-shrinking the letterboxed content already in
+    /// `source`'s input (normalisation is per-channel affine, so it commutes with averaging).
+    /// Returns the scale from image to `network`'s input, as `prepareInput(_:network:)`.
+    func prepareInput(_ image: RGBImage, network: Network, from source: Network) -> (Double, Double) {
+        let input = network.inputShape, sourceShape = source.inputShape
+        let fitted = Self.fittedSize(of: image, in: input), sourceFitted = Self.fittedSize(of: image, in: sourceShape)
+        guard fitted.width <= sourceFitted.width, fitted.height <= sourceFitted.height else {
+            return prepareInput(image, network: network)
+        }
+        Self.fillAreaTable(&horizontalArea, source: sourceFitted.width, destination: fitted.width)
+        Self.fillAreaTable(&verticalArea, source: sourceFitted.height, destination: fitted.height)
+        let needed = sourceFitted.height * fitted.width
+        if shrinkBuffer.count < needed { shrinkBuffer = [Float](repeating: 0, count: needed) }
+        let mean = network.graph.input.mean, std = network.graph.input.std
+        source.withInput { from in
+            network.withInput { tensor in
+                shrinkBuffer.withUnsafeMutableBufferPointer { rows in
+                    horizontalArea.withTable { hStarts, hSources, hWeights in
+                        verticalArea.withTable { vStarts, vSources, vWeights in
+                            for channel in 0 ..< 3 {
+                                let sourcePlane = from.baseAddress! + channel * sourceShape.planeSize
+                                for y in 0 ..< sourceFitted.height {
+                                    let sourceRow = sourcePlane + y * sourceShape.width, row = rows.baseAddress! + y * fitted.width
+                                    for x in 0 ..< fitted.width {
+                                        var sum: Float = 0
+                                        for entry in hStarts[x] ..< hStarts[x + 1] { sum += sourceRow[hSources[entry]] * hWeights[entry] }
+                                        row[x] = sum
+                                    }
+                                }
+                                let padding = (114 / 255 - mean[channel]) / std[channel]
+                                let plane = tensor.baseAddress! + channel * input.planeSize
+                                for y in 0 ..< input.height {
+                                    let row = plane + y * input.width
+                                    guard y < fitted.height else {
+                                        row.update(repeating: padding, count: input.width)
+                                        continue
+                                    }
+                                    for x in 0 ..< fitted.width { row[x] = 0 }
+                                    for entry in vStarts[y] ..< vStarts[y + 1] {
+                                        let shrunk = rows.baseAddress! + vSources[entry] * fitted.width, w = vWeights[entry]
+                                        for x in 0 ..< fitted.width { row[x] += shrunk[x] * w }
+                                    }
+                                    for x in fitted.width ..< input.width { row[x] = padding }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (Double(fitted.width) / Double(image.width), Double(fitted.height) / Double(image.height))
     }
 
     /// Downscaling uses area averaging (`cv2.INTER_AREA`), as the training letterbox does:
