@@ -21,7 +21,7 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA_DIR, OCR_HEIGHT, OCR_WIDTH, OUT_DIR, decode_greedy, encode_text  # noqa: E402
 from data_real import load_grey, us_ocr_rows  # noqa: E402
-from models import build_ocr  # noqa: E402
+from models import build_ocr, load_ocr_state  # noqa: E402
 from synth.augment import photometric  # noqa: E402
 
 STORE = (OCR_WIDTH * 2, OCR_HEIGHT * 2)  # real crops are kept at 2x for jittered resampling
@@ -68,13 +68,14 @@ def ctc_batch(texts):
 
 @torch.no_grad()
 def exact_match(net, images: np.ndarray, texts, batch=256) -> tuple[float, list[str]]:
+    was_training = net.training  # validate.py passes a network in eval mode and keeps using it
     net.eval()
     preds = []
     for i in range(0, len(images), batch):
         logits = net(to_tensor(images[i:i + batch]))  # [N, K, 1, T]
         classes = logits[:, :, 0, :].argmax(1)
         preds += [decode_greedy(c.tolist()) for c in classes]
-    net.train()
+    net.train(was_training)
     correct = sum(p == t for p, t in zip(preds, texts))
     return correct / max(1, len(texts)), preds
 
@@ -89,6 +90,9 @@ def main():
     ap.add_argument("--resume", type=str, default="")
     ap.add_argument("--eval-every", type=int, default=150)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--context-dilations", default="1,2,4",
+                    help="dilations of the residual 1x3 context blocks, comma-separated; '' for none "
+                         "(the first two rounds of the shipped OCR had none)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -103,9 +107,11 @@ def main():
     val_images = np.stack([plain_real(v) for v in val_store])
     print(f"synthetic {len(synth_texts)}, real train {len(real_texts)}, real val {len(val_texts)}", flush=True)
 
-    net = build_ocr()
+    net = build_ocr(context_dilations=tuple(int(d) for d in args.context_dilations.split(",") if d.strip()))
     if args.resume:
-        net.load_state_dict(torch.load(args.resume)["state_dict"])
+        added = load_ocr_state(net, torch.load(args.resume)["state_dict"])
+        if added:
+            print(f"layers new to the checkpoint (start as the identity): {', '.join(added)}", flush=True)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     deadline = time.time() + args.minutes * 60
     start = time.time()
