@@ -29,6 +29,12 @@ DET_STRIDE = 4
 # this larger input instead; the detector is fully convolutional (docs/model-format.md).
 DET_LARGE_HEIGHT, DET_LARGE_WIDTH = 544, 960
 DET_MIN_SCALE = 0.5
+# The engine's coarse second pass (PlateDetector.coarseInput): the same network at this input
+# size, for plates too wide for the main pass; its detections count if at least
+# DET_COARSE_MIN_WIDTH of its pixels and at most DET_COARSE_MAX_FRACTION of the image wide.
+DET_COARSE_HEIGHT, DET_COARSE_WIDTH = 128, 224
+DET_COARSE_MIN_WIDTH = 50
+DET_COARSE_MAX_FRACTION = 0.85
 DET_CORNER_SCALE = 64.0
 DET_PAD_VALUE = 114  # letterbox fill, 0..255 on every channel
 DET_MEAN = [0.485, 0.456, 0.406]

@@ -11,6 +11,10 @@ Sets (all from val splits, never trained on):
                  perspective into 1280x720 / 1920x1080 frames made from negatives/ val images.
                  The box is the pasted crop, which for loose crops includes some margin.
   synth_us_val   synthetic US plates (val seed) in 1280x720 / 1920x1080 frames, 1-3 each.
+  us_closeup_val openalpr_segocr_us val crops, one per 640x480 / 800x600 / 1024x768 frame,
+                 25-60 % of its width (close-up photos: plates wider than the detector's
+                 main input was trained on).
+  negatives_val  negatives/ val photos with empty label files (false plates per image).
 """
 from __future__ import annotations
 
@@ -97,15 +101,50 @@ def main():
     backgrounds = detection_rows("val", ("negatives",))
     sizes = [(1280, 720), (1920, 1080)]
     print("eu_val", eu_val(args.out / "eu_val"))
-    crops = []
+    crops, segocr = [], []
     for row in us_ocr_rows("val"):
         img = cv2.imread(str(DATA_DIR / row["path"]), cv2.IMREAD_COLOR)
         if img is not None:
             crops.append((cv2.cvtColor(img, cv2.COLOR_BGR2RGB), row["text"]))
+            if row["source"] == "openalpr_segocr_us":
+                segocr.append(crops[-1])
     print("us_crops_val", paste_set(args.out / "us_crops_val", crops, backgrounds, rng, sizes))
     renderer = PlateRenderer()
     synth = [renderer.render(rng) for _ in range(args.synthetic)]
     print("synth_us_val", paste_set(args.out / "synth_us_val", synth, backgrounds, rng, sizes))
+    # Own generator, so that the folders above stay the same.
+    rng = np.random.default_rng(args.seed + 1)
+    print("us_closeup_val", closeup_set(args.out / "us_closeup_val", segocr, backgrounds, rng))
+    print("negatives_val", negatives_set(args.out / "negatives_val", backgrounds))
+
+
+def closeup_set(out: Path, plates, backgrounds, rng) -> int:
+    """One plate per photo-sized frame (640x480, 800x600, 1024x768), 25-60 % of its width."""
+    out.mkdir(parents=True, exist_ok=True)
+    for n, (img, text) in enumerate(plates):
+        size = [(640, 480), (800, 600), (1024, 768)][n % 3]
+        frame = frame_from(backgrounds[rng.integers(len(backgrounds))], size, rng)
+        tw = float(rng.uniform(0.25, 0.6)) * size[0]
+        th = tw * img.shape[0] / img.shape[1]
+        q = random_quad(tw, th, rng, tilt=0.1, rot_deg=4)
+        q += np.array([rng.uniform(tw * 0.6, size[0] - tw * 0.6), rng.uniform(th, size[1] - th)], np.float32)
+        paste_plate(frame, img, q, rng)
+        x0, y0 = q.min(0)
+        x1, y1 = q.max(0)
+        name = f"{out.name}_{n:04d}.jpg"
+        cv2.imwrite(str(out / name), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92])
+        write_label(out, name, [(x0, y0, x1 - x0, y1 - y0, text)])
+    return len(plates)
+
+
+def negatives_set(out: Path, rows) -> int:
+    """The negatives val photos as they are, each with an empty label file: false plates only."""
+    out.mkdir(parents=True, exist_ok=True)
+    for row in rows:
+        name = Path(row["path"]).name
+        shutil.copy(DATA_DIR / row["path"], out / name)
+        (out / f"{Path(name).stem}.txt").write_text("")
+    return len(rows)
 
 
 if __name__ == "__main__":

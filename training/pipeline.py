@@ -7,24 +7,33 @@ import cv2
 import numpy as np
 import torch
 
-from common import (DET_HEIGHT, DET_LARGE_HEIGHT, DET_LARGE_WIDTH, DET_MEAN, DET_MIN_SCALE, DET_PAD_VALUE, DET_STD, DET_WIDTH, OCR_HEIGHT,
+from common import (DET_COARSE_HEIGHT, DET_COARSE_MAX_FRACTION, DET_COARSE_MIN_WIDTH, DET_COARSE_WIDTH, DET_HEIGHT, DET_LARGE_HEIGHT, DET_LARGE_WIDTH, DET_MEAN, DET_MIN_SCALE, DET_PAD_VALUE, DET_STD, DET_WIDTH, OCR_HEIGHT,
                     OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, decode_greedy, refiner_corners, refiner_region,
                     refiner_sample)
 from det_decode import decode, iou
-from models import build_detector, build_ocr, build_refiner
+from models import build_detector, build_ocr, build_refiner, load_ocr_state
 from synth.ocr_set import grow_quad
 
 
-def letterbox(rgb: np.ndarray) -> tuple[np.ndarray, float]:
+def letterbox(rgb: np.ndarray, size: tuple[int, int] | None = None) -> tuple[np.ndarray, float]:
+    """Letterboxes into `size` = (height, width), by default the engine's main input."""
     h, w = rgb.shape[:2]
-    height, width = DET_HEIGHT, DET_WIDTH
-    if min(width / w, height / h) < DET_MIN_SCALE:
+    height, width = size or (DET_HEIGHT, DET_WIDTH)
+    if size is None and min(width / w, height / h) < DET_MIN_SCALE:
         height, width = DET_LARGE_HEIGHT, DET_LARGE_WIDTH
     s = min(width / w, height / h)
     nw, nh = max(1, int(round(w * s))), max(1, int(round(h * s)))
     canvas = np.full((height, width, 3), DET_PAD_VALUE, np.uint8)
     canvas[:nh, :nw] = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
     return canvas, s
+
+
+def _area(b) -> float:
+    return max(b[2] - b[0], 0) * max(b[3] - b[1], 0)
+
+
+def _intersection(a, b) -> float:
+    return max(min(a[2], b[2]) - max(a[0], b[0]), 0) * max(min(a[3], b[3]) - max(a[1], b[1]), 0)
 
 
 def load_net(builder, checkpoint: Path):
@@ -37,20 +46,57 @@ class Pipeline:
     def __init__(self, detector_ckpt=OUT_DIR / "detector_best.pt", ocr_ckpt=OUT_DIR / "ocr_best.pt",
                  refiner_ckpt=OUT_DIR / "refiner_best.pt"):
         self.detector = load_net(build_detector, detector_ckpt) if Path(detector_ckpt).exists() else None
-        self.ocr = load_net(build_ocr, ocr_ckpt) if Path(ocr_ckpt).exists() else None
+        self.ocr = None
+        if Path(ocr_ckpt).exists():  # checkpoints from before the context blocks load too
+            self.ocr = build_ocr()
+            load_ocr_state(self.ocr, torch.load(ocr_ckpt, map_location="cpu")["state_dict"])
+            self.ocr.eval()
         self.refiner = load_net(build_refiner, refiner_ckpt) if refiner_ckpt and Path(refiner_ckpt).exists() else None
+        self.coarse_pass = True
         self.mean = torch.tensor(DET_MEAN).view(1, 3, 1, 1)
         self.std = torch.tensor(DET_STD).view(1, 3, 1, 1)
 
     @torch.no_grad()
-    def detect(self, rgb: np.ndarray, threshold=0.3):
-        """Returns [(score, quad in frame pixels [4,2], box (x0,y0,x1,y1))]."""
-        canvas, s = letterbox(rgb)
+    def _pass(self, canvas: np.ndarray, s: float, threshold: float) -> list:
+        """(score, quad in frame pixels, box) after suppression for a letterboxed canvas."""
         x = (torch.from_numpy(canvas).permute(2, 0, 1)[None].float() / 255 - self.mean) / self.std
         hm, geo = self.detector(x)
+        return [(score, q / s, tuple(v / s for v in box)) for score, q, box in decode(hm[0, 0].numpy(), geo[0].numpy(), threshold)]
+
+    def detections(self, rgb: np.ndarray, threshold=0.3) -> list:
+        """Both passes joined as PlateDetector.merge does: a coarse plate overlapping a main
+        one (IoU > 0.3) is dropped; one the main pass missed replaces the main detections that
+        are fragments of it (mostly inside, under 60 % of its width, scoring lower)."""
+        canvas, main_scale = letterbox(rgb)
+        main = self._pass(canvas, main_scale, threshold)
+        if not self.coarse_pass:
+            return main
+        # The coarse canvas is the main canvas's content area-shrunk (as the engine does).
+        h, w = rgb.shape[:2]
+        s = min(DET_COARSE_WIDTH / w, DET_COARSE_HEIGHT / h)
+        nw, nh = max(1, int(round(w * s))), max(1, int(round(h * s)))
+        mw, mh = max(1, int(round(w * main_scale))), max(1, int(round(h * main_scale)))
+        coarse_canvas = np.full((DET_COARSE_HEIGHT, DET_COARSE_WIDTH, 3), DET_PAD_VALUE, np.uint8)
+        content = cv2.resize(canvas[:mh, :mw].astype(np.float32), (nw, nh), interpolation=cv2.INTER_AREA)
+        coarse_canvas[:nh, :nw] = np.clip(np.rint(content), 0, 255).astype(np.uint8)
+        coarse = self._pass(coarse_canvas, s, threshold)
+        kept = list(main)
+        for c in coarse:
+            width = c[2][2] - c[2][0]
+            if width * s < DET_COARSE_MIN_WIDTH or width > DET_COARSE_MAX_FRACTION * rgb.shape[1]:
+                continue
+            if any(iou(m[2], c[2]) > 0.3 for m in main):
+                continue
+            kept = [m for m in kept if not (m[0] < c[0] and m[2][2] - m[2][0] < 0.6 * width
+                                            and _intersection(m[2], c[2]) >= 0.5 * _area(m[2]))]
+            kept.append(c)
+        return sorted(kept, key=lambda d: -d[0])
+
+    @torch.no_grad()
+    def detect(self, rgb: np.ndarray, threshold=0.3):
+        """Returns [(score, quad in frame pixels [4,2], box (x0,y0,x1,y1))]."""
         out = []
-        for score, q, _ in decode(hm[0, 0].numpy(), geo[0].numpy(), threshold):
-            q = q / s
+        for score, q, _ in self.detections(rgb, threshold):
             if self.refiner is not None:
                 q = self.refine(rgb, q)
             box = (*q.min(0), *q.max(0))
@@ -72,12 +118,15 @@ class Pipeline:
         return q if np.isfinite(q).all() and iou(refined_box, box) >= 0.2 else quad
 
     @torch.no_grad()
-    def read(self, rgb: np.ndarray, quad: np.ndarray) -> str:
+    def read(self, rgb: np.ndarray, quad: np.ndarray) -> tuple[str, float]:
+        """Greedy text and its path probability (a lower bound of the engine's beam-search
+        text probability)."""
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         grown = grow_quad(np.asarray(quad, np.float32), OCR_PLATE_MARGIN)
         dst = np.array([[0, 0], [OCR_WIDTH, 0], [OCR_WIDTH, OCR_HEIGHT], [0, OCR_HEIGHT]], np.float32)
         crop = cv2.warpPerspective(grey, cv2.getPerspectiveTransform(grown, dst), (OCR_WIDTH, OCR_HEIGHT),
                                    flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         x = (torch.from_numpy(crop)[None, None].float() / 255 - 0.5) / 0.5
-        logits = self.ocr(x)[0, :, 0, :]
-        return decode_greedy(logits.argmax(0).tolist())
+        probs = torch.softmax(self.ocr(x)[0, :, 0, :], 0)
+        best, classes = probs.max(0)
+        return decode_greedy(classes.tolist()), float(best.prod())

@@ -107,6 +107,7 @@ def random_crop(img, quads, rng, ch, cw):
 
 @torch.no_grad()
 def evaluate(net, folder, labels, threshold=0.3, limit=None):
+    was_training = net.training  # validate.py keeps using the network in eval mode
     net.eval()
     tp = fp = gt = 0
     for lab in labels[:limit]:
@@ -116,7 +117,7 @@ def evaluate(net, folder, labels, threshold=0.3, limit=None):
         gts = [(*np.array(q).reshape(4, 2).min(0), *np.array(q).reshape(4, 2).max(0)) for q in lab["quads"]]
         a, b, c = match([d[2] for d in dets], gts)
         tp, fp, gt = tp + a, fp + b, gt + c
-    net.train()
+    net.train(was_training)
     n = len(labels[:limit])
     recall = tp / max(gt, 1)
     precision = tp / max(tp + fp, 1)

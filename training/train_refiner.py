@@ -140,9 +140,10 @@ def corner_error(pred: np.ndarray, quad: np.ndarray) -> float:
 @torch.no_grad()
 def evaluate(net, val) -> dict:
     xs, regions, quads, kinds = val
+    was_training = net.training  # validate.py keeps using the network in eval mode
     net.eval()
     out = net(to_tensor(xs))[:, :, 0, 0].numpy()
-    net.train()
+    net.train(was_training)
     result = {}
     for kind in ("scene", "real_us"):
         idx = [i for i, k in enumerate(kinds) if k == kind]

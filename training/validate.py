@@ -9,7 +9,9 @@ negatives val (original frames, letterboxed like the engine) and composited val 
 Refiner: mean corner error (fraction of the plate width) on val scene plates and pasted
 openalpr_segocr_us val crops, from perturbed boxes.
 End to end (if --eval-dir exists): plate read rate on the make_eval_set.py folders, with the
-refiner when there is one.
+refiner when there is one and the coarse second pass; as in the engine, detections read as
+fewer than two characters or with a greedy path probability under 0.1 are dropped before
+matching and before counting false plates.
 """
 from __future__ import annotations
 
@@ -91,16 +93,29 @@ def bucket_of(w: float) -> str:
     return "?"
 
 
+# PlateRecognizer.Options.minimumConfidence and .minimumCharacters: the engine drops reads
+# less likely or shorter than these.
+MIN_READ_CONFIDENCE = 0.1
+MIN_READ_CHARACTERS = 2
+
+
 def end_to_end(pipe: Pipeline, eval_dir: Path, threshold: float) -> dict:
     out = {}
     for folder in sorted(p for p in eval_dir.iterdir() if p.is_dir()):
         found = read = total = fps = images = 0
         for txt in sorted(folder.glob("*.txt")):
             labels = [l.split("\t") for l in txt.read_text().splitlines() if l.strip()]
-            if not labels:
+            # An empty label file is a photo without plates (negatives_val): false plates only.
+            image = folder / labels[0][0] if labels else next((f for f in sorted(folder.glob(f"{txt.stem}.*")) if f.suffix != ".txt"), None)
+            if image is None:
                 continue
-            rgb = cv2.cvtColor(cv2.imread(str(folder / labels[0][0]), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-            dets = pipe.detect(rgb, threshold)
+            rgb = cv2.cvtColor(cv2.imread(str(image), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+            # As the engine: a detection whose read is empty or unlikely is not a plate.
+            dets = []
+            for det in pipe.detect(rgb, threshold):
+                text, confidence = pipe.read(rgb, det[1])
+                if len(text) >= MIN_READ_CHARACTERS and confidence >= MIN_READ_CONFIDENCE:
+                    dets.append((*det, text))
             images += 1
             used = set()
             for _, x, y, w, h, text in labels:
@@ -110,7 +125,7 @@ def end_to_end(pipe: Pipeline, eval_dir: Path, threshold: float) -> dict:
                 if best[0] >= 0.3:
                     used.add(best[1])
                     found += 1
-                    read += pipe.read(rgb, dets[best[1]][1]) == text
+                    read += dets[best[1]][3] == text
             fps += len(dets) - len(used)
         out[folder.name] = {"images": images, "plates": total, "detected_iou0.3": found / max(1, total),
                             "read_exact": read / max(1, total), "fp_per_image": fps / max(1, images)}
@@ -128,7 +143,8 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(2)
     pipe = Pipeline(args.detector, args.ocr, args.refiner)
-    refiner, pipe.refiner = pipe.refiner, None  # detector figures are the detector's own boxes
+    # Detector figures are the network's own boxes at the main input: no refiner, no coarse pass.
+    refiner, pipe.refiner, pipe.coarse_pass = pipe.refiner, None, False
     result = {}
     if pipe.ocr is not None:
         result["ocr"] = ocr_metrics(pipe)
@@ -142,7 +158,7 @@ def main():
     if refiner is not None:
         result["refiner"] = evaluate_refiner(refiner, refiner_validation_set())
         print(json.dumps(result["refiner"], indent=1), flush=True)
-    pipe.refiner = refiner
+    pipe.refiner, pipe.coarse_pass = refiner, True
     if pipe.ocr is not None and pipe.detector is not None and args.eval_dir.exists():
         result["end_to_end"] = end_to_end(pipe, args.eval_dir, args.threshold)
         print(json.dumps(result["end_to_end"], indent=1))

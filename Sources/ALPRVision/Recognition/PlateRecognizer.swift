@@ -14,7 +14,7 @@ public final class PlateRecognizer {
         public var suppressionIoU: Double = 0.3
         public var maximumPlates = 10
         /// Reads whose text probability is below this are dropped.
-        public var minimumConfidence: Float = 0.05
+        public var minimumConfidence: Float = 0.1
         /// Reads with fewer characters are dropped: a lone character is a fragment of a plate
         /// or of other lettering, not a plate (the labelled US plates have 3 to 10).
         public var minimumCharacters = 2
