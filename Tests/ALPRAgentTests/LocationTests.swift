@@ -152,7 +152,9 @@ import Testing
         let store = LatestFixStore(maximumAge: 30)
         let task = Task { try await GPSDReceiver(host: "127.0.0.1", port: server.port, store: store, logger: testLogger).run() }
         defer { task.cancel() }
-        #expect(await waitUntil(timeout: 5) { store.currentFix(now: Date()) != nil })
+        // Generous: with the whole suite running on two cores, a first connection can fail or
+        // stall, and the receiver retries after 1 s, then 2 s, then 4 s.
+        #expect(await waitUntil(timeout: 20) { store.currentFix(now: Date()) != nil })
         #expect(store.currentFix(now: Date())?.point.latitude == 44.95)
         #expect(abs((store.currentFix(now: Date())?.speedKmh ?? 0) - 7.2) < 1e-9)
         #expect(watchSeen.withLock { $0 })
