@@ -71,11 +71,18 @@ def decode(heatmap: np.ndarray, geometry: np.ndarray, threshold=0.3, nms_iou=0.3
     return kept
 
 
+def intersection(a, b) -> float:
+    """Overlap area of two (x0, y0, x1, y1) boxes."""
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def area(b) -> float:
+    return (b[2] - b[0]) * (b[3] - b[1])
+
+
 def iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    inter = intersection(a, b)
+    union = area(a) + area(b) - inter
     return inter / union if union > 0 else 0.0
 
 

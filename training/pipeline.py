@@ -10,30 +10,26 @@ import torch
 from common import (DET_COARSE_HEIGHT, DET_COARSE_MAX_FRACTION, DET_COARSE_MIN_WIDTH, DET_COARSE_WIDTH, DET_HEIGHT, DET_LARGE_HEIGHT, DET_LARGE_WIDTH, DET_MEAN, DET_MIN_SCALE, DET_PAD_VALUE, DET_STD, DET_WIDTH, OCR_HEIGHT,
                     OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, decode_greedy, refiner_corners, refiner_region,
                     refiner_sample)
-from det_decode import decode, iou
+from det_decode import area, decode, intersection, iou
 from models import build_detector, build_ocr, build_refiner, load_ocr_state
 from synth.ocr_set import grow_quad
 
 
-def letterbox(rgb: np.ndarray, size: tuple[int, int] | None = None) -> tuple[np.ndarray, float]:
-    """Letterboxes into `size` = (height, width), by default the engine's main input."""
+def fitted_size(w: int, h: int, s: float) -> tuple[int, int]:
+    """Width and height of a w x h frame letterboxed at scale s (PlateDetector.fittedSize)."""
+    return max(1, int(round(w * s))), max(1, int(round(h * s)))
+
+
+def letterbox(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     h, w = rgb.shape[:2]
-    height, width = size or (DET_HEIGHT, DET_WIDTH)
-    if size is None and min(width / w, height / h) < DET_MIN_SCALE:
+    height, width = DET_HEIGHT, DET_WIDTH
+    if min(width / w, height / h) < DET_MIN_SCALE:
         height, width = DET_LARGE_HEIGHT, DET_LARGE_WIDTH
     s = min(width / w, height / h)
-    nw, nh = max(1, int(round(w * s))), max(1, int(round(h * s)))
+    nw, nh = fitted_size(w, h, s)
     canvas = np.full((height, width, 3), DET_PAD_VALUE, np.uint8)
     canvas[:nh, :nw] = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
     return canvas, s
-
-
-def _area(b) -> float:
-    return max(b[2] - b[0], 0) * max(b[3] - b[1], 0)
-
-
-def _intersection(a, b) -> float:
-    return max(min(a[2], b[2]) - max(a[0], b[0]), 0) * max(min(a[3], b[3]) - max(a[1], b[1]), 0)
 
 
 def load_net(builder, checkpoint: Path):
@@ -74,8 +70,8 @@ class Pipeline:
         # The coarse canvas is the main canvas's content area-shrunk (as the engine does).
         h, w = rgb.shape[:2]
         s = min(DET_COARSE_WIDTH / w, DET_COARSE_HEIGHT / h)
-        nw, nh = max(1, int(round(w * s))), max(1, int(round(h * s)))
-        mw, mh = max(1, int(round(w * main_scale))), max(1, int(round(h * main_scale)))
+        nw, nh = fitted_size(w, h, s)
+        mw, mh = fitted_size(w, h, main_scale)
         coarse_canvas = np.full((DET_COARSE_HEIGHT, DET_COARSE_WIDTH, 3), DET_PAD_VALUE, np.uint8)
         content = cv2.resize(canvas[:mh, :mw].astype(np.float32), (nw, nh), interpolation=cv2.INTER_AREA)
         coarse_canvas[:nh, :nw] = np.clip(np.rint(content), 0, 255).astype(np.uint8)
@@ -88,7 +84,7 @@ class Pipeline:
             if any(iou(m[2], c[2]) > 0.3 for m in main):
                 continue
             kept = [m for m in kept if not (m[0] < c[0] and m[2][2] - m[2][0] < 0.6 * width
-                                            and _intersection(m[2], c[2]) >= 0.5 * _area(m[2]))]
+                                            and intersection(m[2], c[2]) >= 0.5 * area(m[2]))]
             kept.append(c)
         return sorted(kept, key=lambda d: -d[0])
 

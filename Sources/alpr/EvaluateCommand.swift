@@ -27,7 +27,7 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("no-refine"), help: "Use the detector's corners as they are (skip the corner refiner).")
     var noRefine = false
 
-    @Flag(name: .customLong("no-coarse-pass"), help: "Run the detector at its main input size only (skip the half-size pass for wide plates).")
+    @Flag(name: .customLong("no-coarse-pass"), help: "Run the detector at its main input size only (skip the coarse pass for wide plates).")
     var noCoarsePass = false
 
     @Flag(name: .long, help: "Print the report as JSON.")

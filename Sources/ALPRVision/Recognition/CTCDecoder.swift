@@ -107,16 +107,16 @@ public struct CTCDecoder: Sendable {
         }
         // Several paths reach the same prefix; merging their per-character confidences by
         // element-wise maximum keeps the result independent of the order they arrive in.
-        func mergeConfidences(into candidate: Int, from beam: Int, length: Int, last: Float?) {
+        // The candidate's confidences are the beam's first `length - 1` and `last`.
+        func mergeConfidences(into candidate: Int, from beam: Int, length: Int, last: Float) {
             let target = candidate * maxDepth, source = beam * maxDepth
-            let inherited = last == nil ? length : length - 1
             if !candidateHasConfidences[candidate] {
-                for i in 0 ..< inherited { candidateConfidences[target + i] = beamConfidences[source + i] }
-                if let last { candidateConfidences[target + length - 1] = last }
+                for i in 0 ..< length - 1 { candidateConfidences[target + i] = beamConfidences[source + i] }
+                candidateConfidences[target + length - 1] = last
                 candidateHasConfidences[candidate] = true
             } else {
-                for i in 0 ..< inherited { candidateConfidences[target + i] = max(candidateConfidences[target + i], beamConfidences[source + i]) }
-                if let last { candidateConfidences[target + length - 1] = max(candidateConfidences[target + length - 1], last) }
+                for i in 0 ..< length - 1 { candidateConfidences[target + i] = max(candidateConfidences[target + i], beamConfidences[source + i]) }
+                candidateConfidences[target + length - 1] = max(candidateConfidences[target + length - 1], last)
             }
         }
 

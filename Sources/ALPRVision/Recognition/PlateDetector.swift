@@ -168,8 +168,7 @@ public final class PlateDetector {
     func prepareInput(_ image: RGBImage, network: Network) -> (Double, Double) {
         let input = network.inputShape
         let scale = min(Double(input.width) / Double(image.width), Double(input.height) / Double(image.height))
-        let fittedWidth = min(max(Int((Double(image.width) * scale).rounded()), 1), input.width)
-        let fittedHeight = min(max(Int((Double(image.height) * scale).rounded()), 1), input.height)
+        let (fittedWidth, fittedHeight) = Self.fittedSize(of: image, in: input)
         let scaleX = Double(fittedWidth) / Double(image.width), scaleY = Double(fittedHeight) / Double(image.height)
         if scale < 1 {
             prepareShrunkInput(image, network: network, fittedWidth: fittedWidth, fittedHeight: fittedHeight)
@@ -186,7 +185,7 @@ public final class PlateDetector {
             columnRight.append(min(left + 1, image.width - 1) * 3)
             columnWeight.append(Float(source - Double(left)))
         }
-        let mean = network.graph.input.mean, std = network.graph.input.std
+        let affine = letterboxAffine(network)
         let width = image.width
         network.withInput { tensor in
             image.pixels.withUnsafeBufferPointer { pixels in
@@ -194,8 +193,7 @@ public final class PlateDetector {
                     columnRight.withUnsafeBufferPointer { right in
                         columnWeight.withUnsafeBufferPointer { weight in
                             for channel in 0 ..< 3 {
-                                let gain = 1 / (255 * std[channel]), offset = -mean[channel] / std[channel]
-                                let padding = 114 * gain + offset
+                                let gain = affine.gain[channel], offset = affine.offset[channel], padding = affine.padding[channel]
                                 let plane = tensor.baseAddress! + channel * input.planeSize
                                 for y in 0 ..< input.height {
                                     let row = plane + y * input.width
@@ -242,44 +240,28 @@ public final class PlateDetector {
         }
         Self.fillAreaTable(&horizontalArea, source: sourceFitted.width, destination: fitted.width)
         Self.fillAreaTable(&verticalArea, source: sourceFitted.height, destination: fitted.height)
-        let needed = sourceFitted.height * fitted.width
+        let rowLength = fitted.width * 3
+        let needed = sourceFitted.height * rowLength
         if shrinkBuffer.count < needed { shrinkBuffer = [Float](repeating: 0, count: needed) }
-        let mean = network.graph.input.mean, std = network.graph.input.std
-        source.withInput { from in
-            network.withInput { tensor in
-                shrinkBuffer.withUnsafeMutableBufferPointer { rows in
-                    horizontalArea.withTable { hStarts, hSources, hWeights in
-                        verticalArea.withTable { vStarts, vSources, vWeights in
-                            for channel in 0 ..< 3 {
-                                let sourcePlane = from.baseAddress! + channel * sourceShape.planeSize
-                                for y in 0 ..< sourceFitted.height {
-                                    let sourceRow = sourcePlane + y * sourceShape.width, row = rows.baseAddress! + y * fitted.width
-                                    for x in 0 ..< fitted.width {
-                                        var sum: Float = 0
-                                        for entry in hStarts[x] ..< hStarts[x + 1] { sum += sourceRow[hSources[entry]] * hWeights[entry] }
-                                        row[x] = sum
-                                    }
-                                }
-                                let padding = (114 / 255 - mean[channel]) / std[channel]
-                                let plane = tensor.baseAddress! + channel * input.planeSize
-                                for y in 0 ..< input.height {
-                                    let row = plane + y * input.width
-                                    guard y < fitted.height else {
-                                        row.update(repeating: padding, count: input.width)
-                                        continue
-                                    }
-                                    for x in 0 ..< fitted.width { row[x] = 0 }
-                                    for entry in vStarts[y] ..< vStarts[y + 1] {
-                                        let shrunk = rows.baseAddress! + vSources[entry] * fitted.width, w = vWeights[entry]
-                                        for x in 0 ..< fitted.width { row[x] += shrunk[x] * w }
-                                    }
-                                    for x in fitted.width ..< input.width { row[x] = padding }
-                                }
+        shrinkBuffer.withUnsafeMutableBufferPointer { rows in
+            source.withInput { from in
+                horizontalArea.withTable { starts, sources, weights in
+                    for channel in 0 ..< 3 {
+                        let sourcePlane = from.baseAddress! + channel * sourceShape.planeSize
+                        for y in 0 ..< sourceFitted.height {
+                            let sourceRow = sourcePlane + y * sourceShape.width, row = y * rowLength + channel
+                            for x in 0 ..< fitted.width {
+                                var sum: Float = 0
+                                for entry in starts[x] ..< starts[x + 1] { sum += sourceRow[sources[entry]] * weights[entry] }
+                                rows[row + 3 * x] = sum
                             }
                         }
                     }
                 }
             }
+            // The source is normalised already: no gain, and the padding as the letterbox's.
+            writeVerticalPass(rows, network: network, fittedWidth: fitted.width, fittedHeight: fitted.height,
+                              gain: SIMD3(repeating: 1), offset: SIMD3(repeating: 0), padding: letterboxAffine(network).padding)
         }
         return (Double(fitted.width) / Double(image.width), Double(fitted.height) / Double(image.height))
     }
@@ -292,8 +274,6 @@ public final class PlateDetector {
         let rowLength = fittedWidth * 3
         let needed = image.height * rowLength
         if shrinkBuffer.count < needed { shrinkBuffer = [Float](repeating: 0, count: needed) }
-        let input = network.inputShape
-        let mean = network.graph.input.mean, std = network.graph.input.std
         shrinkBuffer.withUnsafeMutableBufferPointer { rows in
             image.pixels.withUnsafeBufferPointer { pixels in
                 horizontalArea.withTable { starts, sources, weights in
@@ -314,26 +294,48 @@ public final class PlateDetector {
                     }
                 }
             }
-            network.withInput { tensor in
-                verticalArea.withTable { starts, sources, weights in
-                    for channel in 0 ..< 3 {
-                        let gain = 1 / (255 * std[channel]), offset = -mean[channel] / std[channel]
-                        let padding = 114 * gain + offset
-                        let plane = tensor.baseAddress! + channel * input.planeSize
-                        for y in 0 ..< input.height {
-                            let row = plane + y * input.width
-                            guard y < fittedHeight else {
-                                row.update(repeating: padding, count: input.width)
-                                continue
-                            }
-                            for x in 0 ..< fittedWidth { row[x] = 0 }
-                            for entry in starts[y] ..< starts[y + 1] {
-                                let source = rows.baseAddress! + sources[entry] * rowLength + channel, w = weights[entry]
-                                for x in 0 ..< fittedWidth { row[x] += source[3 * x] * w }
-                            }
-                            for x in 0 ..< fittedWidth { row[x] = row[x] * gain + offset }
-                            for x in fittedWidth ..< input.width { row[x] = padding }
+            let (gain, offset, padding) = letterboxAffine(network)
+            writeVerticalPass(rows, network: network, fittedWidth: fittedWidth, fittedHeight: fittedHeight,
+                              gain: gain, offset: offset, padding: padding)
+        }
+    }
+
+    /// Per channel: the map from 0–255 values to the network input (`v * gain + offset`), and
+    /// the letterbox padding (grey 114) in input units.
+    private func letterboxAffine(_ network: Network) -> (gain: SIMD3<Float>, offset: SIMD3<Float>, padding: SIMD3<Float>) {
+        let mean = network.graph.input.mean, std = network.graph.input.std
+        var gain = SIMD3<Float>(), offset = SIMD3<Float>()
+        for channel in 0 ..< 3 {
+            gain[channel] = 1 / (255 * std[channel])
+            offset[channel] = -mean[channel] / std[channel]
+        }
+        return (gain, offset, 114 * gain + offset)
+    }
+
+    /// The vertical half of an area shrink: input row y (< `fittedHeight`) of each channel plane
+    /// is the `verticalArea`-weighted sum of `rows` (interleaved RGB, `fittedWidth * 3` floats
+    /// per row), then `v * gain + offset`; the rest of the plane is `padding`.
+    private func writeVerticalPass(_ rows: UnsafeMutableBufferPointer<Float>, network: Network, fittedWidth: Int, fittedHeight: Int,
+                                   gain: SIMD3<Float>, offset: SIMD3<Float>, padding: SIMD3<Float>) {
+        let input = network.inputShape, rowLength = fittedWidth * 3
+        network.withInput { tensor in
+            verticalArea.withTable { starts, sources, weights in
+                for channel in 0 ..< 3 {
+                    let gain = gain[channel], offset = offset[channel], padding = padding[channel]
+                    let plane = tensor.baseAddress! + channel * input.planeSize
+                    for y in 0 ..< input.height {
+                        let row = plane + y * input.width
+                        guard y < fittedHeight else {
+                            row.update(repeating: padding, count: input.width)
+                            continue
                         }
+                        for x in 0 ..< fittedWidth { row[x] = 0 }
+                        for entry in starts[y] ..< starts[y + 1] {
+                            let source = rows.baseAddress! + sources[entry] * rowLength + channel, w = weights[entry]
+                            for x in 0 ..< fittedWidth { row[x] += source[3 * x] * w }
+                        }
+                        for x in 0 ..< fittedWidth { row[x] = row[x] * gain + offset }
+                        for x in fittedWidth ..< input.width { row[x] = padding }
                     }
                 }
             }

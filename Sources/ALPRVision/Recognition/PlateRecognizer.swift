@@ -25,8 +25,8 @@ public final class PlateRecognizer {
         public var formats: USPlateFormats? = .standard
         /// Runs the corner refiner (when the models folder has one) on every detection.
         public var refineCorners = true
-        /// Also runs the detector at half its input size for plates too wide for the main
-        /// pass (`PlateDetector.coarseInput`).
+        /// Also runs the detector at a third of its input size for plates too wide for the
+        /// main pass (`PlateDetector.coarseInput`).
         public var coarsePass = true
 
         public init() {}
