@@ -177,13 +177,33 @@ def build_ocr(width_mult: float = 1.0, context_dilations: tuple[int, ...] = OCR_
     return GraphNet(g, ["logits"], spec, meta, "ocr")
 
 
+def checkpoint_state(path) -> dict:
+    """The state dict of a training checkpoint (`*.pt`) or of shipped weights
+    (`Models/NAME.safetensors`, which export.py writes unfolded under the layer names), so a
+    training run can resume from what ships when the checkpoints are gone."""
+    path = str(path)
+    if path.endswith(".safetensors"):
+        from safetensors.torch import load_file
+        return {f"layers.{k}": v for k, v in load_file(path).items()}
+    return torch.load(path)["state_dict"]
+
+
+def load_state(net: GraphNet, state_dict: dict) -> None:
+    """Loads weights that must cover every layer (the batch-norm step counters excepted)."""
+    missing, unexpected = net.load_state_dict(state_dict, strict=False)
+    missing = [k for k in missing if not k.endswith("num_batches_tracked")]
+    if missing or unexpected:
+        raise ValueError(f"checkpoint does not fit the network: missing {missing}, unexpected {unexpected}")
+
+
 def load_ocr_state(net: GraphNet, state_dict: dict) -> list[str]:
     """Loads OCR weights; layers the checkpoint lacks (context blocks added since) keep their
     identity start. Returns the names of the layers that were not in the checkpoint."""
     missing, unexpected = net.load_state_dict(state_dict, strict=False)
     if unexpected:
         raise ValueError(f"checkpoint has layers this network lacks: {unexpected}")
-    return sorted({k.split(".")[1] for k in missing})
+    # Shipped weights carry no batch-norm step counters; nothing reads them (momentum is fixed).
+    return sorted({k.split(".")[1] for k in missing if not k.endswith("num_batches_tracked")})
 
 
 def build_detector() -> GraphNet:

@@ -11,7 +11,7 @@ from common import (DET_COARSE_HEIGHT, DET_COARSE_MAX_FRACTION, DET_COARSE_MIN_W
                     OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, decode_greedy, refiner_corners, refiner_region,
                     refiner_sample)
 from det_decode import area, decode, intersection, iou
-from models import build_detector, build_ocr, build_refiner, load_ocr_state
+from models import build_detector, build_ocr, build_refiner, checkpoint_state, load_ocr_state, load_state
 from synth.ocr_set import grow_quad
 
 
@@ -32,9 +32,53 @@ def letterbox(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     return canvas, s
 
 
+EXPOSURE_TARGET, EXPOSURE_PERCENTILE, EXPOSURE_MAX_GAIN, EXPOSURE_STEP = 160.0, 0.9, 4.0, 4
+
+
+def exposure_gain(rgb: np.ndarray) -> float:
+    """ExposureCorrection.gain in the engine: the 90th-percentile channel mean of a sparse grid
+    of pixels, lifted to 160 by at most 4x; 1 for frames bright enough."""
+    sums = rgb[::EXPOSURE_STEP, ::EXPOSURE_STEP].astype(np.int32).sum(2).ravel()
+    histogram = np.bincount((sums + 1) // 3, minlength=256)
+    needed = int(np.ceil(len(sums) * EXPOSURE_PERCENTILE))
+    level = int(np.searchsorted(np.cumsum(histogram), needed))
+    return 1.0 if level >= EXPOSURE_TARGET else min(EXPOSURE_TARGET / max(level, 1), EXPOSURE_MAX_GAIN)
+
+
+def gain_for_levels(levels: np.ndarray) -> float:
+    """ExposureCorrection.gain(histogram:): the 90th-percentile level lifted to 160, at most 4x."""
+    histogram = np.bincount(levels.ravel(), minlength=256)
+    needed = int(np.ceil(levels.size * EXPOSURE_PERCENTILE))
+    level = int(np.searchsorted(np.cumsum(histogram), needed))
+    return 1.0 if level >= EXPOSURE_TARGET else min(EXPOSURE_TARGET / max(level, 1), EXPOSURE_MAX_GAIN)
+
+
+def exposure_gain(rgb: np.ndarray) -> float:
+    """ExposureCorrection.gain(for:) in the engine: over the rounded channel means of a sparse
+    grid of pixels; 1 for frames bright enough."""
+    sums = rgb[::EXPOSURE_STEP, ::EXPOSURE_STEP].astype(np.int32).sum(2)
+    return gain_for_levels((sums + 1) // 3)
+
+
+def correct_exposure(rgb: np.ndarray) -> np.ndarray:
+    """The frame the engine's detector and refiner see: dark frames scaled by exposure_gain
+    (rounded, clipped)."""
+    gain = exposure_gain(rgb)
+    if gain <= 1:
+        return rgb
+    table = np.minimum(np.floor(np.arange(256) * gain + 0.5), 255).astype(np.uint8)
+    return table[rgb]
+
+
+def correct_crop_exposure(crop: np.ndarray) -> np.ndarray:
+    """An OCR input as the engine corrects it: by its own gain over its grey levels."""
+    gain = gain_for_levels(crop)
+    return crop if gain <= 1 else np.minimum(crop.astype(np.float32) * gain, 255)
+
+
 def load_net(builder, checkpoint: Path):
     net = builder()
-    net.load_state_dict(torch.load(checkpoint, map_location="cpu")["state_dict"])
+    load_state(net, checkpoint_state(checkpoint))
     return net.eval()
 
 
@@ -45,10 +89,13 @@ class Pipeline:
         self.ocr = None
         if Path(ocr_ckpt).exists():  # checkpoints from before the context blocks load too
             self.ocr = build_ocr()
-            load_ocr_state(self.ocr, torch.load(ocr_ckpt, map_location="cpu")["state_dict"])
+            load_ocr_state(self.ocr, checkpoint_state(ocr_ckpt))
             self.ocr.eval()
         self.refiner = load_net(build_refiner, refiner_ckpt) if refiner_ckpt and Path(refiner_ckpt).exists() else None
         self.coarse_pass = True
+        # As the engine's ExposureCorrection: callers detect on correct_exposure(frame) and read
+        # from the frame as it came; read() corrects each crop.
+        self.exposure = True
         self.mean = torch.tensor(DET_MEAN).view(1, 3, 1, 1)
         self.std = torch.tensor(DET_STD).view(1, 3, 1, 1)
 
@@ -122,7 +169,9 @@ class Pipeline:
         dst = np.array([[0, 0], [OCR_WIDTH, 0], [OCR_WIDTH, OCR_HEIGHT], [0, OCR_HEIGHT]], np.float32)
         crop = cv2.warpPerspective(grey, cv2.getPerspectiveTransform(grown, dst), (OCR_WIDTH, OCR_HEIGHT),
                                    flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        x = (torch.from_numpy(crop)[None, None].float() / 255 - 0.5) / 0.5
+        if self.exposure:
+            crop = correct_crop_exposure(crop)
+        x = (torch.from_numpy(np.asarray(crop, np.float32))[None, None] / 255 - 0.5) / 0.5
         probs = torch.softmax(self.ocr(x)[0, :, 0, :], 0)
         best, classes = probs.max(0)
         return decode_greedy(classes.tolist()), float(best.prod())

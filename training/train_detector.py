@@ -2,7 +2,8 @@
 
     python training/train_detector.py --minutes 30
 
-Needs python training/synth/scenes.py --split train / --split val first.
+Needs python training/synth/scenes.py --split train / --split val first (--scenes names the
+training folders when there are more than training/out/scenes_train).
 Writes training/out/detector_best.pt (best synthetic-val F1) and detector_last.pt.
 """
 from __future__ import annotations
@@ -21,7 +22,7 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DET_HEIGHT, DET_MEAN, DET_STD, DET_WIDTH, OUT_DIR  # noqa: E402
 from det_decode import decode, focal_loss, make_targets, match  # noqa: E402
-from models import build_detector  # noqa: E402
+from models import build_detector, checkpoint_state, load_state  # noqa: E402
 from data_real import segocr_plates  # noqa: E402
 from synth.augment import photometric, random_quad  # noqa: E402
 from synth.scenes import overlaps, paste_plate, shrink_for_paste  # noqa: E402
@@ -132,11 +133,13 @@ def main():
     ap.add_argument("--crop", type=int, nargs=2, default=[256, 384], help="training crop h w")
     ap.add_argument("--lr", type=float, default=4e-3)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--resume", type=str, default="")
+    ap.add_argument("--resume", type=str, default="", help="training/out/*.pt or the shipped Models/NAME.safetensors")
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--real-paste", type=float, default=0.0,
                     help="share of training crops that get a real US plate (openalpr_segocr_us train) pasted in")
+    ap.add_argument("--scenes", nargs="+", default=["scenes_train"],
+                    help="training scene folders under training/out (synth/scenes.py --name)")
     ap.add_argument("--scale", type=float, nargs=2, default=[1.0, 1.0],
                     help="random zoom range of the scenes, e.g. 0.5 1.6 (1 1 = off, no mirroring)")
     args = ap.parse_args()
@@ -145,7 +148,10 @@ def main():
     rng = np.random.default_rng(args.seed)
     augment = tuple(args.scale) != (1.0, 1.0)
     real_plates = segocr_plates("train") if args.real_paste > 0 else []
-    folder, labels = load_split("train")
+    labels = []
+    for name in args.scenes:
+        folder = OUT_DIR / name
+        labels += [dict(label, path=folder / label["file"]) for label in map(json.loads, open(folder / "labels.jsonl"))]
     vfolder, vlabels = load_split("val")
     print(f"train scenes {len(labels)}, val scenes {len(vlabels)}", flush=True)
     # Decoded scenes are cached in memory (uint8, ~0.7 MB each).
@@ -153,7 +159,7 @@ def main():
 
     net = build_detector()
     if args.resume:
-        net.load_state_dict(torch.load(args.resume)["state_dict"])
+        load_state(net, checkpoint_state(args.resume))
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     start = time.time()
     deadline = start + args.minutes * 60
@@ -167,7 +173,7 @@ def main():
         imgs, heats, geoms, weights = [], [], [], []
         for k in rng.integers(0, len(labels), args.batch):
             if k not in cache:
-                cache[k] = read_rgb(folder / labels[k]["file"])
+                cache[k] = read_rgb(labels[k]["path"])
             quads = [np.array(q, np.float32).reshape(4, 2) for q in labels[k]["quads"]]
             img = cache[k]
             if augment:

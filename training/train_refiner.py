@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (DET_MEAN, DET_STD, OUT_DIR, REF_WIDTH, refiner_corners,  # noqa: E402
                     refiner_region, refiner_sample, refiner_targets)
 from data_real import segocr_plates  # noqa: E402
-from models import build_refiner  # noqa: E402
+from models import build_refiner, checkpoint_state, load_state  # noqa: E402
 from synth.augment import photometric, random_quad  # noqa: E402
 from synth.scenes import paste_plate, shrink_for_paste  # noqa: E402
 
@@ -170,7 +170,7 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--real-fraction", type=float, default=0.4, help="share of pasted real US crops")
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--resume", type=str, default="")
+    ap.add_argument("--resume", type=str, default="", help="training/out/*.pt or the shipped Models/NAME.safetensors")
     ap.add_argument("--eval-every", type=int, default=300)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
@@ -182,7 +182,7 @@ def main():
     print(f"scene plates {len(train.with_plates)}, real US crops {len(train.crops)}, val {len(val[0])}", flush=True)
     net = build_refiner()
     if args.resume:
-        net.load_state_dict(torch.load(args.resume)["state_dict"])
+        load_state(net, checkpoint_state(args.resume))
     print("eval start", json.dumps(evaluate(net, val)), flush=True)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     start = time.time()

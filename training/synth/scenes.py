@@ -146,10 +146,9 @@ def make_scene(row, renderer, rng):
 
 
 def _worker(args):
-    seed, rows, split, start = args
+    seed, rows, out_dir, start = args
     rng = np.random.default_rng(seed)
     renderer = PlateRenderer()
-    out_dir = OUT_DIR / f"scenes_{split}"
     labels = []
     for i, row in enumerate(rows):
         canvas, quads = make_scene(row, renderer, rng)
@@ -166,7 +165,9 @@ def main():
     ap.add_argument("--split", default="train", choices=["train", "val"])
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--name", default="", help="output folder under training/out (default scenes_<split>)")
     args = ap.parse_args()
+    out_dir = OUT_DIR / (args.name or f"scenes_{args.split}")
     rng = np.random.default_rng(args.seed)
     by_source = {s: detection_rows(args.split, (s,)) for s in ("uc3m_det", "openalpr_e2e_eu", "negatives")}
     weights = {"uc3m_det": 0.5, "openalpr_e2e_eu": 0.12, "negatives": 0.38}
@@ -174,16 +175,16 @@ def main():
     for _ in range(args.count):
         src = rng.choice(list(weights), p=list(weights.values()))
         rows.append(by_source[src][rng.integers(len(by_source[src]))])
-    (OUT_DIR / f"scenes_{args.split}").mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
     per = (len(rows) + args.workers - 1) // args.workers
-    jobs = [(args.seed * 100 + k, rows[k * per:(k + 1) * per], args.split, k * per) for k in range(args.workers)]
+    jobs = [(args.seed * 100 + k, rows[k * per:(k + 1) * per], out_dir, k * per) for k in range(args.workers)]
     with Pool(args.workers) as pool:
         parts = pool.map(_worker, jobs)
-    with open(OUT_DIR / f"scenes_{args.split}" / "labels.jsonl", "w") as f:
+    with open(out_dir / "labels.jsonl", "w") as f:
         for part in parts:
             for label in part:
                 f.write(json.dumps(label) + "\n")
-    print(f"wrote {len(rows)} scenes to {OUT_DIR / f'scenes_{args.split}'}")
+    print(f"wrote {len(rows)} scenes to {out_dir}")
 
 
 if __name__ == "__main__":
