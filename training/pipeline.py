@@ -6,9 +6,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from common import (DET_COARSE_HEIGHT, DET_COARSE_MAX_FRACTION, DET_COARSE_MIN_WIDTH, DET_COARSE_WIDTH, DET_HEIGHT, DET_LARGE_HEIGHT, DET_LARGE_WIDTH, DET_MEAN, DET_MIN_SCALE, DET_PAD_VALUE, DET_STD, DET_WIDTH, OCR_HEIGHT,
-                    OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, decode_greedy, refiner_corners, refiner_region,
+                    OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, decode_greedy, encode_text, refiner_corners, refiner_region,
                     refiner_sample)
 from det_decode import area, decode, intersection, iou
 from models import build_detector, build_ocr, build_refiner, checkpoint_state, load_ocr_state, load_state
@@ -96,6 +97,7 @@ class Pipeline:
         # As the engine's ExposureCorrection: callers detect on correct_exposure(frame) and read
         # from the frame as it came; read() corrects each crop.
         self.exposure = True
+        self.second_look = True
         self.mean = torch.tensor(DET_MEAN).view(1, 3, 1, 1)
         self.std = torch.tensor(DET_STD).view(1, 3, 1, 1)
 
@@ -162,16 +164,48 @@ class Pipeline:
 
     @torch.no_grad()
     def read(self, rgb: np.ndarray, quad: np.ndarray) -> tuple[str, float]:
-        """Greedy text and its path probability (a lower bound of the engine's beam-search
-        text probability)."""
+        """Greedy text and the first look's path probability (a lower bound of the engine's
+        beam-search text probability). As PlateOCR.SecondLook: under SECOND_LOOK_BELOW, the
+        crop is also read shifted up and down by SECOND_LOOK_OFFSET of the plate height, and
+        the view texts are ranked by their exact CTC probability averaged over the views."""
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-        grown = grow_quad(np.asarray(quad, np.float32), OCR_PLATE_MARGIN)
+        quad = np.asarray(quad, np.float32)
+        log_probs = self._log_probs(grey, [quad])
+        best, classes = log_probs[0].max(0)
+        text, confidence = decode_greedy(classes.tolist()), float(best.sum().exp())
+        if not self.second_look or confidence >= SECOND_LOOK_BELOW:
+            return text, confidence
+        tl, tr, br, bl = quad
+        down = ((bl - tl) + (br - tr)) / 2
+        views = torch.cat([log_probs, self._log_probs(grey, [quad + down * SECOND_LOOK_OFFSET, quad - down * SECOND_LOOK_OFFSET])])
+        texts = {decode_greedy(v.argmax(0).tolist()) for v in views} - {""}
+        if not texts:
+            return text, confidence
+        return max(texts, key=lambda t: mean_text_probability(views, t)), confidence
+
+    @torch.no_grad()
+    def _log_probs(self, grey: np.ndarray, quads) -> torch.Tensor:
+        """[views, classes, steps] log-probabilities of the OCR on each quad's crop."""
         dst = np.array([[0, 0], [OCR_WIDTH, 0], [OCR_WIDTH, OCR_HEIGHT], [0, OCR_HEIGHT]], np.float32)
-        crop = cv2.warpPerspective(grey, cv2.getPerspectiveTransform(grown, dst), (OCR_WIDTH, OCR_HEIGHT),
-                                   flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        if self.exposure:
-            crop = correct_crop_exposure(crop)
-        x = (torch.from_numpy(np.asarray(crop, np.float32))[None, None] / 255 - 0.5) / 0.5
-        probs = torch.softmax(self.ocr(x)[0, :, 0, :], 0)
-        best, classes = probs.max(0)
-        return decode_greedy(classes.tolist()), float(best.prod())
+        crops = []
+        for quad in quads:
+            grown = grow_quad(np.asarray(quad, np.float32), OCR_PLATE_MARGIN)
+            crop = cv2.warpPerspective(grey, cv2.getPerspectiveTransform(grown, dst), (OCR_WIDTH, OCR_HEIGHT),
+                                       flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            crops.append(np.asarray(correct_crop_exposure(crop) if self.exposure else crop, np.float32))
+        x = (torch.from_numpy(np.stack(crops))[:, None] / 255 - 0.5) / 0.5
+        return torch.log_softmax(self.ocr(x)[:, :, 0, :], 1)
+
+
+SECOND_LOOK_BELOW, SECOND_LOOK_OFFSET = 0.7, 0.06
+
+
+def mean_text_probability(views: torch.Tensor, text: str) -> float:
+    """The CTC probability of `text` under each view's [classes, steps] log-probabilities, averaged."""
+    target = torch.tensor([encode_text(text)])
+    total = 0.0
+    for view in views:
+        nll = F.ctc_loss(view.T[:, None, :], target, torch.tensor([view.shape[1]]), torch.tensor([len(text)]),
+                         blank=0, reduction="sum", zero_infinity=True)
+        total += float((-nll).exp())
+    return total / len(views)

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA_DIR, OUT_DIR  # noqa: E402
 from data_real import detection_rows, us_ocr_rows  # noqa: E402
 from det_decode import iou, match  # noqa: E402
-from pipeline import Pipeline  # noqa: E402
+from pipeline import Pipeline, correct_exposure  # noqa: E402
 from train_detector import evaluate as evaluate_scenes, load_split  # noqa: E402
 from train_ocr import exact_match, load_real, plain_real  # noqa: E402
 from train_refiner import evaluate as evaluate_refiner, validation_set as refiner_validation_set  # noqa: E402
@@ -110,9 +110,10 @@ def end_to_end(pipe: Pipeline, eval_dir: Path, threshold: float) -> dict:
             if image is None:
                 continue
             rgb = cv2.cvtColor(cv2.imread(str(image), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+            lit = correct_exposure(rgb) if pipe.exposure else rgb
             # As the engine: a detection whose read is empty or unlikely is not a plate.
             dets = []
-            for det in pipe.detect(rgb, threshold):
+            for det in pipe.detect(lit, threshold):
                 text, confidence = pipe.read(rgb, det[1])
                 if len(text) >= MIN_READ_CHARACTERS and confidence >= MIN_READ_CONFIDENCE:
                     dets.append((*det, text))

@@ -30,6 +30,12 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("no-coarse-pass"), help: "Run the detector at its main input size only (skip the coarse pass for wide plates).")
     var noCoarsePass = false
 
+    @Flag(name: .customLong("no-exposure"), help: "Read dark frames as they are (skip the exposure correction).")
+    var noExposure = false
+
+    @Flag(name: .customLong("no-second-look"), help: "Read every plate once (skip the shifted re-reads of unsure plates).")
+    var noSecondLook = false
+
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
@@ -48,6 +54,8 @@ struct EvaluateCommand: ParsableCommand {
         options.detectionThreshold = detectionThreshold
         options.refineCorners = !noRefine
         options.coarsePass = !noCoarsePass
+        if noExposure { options.exposure = nil }
+        if noSecondLook { options.secondLook = nil }
         let recognizer = try PlateRecognizer(modelsDirectory: ModelsDirectory.resolve(explicit: models), options: options)
         let evaluation = Evaluation(iouThreshold: iou, topK: topK)
         var report = Evaluation.Report()

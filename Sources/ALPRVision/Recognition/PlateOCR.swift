@@ -11,6 +11,32 @@ public final class PlateOCR {
         public var characterConfidences: [Float]
         /// Best first, including `text`.
         public var candidates: [PlateCandidate]
+        /// The confidence of the first view's best text: `confidence` itself unless a second
+        /// look re-ranked the texts by their probability over all views.
+        public var firstLookConfidence: Float
+
+        init(text: String, confidence: Float, characterConfidences: [Float], candidates: [PlateCandidate], firstLookConfidence: Float? = nil) {
+            self.text = text
+            self.confidence = confidence
+            self.characterConfidences = characterConfidences
+            self.candidates = candidates
+            self.firstLookConfidence = firstLookConfidence ?? confidence
+        }
+    }
+
+    /// A second look at a plate the OCR is unsure of: the rectification moved up and down by
+    /// `offsets` of the plate's height (a corner refiner's vertical error is the commonest cause
+    /// of a misread), each read, and every text the views proposed ranked by its probability
+    /// averaged over all the views (the first read included).
+    public struct SecondLook: Sendable, Equatable {
+        /// Reads whose confidence is at least this keep their first reading.
+        public var below: Float = 0.7
+        public var offsets: [Double] = [0.06, -0.06]
+
+        public init(below: Float = 0.7, offsets: [Double] = [0.06, -0.06]) {
+            self.below = below
+            self.offsets = offsets
+        }
     }
 
     public let network: Network
@@ -19,9 +45,20 @@ public final class PlateOCR {
     /// Fraction of the plate's width (and height) each corner moves outwards before
     /// rectifying (`meta.plate_margin`), as the training crops were made.
     public let plateMargin: Double
+    /// Brightens a dark grey input on its own (`ExposureCorrection`, the input's luma); nil
+    /// reads it as sampled. `PlateRecognizer` sets it from its options.
+    public var exposure: ExposureCorrection?
+    /// The gain `exposure` applied to the most recent input (1: none).
+    public private(set) var lastExposureGain = 1.0
+    /// nil reads every plate once. `PlateRecognizer` sets it from its options.
+    public var secondLook: SecondLook?
+    /// Views the most recent `read` ran (1, or 1 + the second look's offsets).
+    public private(set) var lastViewCount = 1
 
     private let steps: Int
-    private var probabilities: [Float]
+    private(set) var probabilities: [Float]
+    private var levelHistogram = [Int](repeating: 0, count: 256)
+    private var viewProbabilities: [[Float]] = []
 
     public convenience init(directory: URL, name: String = "ocr") throws {
         try self.init(network: Network(directory: directory, name: name))
@@ -50,10 +87,64 @@ public final class PlateOCR {
     /// `formats` re-ranks the candidates and proposes look-alike variants that fit a format.
     public func read(_ image: RGBImage, corners: [ImagePoint], candidateCount: Int = 5,
                      formats: USPlateFormats? = .standard) throws -> Reading {
+        lastViewCount = 1
         try prepareInput(image, corners: corners)
         network.run()
         computeProbabilities()
-        return decode(candidateCount: candidateCount, formats: formats)
+        let first = hypotheses(candidateCount: candidateCount, formats: formats)
+        let reading = rank(first, candidateCount: candidateCount, formats: formats)
+        guard let secondLook, !secondLook.offsets.isEmpty, reading.confidence < secondLook.below else { return reading }
+
+        // Each view's probabilities are kept in a buffer of their own, allocated once.
+        while viewProbabilities.count < secondLook.offsets.count + 1 { viewProbabilities.append(probabilities) }
+        keepProbabilities(asView: 0)
+        var proposals = first
+        for offset in secondLook.offsets {
+            do {
+                try prepareInput(image, corners: Self.shift(corners, alongHeight: offset))
+            } catch VisionError.invalidImage {
+                continue  // a degenerate shifted quadrilateral: that view is left out
+            }
+            network.run()
+            computeProbabilities()
+            keepProbabilities(asView: lastViewCount)
+            proposals += hypotheses(candidateCount: candidateCount, formats: formats)
+            lastViewCount += 1
+        }
+        guard lastViewCount > 1 else { return reading }
+        var merged: [CTCDecoder.Hypothesis] = []
+        for proposal in proposals where !proposal.text.isEmpty {
+            if let at = merged.firstIndex(where: { $0.text == proposal.text }) {
+                if proposal.confidence > merged[at].confidence { merged[at].characterConfidences = proposal.characterConfidences }
+                continue
+            }
+            merged.append(proposal)
+        }
+        for index in merged.indices {
+            var total: Float = 0
+            for view in 0 ..< lastViewCount { total += decoder.probability(of: merged[index].text, viewProbabilities[view], steps: steps) }
+            merged[index].confidence = total / Float(lastViewCount)
+        }
+        merged.sort { $0.confidence > $1.confidence }
+        var second = rank(merged, candidateCount: candidateCount, formats: formats)
+        second.firstLookConfidence = reading.confidence
+        return second
+    }
+
+    private func keepProbabilities(asView view: Int) {
+        probabilities.withUnsafeBufferPointer { source in
+            viewProbabilities[view].withUnsafeMutableBufferPointer { target in
+                for i in 0 ..< source.count { target[i] = source[i] }
+            }
+        }
+    }
+
+    /// The quadrilateral moved by `fraction` of its mean height vector (positive: down).
+    static func shift(_ corners: [ImagePoint], alongHeight fraction: Double) -> [ImagePoint] {
+        guard corners.count == 4 else { return corners }
+        let (tl, tr, br, bl) = (corners[0], corners[1], corners[2], corners[3])
+        let dx = ((bl.x - tl.x) + (br.x - tr.x)) / 2 * fraction, dy = ((bl.y - tl.y) + (br.y - tr.y)) / 2 * fraction
+        return corners.map { ImagePoint(x: $0.x + dx, y: $0.y + dy) }
     }
 
     /// Writes the rectified, normalised plate into the network input (docs/model-format.md,
@@ -63,6 +154,9 @@ public final class PlateOCR {
         let width = Double(input.width), height = Double(input.height)
         let homography = try Homography.rectangle(width: width, height: height, to: Self.grow(corners, by: plateMargin))
         let mean = network.graph.input.mean, std = network.graph.input.std
+        let correctsExposure = exposure != nil && input.channels == 1
+        if correctsExposure { for level in 0 ..< 256 { levelHistogram[level] = 0 } }
+        lastExposureGain = 1
         network.withInput { tensor in
             image.pixels.withUnsafeBufferPointer { pixels in
                 for y in 0 ..< input.height {
@@ -78,7 +172,12 @@ public final class PlateOCR {
                             let g = RGBImage.bilinear(pixels, width: image.width, height: image.height, x: sx, y: sy, channel: 1)
                             let b = RGBImage.bilinear(pixels, width: image.width, height: image.height, x: sx, y: sy, channel: 2)
                             let luma = Float(0.299 * r + 0.587 * g + 0.114 * b)
-                            tensor[index] = (luma / 255 - mean[0]) / std[0]
+                            if correctsExposure {
+                                tensor[index] = luma  // normalised below, once the gain is known
+                                levelHistogram[Int(min(max(luma.rounded(), 0), 255))] += 1
+                            } else {
+                                tensor[index] = (luma / 255 - mean[0]) / std[0]
+                            }
                         } else {
                             for channel in 0 ..< 3 {
                                 let value = Float(RGBImage.bilinear(pixels, width: image.width, height: image.height, x: sx, y: sy, channel: channel))
@@ -87,6 +186,13 @@ public final class PlateOCR {
                         }
                     }
                 }
+            }
+            guard correctsExposure, let exposure else { return }
+            let gain = exposure.gain(histogram: levelHistogram)
+            lastExposureGain = gain
+            let scale = Float(gain)
+            for index in 0 ..< input.planeSize {
+                tensor[index] = (min(tensor[index] * scale, 255) / 255 - mean[0]) / std[0]
             }
         }
     }
@@ -123,10 +229,16 @@ public final class PlateOCR {
     }
 
     func decode(candidateCount: Int, formats: USPlateFormats?) -> Reading {
+        rank(hypotheses(candidateCount: candidateCount, formats: formats), candidateCount: candidateCount, formats: formats)
+    }
+
+    /// The beam search's texts for the current probabilities, best first, plus look-alike
+    /// variants of the best that fit a format.
+    func hypotheses(candidateCount: Int, formats: USPlateFormats?) -> [CTCDecoder.Hypothesis] {
         var search = decoder
         search.beamWidth = max(decoder.beamWidth, candidateCount)
         var hypotheses = search.beamSearch(probabilities, steps: steps, count: max(candidateCount, 1))
-        guard let best = hypotheses.first else { return Reading(text: "", confidence: 0, characterConfidences: [], candidates: []) }
+        guard let best = hypotheses.first else { return [] }
         if let formats {
             for variant in formats.lookAlikeVariants(of: best.text) where !hypotheses.contains(where: { $0.text == variant }) {
                 let probability = decoder.probability(of: variant, probabilities, steps: steps)
@@ -135,6 +247,13 @@ public final class PlateOCR {
                                         characterConfidences: variantConfidences(variant, original: best)))
             }
         }
+        return hypotheses
+    }
+
+    /// The reading from hypotheses sorted best first: format re-ranking, then the top
+    /// `candidateCount` non-empty texts.
+    func rank(_ hypotheses: [CTCDecoder.Hypothesis], candidateCount: Int, formats: USPlateFormats?) -> Reading {
+        guard let best = hypotheses.first else { return Reading(text: "", confidence: 0, characterConfidences: [], candidates: []) }
         var candidates = hypotheses.map { PlateCandidate(text: $0.text, confidence: $0.confidence) }
         if let formats { candidates = formats.rerank(candidates) }
         candidates = Array(candidates.filter { !$0.text.isEmpty }.prefix(candidateCount))

@@ -13,7 +13,8 @@ public final class PlateRecognizer {
         public var detectionThreshold: Float?
         public var suppressionIoU: Double = 0.3
         public var maximumPlates = 10
-        /// Reads whose text probability is below this are dropped.
+        /// Reads whose text probability is below this are dropped (the first look's, when the
+        /// OCR looked twice).
         public var minimumConfidence: Float = 0.1
         /// Reads with fewer characters are dropped: a lone character is a fragment of a plate
         /// or of other lettering, not a plate (the labelled US plates have 3 to 10).
@@ -28,6 +29,12 @@ public final class PlateRecognizer {
         /// Also runs the detector at a third of its input size for plates too wide for the
         /// main pass (`PlateDetector.coarseInput`).
         public var coarsePass = true
+        /// Brightens dark frames for the detector and the refiner, and dark plates for the OCR
+        /// (each OCR input on its own); nil reads frames as they are.
+        public var exposure: ExposureCorrection? = ExposureCorrection()
+        /// Reads a plate the OCR is unsure of again from rectifications shifted up and down
+        /// (`PlateOCR.SecondLook`); nil reads every plate once.
+        public var secondLook: PlateOCR.SecondLook? = PlateOCR.SecondLook()
 
         public init() {}
     }
@@ -47,6 +54,9 @@ public final class PlateRecognizer {
     public let ocr: PlateOCR
     public var options: Options
     public private(set) var lastTiming = Timing()
+    /// The gain `options.exposure` applied to the most recent frame for detection (1: none).
+    public private(set) var lastExposureGain = 1.0
+    private var exposureBuffer: RGBImage?
 
     /// Loads `detector.{json,safetensors}` and `ocr.{json,safetensors}` from `modelsDirectory`,
     /// and `refiner.{json,safetensors}` when the folder has it.
@@ -71,30 +81,39 @@ public final class PlateRecognizer {
         detector.maximumDetections = options.maximumPlates
         detector.runsCoarsePass = options.coarsePass
         ocr.decoder.beamWidth = options.beamWidth
+        ocr.exposure = options.exposure
+        ocr.secondLook = options.secondLook
     }
 
-    public func recognize(_ image: RGBImage) throws -> [PlateResult] {
+    public func recognize(_ frame: RGBImage) throws -> [PlateResult] {
         apply(options)
         let clock = ContinuousClock()
         let start = clock.now
-        let detections = detector.detect(image)
+        // Detector and refiner see the frame lifted by its exposure gain; the OCR reads the frame
+        // as it came and corrects each plate on its own.
+        let gain = options.exposure?.gain(for: frame) ?? 1
+        lastExposureGain = gain
+        let lit = gain > 1 ? ExposureCorrection.apply(gain: gain, to: frame, into: &exposureBuffer) : frame
+        let detections = detector.detect(lit)
         let detected = clock.now
         var results: [PlateResult] = []
         for detection in detections {
             var corners = detection.corners, box = detection.box
             if options.refineCorners, let refiner {
-                corners = refiner.refine(image, corners: corners)
+                corners = refiner.refine(lit, corners: corners)
                 box = PlateBox(enclosing: corners)
                 // Two detections of one plate can be refined onto the same corners: read it once.
                 if results.contains(where: { $0.box.intersectionOverUnion(box) > options.suppressionIoU }) { continue }
             }
             let reading: PlateOCR.Reading
             do {
-                reading = try ocr.read(image, corners: corners, candidateCount: options.candidateCount, formats: options.formats)
+                reading = try ocr.read(frame, corners: corners, candidateCount: options.candidateCount, formats: options.formats)
             } catch VisionError.invalidImage {
                 continue  // degenerate quadrilateral: nothing readable there
             }
-            guard reading.text.count >= max(options.minimumCharacters, 1), reading.confidence >= options.minimumConfidence else { continue }
+            // Whether it is a plate at all is judged on the first look; a second look only
+            // chooses among the texts.
+            guard reading.text.count >= max(options.minimumCharacters, 1), reading.firstLookConfidence >= options.minimumConfidence else { continue }
             results.append(PlateResult(text: reading.text, confidence: reading.confidence,
                                        characterConfidences: reading.characterConfidences, box: box,
                                        corners: corners, candidates: reading.candidates, detectionScore: detection.score))
