@@ -15,6 +15,22 @@ struct GeometryTests {
         #expect(try row.resized(width: 2, height: 1).pixels == [50, 50, 50, 120, 120, 120])
     }
 
+    @Test("luma of a bilinear sample equals luma of the three channels' samples, edges included", arguments: [UInt64(1), 2, 3])
+    func bilinearLuma(seed: UInt64) throws {
+        var random = SeededRandom(seed: seed)
+        let width = 7 + Int(seed), height = 5
+        let pixels = (0 ..< width * height * 3).map { _ in UInt8.random(in: 0 ... 255, using: &random) }
+        pixels.withUnsafeBufferPointer { buffer in
+            for _ in 0 ..< 200 {
+                let x = Double.random(in: -2 ... Double(width) + 1, using: &random)
+                let y = Double.random(in: -2 ... Double(height) + 1, using: &random)
+                let channels = (0 ..< 3).map { RGBImage.bilinear(buffer, width: width, height: height, x: x, y: y, channel: $0) }
+                let expected = 0.299 * channels[0] + 0.587 * channels[1] + 0.114 * channels[2]
+                #expect(abs(RGBImage.bilinearLuma(buffer, width: width, height: height, x: x, y: y) - expected) < 1e-9)
+            }
+        }
+    }
+
     @Test("letterbox scales to fit, places the image top-left and pads grey")
     func letterbox() throws {
         let image = RGBImage(width: 4, height: 2, red: 10, green: 20, blue: 30)

@@ -61,6 +61,22 @@ extension RGBImage {
         return (p00 * (1 - fx) + p01 * fx) * (1 - fy) + (p10 * (1 - fx) + p11 * fx) * fy
     }
 
+    /// Luma (BT.601 weights) of the bilinear sample at (`x`, `y`): the same value as luma of the
+    /// three channels' `bilinear` samples, as sampling is linear, with the weights and
+    /// neighbours found once instead of once per channel.
+    static func bilinearLuma(_ pixels: UnsafeBufferPointer<UInt8>, width: Int, height: Int, x: Double, y: Double) -> Double {
+        let cx = min(max(x, 0), Double(width - 1)), cy = min(max(y, 0), Double(height - 1))
+        let x0 = Int(cx), y0 = Int(cy)
+        let x1 = min(x0 + 1, width - 1), y1 = min(y0 + 1, height - 1)
+        let fx = cx - Double(x0), fy = cy - Double(y0)
+        @inline(__always) func luma(_ i: Int) -> Double {
+            0.299 * Double(pixels[i]) + 0.587 * Double(pixels[i + 1]) + 0.114 * Double(pixels[i + 2])
+        }
+        let p00 = luma((y0 * width + x0) * 3), p01 = luma((y0 * width + x1) * 3)
+        let p10 = luma((y1 * width + x0) * 3), p11 = luma((y1 * width + x1) * 3)
+        return (p00 * (1 - fx) + p01 * fx) * (1 - fy) + (p10 * (1 - fx) + p11 * fx) * fy
+    }
+
     /// The quadrilateral `corners` (TL, TR, BR, BL) mapped onto a `width` × `height` rectangle.
     public func rectified(corners: [ImagePoint], width outWidth: Int, height outHeight: Int) throws -> RGBImage {
         let homography = try Homography.rectangle(width: Double(outWidth), height: Double(outHeight), to: corners)

@@ -168,10 +168,7 @@ public final class PlateOCR {
                         let index = y * input.width + x
                         if input.channels == 1 {
                             // Bilinear sampling is linear, so luma of the samples equals sampling the luma image.
-                            let r = RGBImage.bilinear(pixels, width: image.width, height: image.height, x: sx, y: sy, channel: 0)
-                            let g = RGBImage.bilinear(pixels, width: image.width, height: image.height, x: sx, y: sy, channel: 1)
-                            let b = RGBImage.bilinear(pixels, width: image.width, height: image.height, x: sx, y: sy, channel: 2)
-                            let luma = Float(0.299 * r + 0.587 * g + 0.114 * b)
+                            let luma = Float(RGBImage.bilinearLuma(pixels, width: image.width, height: image.height, x: sx, y: sy))
                             if correctsExposure {
                                 tensor[index] = luma  // normalised below, once the gain is known
                                 levelHistogram[Int(min(max(luma.rounded(), 0), 255))] += 1
