@@ -24,14 +24,17 @@ from common import DET_HEIGHT, DET_MEAN, DET_STD, DET_WIDTH, OUT_DIR  # noqa: E4
 from det_decode import decode, focal_loss, make_targets, match  # noqa: E402
 from models import build_detector, checkpoint_state, load_state  # noqa: E402
 from data_real import segocr_plates  # noqa: E402
-from synth.augment import photometric, random_quad  # noqa: E402
+from synth.augment import photometric, random_quad, tint  # noqa: E402
 from synth.scenes import overlaps, paste_plate, shrink_for_paste  # noqa: E402
 
 
-def paste_real_plate(img, quads, plates, rng, ch, cw):
+def paste_real_plate(img, quads, plates, rng, ch, cw, tint_share=0.0):
     """Pastes one real plate (random size and perspective) into a copy of img, inside a region
-    that a ch x cw crop will usually keep; returns the image and the labels with its corners."""
+    that a ch x cw crop will usually keep; returns the image and the labels with its corners.
+    A tint_share of the plates are recoloured first (synth.augment.tint)."""
     plate = plates[rng.integers(len(plates))]
+    if rng.random() < tint_share:
+        plate = tint(plate, rng)
     h, w = img.shape[:2]
     target_w = float(np.exp(rng.uniform(np.log(18), np.log(min(220, cw * 0.8)))))
     target_h = target_w * plate.shape[0] / plate.shape[1]
@@ -138,6 +141,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--real-paste", type=float, default=0.0,
                     help="share of training crops that get a real US plate (openalpr_segocr_us train) pasted in")
+    ap.add_argument("--tint", type=float, default=0.0,
+                    help="share of pasted real plates recoloured as coloured plates (yellow, gold, blue, green)")
     ap.add_argument("--scenes", nargs="+", default=["scenes_train"],
                     help="training scene folders under training/out (synth/scenes.py --name)")
     ap.add_argument("--scale", type=float, nargs=2, default=[1.0, 1.0],
@@ -180,7 +185,7 @@ def main():
                 img, quads = rescale_flip(img, quads, rng, args.scale)
             img, quads = random_crop(img, quads, rng, ch, cw)
             if real_plates and rng.random() < args.real_paste:
-                img, quads = paste_real_plate(img, quads, real_plates, rng, ch, cw)
+                img, quads = paste_real_plate(img, quads, real_plates, rng, ch, cw, args.tint)
             if augment and rng.random() < 0.5:
                 img = photometric(img, rng, 0.3)
             h, g, w = make_targets(quads, ch, cw)

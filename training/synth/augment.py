@@ -64,6 +64,15 @@ def photometric(img: np.ndarray, rng, strength: float = 1.0) -> np.ndarray:
     return out
 
 
+def tint(plate: np.ndarray, rng) -> np.ndarray:
+    """A white-background RGB plate recoloured as a coloured plate (yellow taxi and commercial
+    plates, gold, orange, pale blue or green state designs): each channel scaled by a factor in
+    0.25-1, the strongest at 1, so the background takes the colour and dark characters stay dark."""
+    factors = rng.uniform(0.25, 1.0, 3)
+    factors[rng.integers(3)] = 1.0
+    return np.clip(plate.astype(np.float32) * factors[None, None, :], 0, 255).astype(np.uint8)
+
+
 def plate_frame(plate: np.ndarray, rng) -> np.ndarray:
     """Draws a licence plate frame: a thick band over the edges, often covering the footer."""
     h, w = plate.shape[:2]
