@@ -60,5 +60,9 @@ struct SecondLookTests {
         ocr.secondLook?.below = once.confidence.nextUp
         _ = try ocr.read(image, corners: Self.corners)
         #expect(ocr.lastViewCount == 3)
+        // Too unsure to be kept at all: not looked at again either.
+        ocr.secondLook?.atLeast = once.confidence.nextUp
+        #expect(try ocr.read(image, corners: Self.corners) == once)
+        #expect(ocr.lastViewCount == 1)
     }
 }

@@ -31,10 +31,14 @@ public final class PlateOCR {
     public struct SecondLook: Sendable, Equatable {
         /// Reads whose confidence is at least this keep their first reading.
         public var below: Float = 0.7
+        /// Reads less sure than this are not looked at again (the recogniser drops them: it
+        /// sets this to its `minimumConfidence`).
+        public var atLeast: Float = 0
         public var offsets: [Double] = [0.06, -0.06]
 
-        public init(below: Float = 0.7, offsets: [Double] = [0.06, -0.06]) {
+        public init(below: Float = 0.7, atLeast: Float = 0, offsets: [Double] = [0.06, -0.06]) {
             self.below = below
+            self.atLeast = atLeast
             self.offsets = offsets
         }
     }
@@ -93,7 +97,8 @@ public final class PlateOCR {
         computeProbabilities()
         let first = hypotheses(candidateCount: candidateCount, formats: formats)
         let reading = rank(first, candidateCount: candidateCount, formats: formats)
-        guard let secondLook, !secondLook.offsets.isEmpty, reading.confidence < secondLook.below else { return reading }
+        guard let secondLook, !secondLook.offsets.isEmpty, reading.confidence < secondLook.below,
+              reading.confidence >= secondLook.atLeast else { return reading }
 
         // Each view's probabilities are kept in a buffer of their own, allocated once.
         while viewProbabilities.count < secondLook.offsets.count + 1 { viewProbabilities.append(probabilities) }
@@ -115,7 +120,8 @@ public final class PlateOCR {
         var merged: [CTCDecoder.Hypothesis] = []
         for proposal in proposals where !proposal.text.isEmpty {
             if let at = merged.firstIndex(where: { $0.text == proposal.text }) {
-                if proposal.confidence > merged[at].confidence { merged[at].characterConfidences = proposal.characterConfidences }
+                // Character confidences from the view most sure of this text.
+                if proposal.confidence > merged[at].confidence { merged[at] = proposal }
                 continue
             }
             merged.append(proposal)

@@ -83,6 +83,8 @@ public final class PlateRecognizer {
         ocr.decoder.beamWidth = options.beamWidth
         ocr.exposure = options.exposure
         ocr.secondLook = options.secondLook
+        // A first look under minimumConfidence is dropped whatever a second look would say.
+        ocr.secondLook?.atLeast = max(options.secondLook?.atLeast ?? 0, options.minimumConfidence)
     }
 
     public func recognize(_ frame: RGBImage) throws -> [PlateResult] {
