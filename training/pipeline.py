@@ -36,16 +36,6 @@ def letterbox(rgb: np.ndarray) -> tuple[np.ndarray, float]:
 EXPOSURE_TARGET, EXPOSURE_PERCENTILE, EXPOSURE_MAX_GAIN, EXPOSURE_STEP = 160.0, 0.9, 4.0, 4
 
 
-def exposure_gain(rgb: np.ndarray) -> float:
-    """ExposureCorrection.gain in the engine: the 90th-percentile channel mean of a sparse grid
-    of pixels, lifted to 160 by at most 4x; 1 for frames bright enough."""
-    sums = rgb[::EXPOSURE_STEP, ::EXPOSURE_STEP].astype(np.int32).sum(2).ravel()
-    histogram = np.bincount((sums + 1) // 3, minlength=256)
-    needed = int(np.ceil(len(sums) * EXPOSURE_PERCENTILE))
-    level = int(np.searchsorted(np.cumsum(histogram), needed))
-    return 1.0 if level >= EXPOSURE_TARGET else min(EXPOSURE_TARGET / max(level, 1), EXPOSURE_MAX_GAIN)
-
-
 def gain_for_levels(levels: np.ndarray) -> float:
     """ExposureCorrection.gain(histogram:): the 90th-percentile level lifted to 160, at most 4x."""
     histogram = np.bincount(levels.ravel(), minlength=256)

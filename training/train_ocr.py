@@ -20,12 +20,11 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA_DIR, OCR_HEIGHT, OCR_WIDTH, OUT_DIR, decode_greedy, encode_text  # noqa: E402
+from common import DATA_DIR, OCR_HEIGHT, OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, decode_greedy, encode_text  # noqa: E402
 from data_real import load_grey, us_ocr_rows  # noqa: E402
 from models import build_ocr, checkpoint_state, load_ocr_state  # noqa: E402
 from synth.augment import photometric, random_quad  # noqa: E402
 from synth.ocr_set import background_paths, grow_quad, load_backgrounds  # noqa: E402
-from common import OCR_PLATE_MARGIN  # noqa: E402
 
 STORE = (OCR_WIDTH * 2, OCR_HEIGHT * 2)  # real crops are kept at 2x for jittered resampling
 

@@ -231,10 +231,6 @@ public final class PlateOCR {
         }
     }
 
-    func decode(candidateCount: Int, formats: USPlateFormats?) -> Reading {
-        rank(hypotheses(candidateCount: candidateCount, formats: formats), candidateCount: candidateCount, formats: formats)
-    }
-
     /// The beam search's texts for the current probabilities, best first, plus look-alike
     /// variants of the best that fit a format.
     func hypotheses(candidateCount: Int, formats: USPlateFormats?) -> [CTCDecoder.Hypothesis] {
