@@ -1,7 +1,33 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+/// The CPU that the recognition engine's own kernels (depthwise convolution, im2col, pooling,
+/// resampling) are compiled for in release builds. On an x86-64 Linux host with the x86-64-v3
+/// instruction set (AVX2, FMA, BMI2; every x86 server CPU since about 2015) they are compiled
+/// for it (`haswell` is the compiler's name for that set), which lets the loops use 8-wide
+/// vectors; elsewhere for the baseline. The build host decides, so a binary is for machines
+/// like the one that built it. `ALPR_TARGET_CPU=x86-64` forces the portable baseline (for a
+/// binary copied to older machines), any other value names the CPU. OpenBLAS and libjpeg-turbo
+/// choose their kernels at run time either way.
+let visionTargetCPU: String? = {
+    if let requested = ProcessInfo.processInfo.environment["ALPR_TARGET_CPU"] {
+        return requested.isEmpty || requested == "x86-64" ? nil : requested
+    }
+    #if os(Linux) && arch(x86_64)
+    guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let flagsLine = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+    else { return nil }
+    let flags = Set(flagsLine.split(separator: " ").map(String.init))
+    let x86_64_v3 = ["avx", "avx2", "bmi1", "bmi2", "fma", "f16c", "movbe", "abm", "xsave"]
+    return x86_64_v3.allSatisfy(flags.contains) ? "haswell" : nil
+    #else
+    return nil
+    #endif
+}()
+let visionReleaseFlags = ["-Ounchecked"] + (visionTargetCPU.map { ["-target-cpu", $0] } ?? [])
 
 let package = Package(
     name: "alpr",
@@ -55,7 +81,7 @@ let package = Package(
         .target(
             name: "ALPRVision",
             dependencies: ["CBLAS", "CTurboJPEG", "CPNG"],
-            swiftSettings: strict + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            swiftSettings: strict + [.unsafeFlags(visionReleaseFlags, .when(configuration: .release))]
         ),
         .target(
             name: "ALPRServer",
