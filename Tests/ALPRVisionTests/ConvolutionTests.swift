@@ -18,6 +18,10 @@ struct ConvolutionTests {
         ReferenceConv(inChannels: 4, outChannels: 4, kernelH: 3, kernelW: 3, padH: 2, padW: 2, dilationH: 2, dilationW: 2, groups: 4, height: 12, width: 21),
         ReferenceConv(inChannels: 3, outChannels: 3, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 2, padW: 2, dilationH: 2, dilationW: 2, groups: 3, height: 11, width: 23),
         ReferenceConv(inChannels: 2, outChannels: 2, kernelH: 3, kernelW: 3, strideH: 1, strideW: 3, padH: 1, padW: 1, groups: 2, height: 7, width: 26),
+        // Stride 2 over rows wide enough for the eight-wide even/odd splits (Conv2DStep.copyEven,
+        // splitEvenOdd), with a remainder: im2col (the detector's first conv) and depthwise.
+        ReferenceConv(inChannels: 3, outChannels: 16, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, height: 9, width: 41),
+        ReferenceConv(inChannels: 3, outChannels: 3, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, groups: 3, height: 8, width: 37),
         // Depthwise with a channel multiplier goes through im2col.
         ReferenceConv(inChannels: 4, outChannels: 8, kernelH: 3, kernelW: 3, padH: 1, padW: 1, groups: 4, height: 5, width: 6),
         // Pointwise (no im2col), grouped pointwise, and strided 1x1 (im2col).
@@ -49,6 +53,26 @@ struct ConvolutionTests {
         let actual = try #require(try network(x)["c"])
         let expected = conv.apply(x, weights: w, bias: b)
         expectClose(actual, expected)
+    }
+
+    static let bandedCases: [ReferenceConv] = [
+        // 64 + 48 floats per pixel: 384-pixel bands (Conv2DStep.pointwiseBandColumns), the last short.
+        ReferenceConv(inChannels: 64, outChannels: 48, kernelH: 1, kernelW: 1, height: 30, width: 31),
+        // One output row per im2col band, grouped.
+        ReferenceConv(inChannels: 8, outChannels: 6, kernelH: 3, kernelW: 3, padH: 1, padW: 1, groups: 2, height: 12, width: 300),
+    ]
+
+    @Test("convs run band by band set the bias and apply the fused activation in every band", arguments: bandedCases)
+    func bandedActivation(conv: ReferenceConv) throws {
+        var random = SeededRandom(seed: 9)
+        let x = random.floats(conv.inChannels * conv.height * conv.width)
+        let w = random.floats(conv.weightCount), b = random.floats(conv.outChannels)
+        var graph = TestGraph(channels: conv.inChannels, height: conv.height, width: conv.width)
+        graph.conv("c", "input", conv, weights: w, bias: b)
+        graph.node("act", "leaky_relu", ["c"], ["negative_slope": 0.1])
+        graph.outputs = ["act"]
+        let expected = conv.apply(x, weights: w, bias: b).map { ReferenceActivation.leaky_relu.apply($0) }
+        expectClose(try #require(try graph.load()(x)["act"]), expected, tolerance: 1e-4)
     }
 
     @Test("batch norm folds into the conv and the activation fuses, with the same result")

@@ -27,15 +27,16 @@ struct ConvGeometry: Equatable {
 
 /// Convolution with the bias (batch norm folded in) and the fused activation.
 ///
-/// Three kernels: pointwise convs multiply the input directly (`sgemm`, no im2col); depthwise
-/// convs use a direct loop (a GEMM of one row per group would be all overhead); everything else
-/// builds the im2col matrix in the shared scratch buffer and calls `sgemm` per group, a band of
-/// output rows at a time so that the matrix stays in cache between being written and being
-/// packed.
+/// Three kernels: pointwise convs multiply the input directly (`sgemm`, no im2col), a band of
+/// pixels at a time; depthwise convs use a direct loop (a GEMM of one row per group would be
+/// all overhead); everything else builds the im2col matrix in the shared scratch buffer and
+/// calls `sgemm` per group, a band of output rows at a time so that the matrix stays in cache
+/// between being written and being packed.
 ///
 /// The GEMM kernels start from the bias and accumulate (`beta = 1`): OpenBLAS would otherwise
-/// clear the output first and the bias would need a pass of its own. The depthwise kernel adds
-/// bias and activation while each output row is still in L1.
+/// clear the output first and the bias would need a pass of its own. Every kernel sets the
+/// bias and applies the activation band by band (the depthwise one row by row), while the
+/// outputs are still in cache.
 final class Conv2DStep: InferenceStep {
     enum Kernel { case pointwise, depthwise, im2col }
 
@@ -111,41 +112,53 @@ final class Conv2DStep: InferenceStep {
                 let w = w.baseAddress!, b = b.baseAddress!
                 switch kernel {
                 case .pointwise:
-                    fillWithBias(y, b)
-                    runPointwise(x, w, y)
-                    activation?.apply(y, count: outputShape.count)
+                    runPointwise(x, w, b, y)
                 case .depthwise:
                     runDepthwise(x, w, b, y, scratch)
                 case .im2col:
-                    fillWithBias(y, b)
-                    runIm2col(x, w, y, scratch)
-                    activation?.apply(y, count: outputShape.count)
+                    runIm2col(x, w, b, y, scratch)
                 }
             }
         }
     }
 
-    /// Every output plane set to its channel's bias, which the GEMM then accumulates onto.
-    private func fillWithBias(_ y: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>) {
-        let plane = outputShape.planeSize
-        for channel in 0 ..< outputShape.channels {
-            (y + channel * plane).update(repeating: b[channel], count: plane)
-        }
+    /// Output columns (pixels) per pointwise band: the band's input and output rows together
+    /// stay near 48 Ki floats (192 KB, inside L2), at least 256 columns. Setting the bias, the
+    /// GEMM and the activation then touch the band while it is in cache; over whole planes
+    /// (2 MB each at the detector's 96x160 stages) each of the three streamed the output
+    /// through memory.
+    var pointwiseBandColumns: Int {
+        let perColumn = geometry.inChannels / geometry.groups + geometry.outChannels / geometry.groups
+        let columns = max(256, (48 * 1024 / max(perColumn, 1)) / 64 * 64)
+        return min(columns, outputShape.planeSize)
     }
 
-    private func runPointwise(_ x: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    private func runPointwise(_ x: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                              _ y: UnsafeMutablePointer<Float>) {
         let groups = geometry.groups
         let inPerGroup = geometry.inChannels / groups, outPerGroup = geometry.outChannels / groups
-        let plane = outputShape.planeSize
-        for group in 0 ..< groups {
-            gemm(rows: outPerGroup, columns: plane, depth: inPerGroup,
-                 a: w + group * outPerGroup * inPerGroup, b: x + group * inPerGroup * plane, bStride: plane,
-                 c: y + group * outPerGroup * plane, cStride: plane)
+        let plane = outputShape.planeSize, band = pointwiseBandColumns
+        for first in stride(from: 0, to: plane, by: band) {
+            let count = min(band, plane - first)
+            for channel in 0 ..< outputShape.channels {
+                (y + channel * plane + first).update(repeating: b[channel], count: count)
+            }
+            for group in 0 ..< groups {
+                gemm(rows: outPerGroup, columns: count, depth: inPerGroup,
+                     a: w + group * outPerGroup * inPerGroup, b: x + group * inPerGroup * plane + first, bStride: plane,
+                     c: y + group * outPerGroup * plane + first, cStride: plane)
+            }
+            if let activation {
+                for channel in 0 ..< outputShape.channels { activation.apply(y + channel * plane + first, count: count) }
+            }
         }
     }
 
-    private func runIm2col(_ x: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                           _ columns: UnsafeMutablePointer<Float>) {
+    /// Band by band of output rows: im2col, then each of the group's output channels is set
+    /// to its bias over the band, the GEMM accumulates onto it, and the activation runs while
+    /// the band is still in cache.
+    private func runIm2col(_ x: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                           _ y: UnsafeMutablePointer<Float>, _ columns: UnsafeMutablePointer<Float>) {
         let groups = geometry.groups
         let inPerGroup = geometry.inChannels / groups, outPerGroup = geometry.outChannels / groups
         let depth = geometry.columnRows
@@ -158,9 +171,16 @@ final class Conv2DStep: InferenceStep {
                 fillColumns(x + group * inPerGroup * inputShape.planeSize, channels: inPerGroup, outputRows: rows, into: columns)
                 // The band's outputs are rows `rows` of each output plane: same leading
                 // dimension as the whole plane, shifted start.
+                let bandStart = y + group * outPerGroup * plane + firstRow * outWidth
+                for channel in 0 ..< outPerGroup {
+                    (bandStart + channel * plane).update(repeating: b[group * outPerGroup + channel], count: bandColumns)
+                }
                 gemm(rows: outPerGroup, columns: bandColumns, depth: depth,
                      a: w + group * outPerGroup * depth, b: columns, bStride: bandColumns,
-                     c: y + group * outPerGroup * plane + firstRow * outWidth, cStride: plane)
+                     c: bandStart, cStride: plane)
+                if let activation {
+                    for channel in 0 ..< outPerGroup { activation.apply(bandStart + channel * plane, count: bandColumns) }
+                }
             }
         }
     }
@@ -193,6 +213,9 @@ final class Conv2DStep: InferenceStep {
                         for ox in 0 ..< first { destination[ox] = 0 }
                         if sw == 1 {
                             for ox in first ..< end { destination[ox] = source[ox] }
+                        } else if sw == 2 {
+                            Self.copyEven(destination + first, source + 2 * first, count: end - first,
+                                          readable: width - offsetX - 2 * first)
                         } else {
                             for ox in first ..< end { destination[ox] = source[ox * sw] }
                         }
@@ -218,7 +241,9 @@ final class Conv2DStep: InferenceStep {
     /// (Accumulating one tap over the whole plane instead streams the plane through the cache
     /// once per tap.) For the usual 3-wide kernel the three taps of a kernel row are summed in
     /// one pass over the columns where all three are inside the input; the border columns, and
-    /// other kernel widths, take one pass per tap.
+    /// other kernel widths, take one pass per tap. A 3x3 kernel whose three rows are all inside
+    /// the input sums its nine taps in one pass (the output row is read and written once, not
+    /// three times).
     ///
     /// With a horizontal stride s > 1 each input plane is first split into s phases (phase p
     /// holds columns p, p + s, p + 2s, ...), so input column `s * ox + o` is element `ox + q` of
@@ -235,9 +260,16 @@ final class Conv2DStep: InferenceStep {
         let rowPitch = sw == 1 ? width : phaseWidth
         let (fusedStart, fusedEnd) = (interiorColumns.lowerBound, interiorColumns.upperBound)
         let fuseThreeTaps = kw == 3 && !interiorColumns.isEmpty
+        let fuseNineTaps = fuseThreeTaps && kh == 3
         for c in 0 ..< geometry.outChannels {
             var rows = x + c * inputShape.planeSize
-            if sw > 1 {
+            if sw == 2 {
+                for iy in 0 ..< height {
+                    Self.splitEvenOdd(rows + iy * width, count: width,
+                                      even: phases + iy * phaseWidth, odd: phases + phaseSize + iy * phaseWidth)
+                }
+                rows = phases
+            } else if sw > 1 {
                 for phase in 0 ..< sw {
                     let count = (width - phase + sw - 1) / sw
                     for iy in 0 ..< height {
@@ -252,6 +284,37 @@ final class Conv2DStep: InferenceStep {
             for oy in 0 ..< outHeight {
                 let destination = outPlane + oy * outWidth
                 destination.update(repeating: b[c], count: outWidth)
+                let topRow = oy * sh - ph
+                if fuseNineTaps, topRow >= 0, topRow + 2 * dh < height {
+                    // All three kernel rows inside the input: the border columns tap by tap,
+                    // then the interior in one pass over the nine taps. Each output sums
+                    // its taps in the same order as the row-by-row loop below.
+                    for ky in 0 ..< 3 {
+                        let sourceRow = rows + (topRow + ky * dh) * rowPitch
+                        for kx in 0 ..< 3 {
+                            let (first, end) = tapColumns[kx]
+                            let source = sourceRow + tapOffsets[kx], tap = filter[ky * 3 + kx]
+                            Self.accumulate(destination, source, tap, first ..< min(end, fusedStart))
+                            Self.accumulate(destination, source, tap, max(first, fusedEnd) ..< end)
+                        }
+                    }
+                    let r0 = rows + topRow * rowPitch, r1 = r0 + dh * rowPitch, r2 = r1 + dh * rowPitch
+                    let (o0, o1, o2) = (tapOffsets[0], tapOffsets[1], tapOffsets[2])
+                    let (a0, a1, a2) = (r0 + o0, r0 + o1, r0 + o2)
+                    let (b0, b1, b2) = (r1 + o0, r1 + o1, r1 + o2)
+                    let (c0, c1, c2) = (r2 + o0, r2 + o1, r2 + o2)
+                    let (f0, f1, f2, f3, f4) = (filter[0], filter[1], filter[2], filter[3], filter[4])
+                    let (f5, f6, f7, f8) = (filter[5], filter[6], filter[7], filter[8])
+                    for ox in fusedStart ..< fusedEnd {
+                        var value = destination[ox]
+                        value += f0 * a0[ox] + f1 * a1[ox] + f2 * a2[ox]
+                        value += f3 * b0[ox] + f4 * b1[ox] + f5 * b2[ox]
+                        value += f6 * c0[ox] + f7 * c1[ox] + f8 * c2[ox]
+                        destination[ox] = value
+                    }
+                    activation?.apply(destination, count: outWidth)
+                    continue
+                }
                 for ky in 0 ..< kh {
                     let iy = oy * sh - ph + ky * dh
                     if iy < 0 || iy >= height { continue }
@@ -275,6 +338,38 @@ final class Conv2DStep: InferenceStep {
                 }
                 activation?.apply(destination, count: outWidth)
             }
+        }
+    }
+
+    /// `destination[j] = source[2 * j]` for `j < count`, eight at a time (a strided scalar loop
+    /// does not vectorise). `readable`: floats that may be read from `source` on.
+    @inline(__always)
+    static func copyEven(_ destination: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, count: Int, readable: Int) {
+        var j = 0
+        let raw = UnsafeRawPointer(source)
+        while j + 8 <= count, 2 * j + 16 <= readable {
+            let values = raw.loadUnaligned(fromByteOffset: 8 * j, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(destination + j).storeBytes(of: values.evenHalf, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < count { destination[j] = source[2 * j]; j += 1 }
+    }
+
+    /// The even elements of `source[0 ..< count]` into `even`, the odd ones into `odd`.
+    @inline(__always)
+    static func splitEvenOdd(_ source: UnsafePointer<Float>, count: Int, even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>) {
+        var j = 0
+        let raw = UnsafeRawPointer(source)
+        while 2 * j + 16 <= count {
+            let values = raw.loadUnaligned(fromByteOffset: 8 * j, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(even + j).storeBytes(of: values.evenHalf, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(odd + j).storeBytes(of: values.oddHalf, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while 2 * j < count {
+            even[j] = source[2 * j]
+            if 2 * j + 1 < count { odd[j] = source[2 * j + 1] }
+            j += 1
         }
     }
 

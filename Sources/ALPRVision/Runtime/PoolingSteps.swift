@@ -23,8 +23,50 @@ final class MaxPoolStep: InferenceStep {
         self.output = output
     }
 
+    /// Windows that tile the input (kernel = stride, no padding: the OCR's 2x2 and 2x1 pools)
+    /// take `executeTiled`, which reads each input row once and, for 1-wide windows, runs
+    /// over whole rows; the general loop took about four times as long on them.
+    var isTiled: Bool { geometry.kernel == geometry.stride && geometry.padding == IntPair(0, 0) }
+
     func execute(buffers: UnsafePointer<UnsafeMutablePointer<Float>>, scratch: UnsafeMutablePointer<Float>) {
-        let x = buffers[input], y = buffers[output]
+        if isTiled {
+            executeTiled(buffers[input], buffers[output])
+        } else {
+            executeGeneral(buffers[input], buffers[output])
+        }
+    }
+
+    private func executeTiled(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        let (kh, kw) = (geometry.kernel.first, geometry.kernel.second)
+        let width = inputShape.width, outWidth = outputShape.width
+        for c in 0 ..< inputShape.channels {
+            let plane = x + c * inputShape.planeSize
+            let outPlane = y + c * outputShape.planeSize
+            for oy in 0 ..< outputShape.height {
+                let destination = outPlane + oy * outWidth
+                let firstRow = plane + oy * kh * width
+                if kw == 1 {
+                    destination.update(from: firstRow, count: outWidth)
+                    for ky in 1 ..< kh {
+                        let row = firstRow + ky * width
+                        for ox in 0 ..< outWidth { destination[ox] = max(destination[ox], row[ox]) }
+                    }
+                } else {
+                    for ky in 0 ..< kh {
+                        let row = firstRow + ky * width
+                        for ox in 0 ..< outWidth {
+                            let window = row + ox * kw
+                            var best = ky == 0 ? window[0] : max(destination[ox], window[0])
+                            for kx in 1 ..< kw { best = max(best, window[kx]) }
+                            destination[ox] = best
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private func executeGeneral(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         let (kh, kw) = (geometry.kernel.first, geometry.kernel.second)
         let (sh, sw) = (geometry.stride.first, geometry.stride.second)
         let (ph, pw) = (geometry.padding.first, geometry.padding.second)
