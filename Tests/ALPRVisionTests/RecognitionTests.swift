@@ -170,6 +170,41 @@ struct RecognitionTests {
         #expect(allClose(coarse.withInput { Array($0) }, smoothExpected, tolerance: 0.05))
     }
 
+    @Test("a frame twice the input's size is letterboxed as 2x2 block means, normalised, grey below")
+    func halvedLetterbox() throws {
+        let detector = try PlateDetector(network: SyntheticModels.detector().load())
+        let network = detector.network, shape = network.inputShape  // 3x64x96
+        var random = SeededRandom(seed: 6)
+        // 192x100: 96x50 of content (exactly half), 14 rows of padding.
+        let frame = try RGBImage(width: 192, height: 100, pixels: (0 ..< 192 * 100 * 3).map { _ in UInt8.random(in: 0 ... 255, using: &random) })
+        network.withInput { $0.update(repeating: .nan) }
+        let scale = detector.prepareInput(frame, network: network)
+        #expect(scale == (0.5, 0.5))
+        let actual = network.withInput { Array($0) }
+        let (mean, std) = (network.graph.input.mean, network.graph.input.std)
+        var expected = [Float](repeating: 0, count: shape.count)
+        for channel in 0 ..< 3 {
+            for y in 0 ..< shape.height {
+                for x in 0 ..< shape.width {
+                    var value = 114.0  // letterbox grey
+                    if y < 50 {
+                        var sum = 0.0
+                        for dy in 0 ..< 2 {
+                            for dx in 0 ..< 2 {
+                                let index: Int = ((2 * y + dy) * 192 + 2 * x + dx) * 3 + channel
+                                sum += Double(frame.pixels[index])
+                            }
+                        }
+                        value = sum / 4
+                    }
+                    let normalised = (value / 255 - Double(mean[channel])) / Double(std[channel])
+                    expected[(channel * shape.height + y) * shape.width + x] = Float(normalised)
+                }
+            }
+        }
+        expectClose(actual, expected, tolerance: 1e-5)
+    }
+
     @Test("the synthetic OCR reads the painted text with per-character confidences")
     func syntheticOCR() throws {
         let ocr = try PlateOCR(network: SyntheticModels.ocr().load())
