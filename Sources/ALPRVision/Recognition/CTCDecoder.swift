@@ -215,27 +215,36 @@ public struct CTCDecoder: Sendable {
     /// Returns 0 for text containing characters outside the alphabet.
     public func probability(of text: String, _ probabilities: [Float], steps: Int) -> Float {
         let k = classCount
-        var labels: [Int] = []
-        for character in text {
-            guard let index = alphabet.firstIndex(of: character) else { return 0 }
-            labels.append(index + 1)
-        }
-        // Extended sequence: blank, l1, blank, l2, ..., blank.
-        let extended = [0] + labels.flatMap { [$0, 0] }
-        let s = extended.count
-        var alpha = [Double](repeating: 0, count: s)
-        alpha[0] = Double(probabilities[0])
-        if s > 1 { alpha[1] = Double(probabilities[extended[1]]) }
-        for t in 1 ..< max(steps, 1) {
-            var next = [Double](repeating: 0, count: s)
-            for i in 0 ..< s {
-                var sum = alpha[i]
-                if i >= 1 { sum += alpha[i - 1] }
-                if i >= 2, extended[i] != 0, extended[i] != extended[i - 2] { sum += alpha[i - 2] }
-                next[i] = sum * Double(probabilities[t * k + extended[i]])
+        // Extended sequence: blank, l1, blank, l2, ..., blank. Its labels and the two rows of
+        // the forward recursion live in temporary (stack) buffers: the second look calls this
+        // for every text of every view, and arrays per time step made it the engine's main
+        // source of allocations.
+        let s = 2 * text.count + 1
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: s) { extended -> Float in
+            extended[0] = 0
+            var position = 1
+            for character in text {
+                guard let index = alphabet.firstIndex(of: character) else { return 0 }
+                extended[position] = index + 1
+                extended[position + 1] = 0
+                position += 2
             }
-            alpha = next
+            return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * s) { rows -> Float in
+                var alpha = rows.baseAddress!, next = alpha + s
+                alpha.update(repeating: 0, count: s)
+                alpha[0] = Double(probabilities[0])
+                if s > 1 { alpha[1] = Double(probabilities[extended[1]]) }
+                for t in 1 ..< max(steps, 1) {
+                    for i in 0 ..< s {
+                        var sum = alpha[i]
+                        if i >= 1 { sum += alpha[i - 1] }
+                        if i >= 2, extended[i] != 0, extended[i] != extended[i - 2] { sum += alpha[i - 2] }
+                        next[i] = sum * Double(probabilities[t * k + extended[i]])
+                    }
+                    swap(&alpha, &next)
+                }
+                return Float(alpha[s - 1] + (s > 1 ? alpha[s - 2] : 0))
+            }
         }
-        return Float(alpha[s - 1] + (s > 1 ? alpha[s - 2] : 0))
     }
 }
