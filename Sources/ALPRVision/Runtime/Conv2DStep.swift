@@ -293,9 +293,8 @@ final class Conv2DStep: InferenceStep {
                         let sourceRow = rows + (topRow + ky * dh) * rowPitch
                         for kx in 0 ..< 3 {
                             let (first, end) = tapColumns[kx]
-                            let source = sourceRow + tapOffsets[kx], tap = filter[ky * 3 + kx]
-                            Self.accumulate(destination, source, tap, first ..< min(end, fusedStart))
-                            Self.accumulate(destination, source, tap, max(first, fusedEnd) ..< end)
+                            Self.accumulate(destination, sourceRow + tapOffsets[kx], filter[ky * 3 + kx],
+                                            first ..< end, outside: interiorColumns)
                         }
                     }
                     let r0 = rows + topRow * rowPitch, r1 = r0 + dh * rowPitch, r2 = r1 + dh * rowPitch
@@ -324,8 +323,7 @@ final class Conv2DStep: InferenceStep {
                         let (first, end) = tapColumns[kx]
                         let source = sourceRow + tapOffsets[kx]
                         if fuseThreeTaps {
-                            Self.accumulate(destination, source, taps[kx], first ..< min(end, fusedStart))
-                            Self.accumulate(destination, source, taps[kx], max(first, fusedEnd) ..< end)
+                            Self.accumulate(destination, source, taps[kx], first ..< end, outside: interiorColumns)
                         } else {
                             Self.accumulate(destination, source, taps[kx], first ..< end)
                         }
@@ -371,6 +369,15 @@ final class Conv2DStep: InferenceStep {
             if 2 * j + 1 < count { odd[j] = source[2 * j + 1] }
             j += 1
         }
+    }
+
+    /// `accumulate` over the part of `columns` before `interior` and the part after it (the
+    /// border columns of a fused kernel row, whose interior is summed in one pass).
+    @inline(__always)
+    private static func accumulate(_ destination: UnsafeMutablePointer<Float>, _ source: UnsafeMutablePointer<Float>, _ tap: Float,
+                                   _ columns: Range<Int>, outside interior: Range<Int>) {
+        accumulate(destination, source, tap, columns.lowerBound ..< min(columns.upperBound, interior.lowerBound))
+        accumulate(destination, source, tap, max(columns.lowerBound, interior.upperBound) ..< columns.upperBound)
     }
 
     /// `destination[ox] += tap * source[ox]` over `columns`.
