@@ -43,6 +43,28 @@ struct EvaluationTests {
         #expect(Evaluation().match(truth, [under]).isEmpty)
     }
 
+    @Test("mistakes list the missed, the misread and the false plates of an image")
+    func mistakes() {
+        let box = { (x: Double) in PlateBox(x: x, y: 0, width: 100, height: 30) }
+        let annotations = [BenchmarkAnnotation(file: "f", box: box(0), plate: "ABC-123"),
+                           BenchmarkAnnotation(file: "f", box: box(200), plate: "DEF456"),
+                           BenchmarkAnnotation(file: "f", box: box(400), plate: "GHI789")]
+        let predictions = [Evaluation.Prediction(box: box(900), texts: ["SIGN"]),
+                           Evaluation.Prediction(box: box(2), texts: ["abc123"]),
+                           Evaluation.Prediction(box: box(401), texts: ["GH1789", "GHI789", "CHI789"])]
+        var report = Evaluation.Report()
+        let mistakes = Evaluation(topK: 2).accumulate(&report, annotations: annotations, predictions: predictions)
+        #expect(mistakes == [
+            Evaluation.Mistake(kind: .missed, expected: "DEF456", read: [], box: box(200)),
+            Evaluation.Mistake(kind: .misread, expected: "GHI789", read: ["GH1789", "GHI789"], box: box(401)),
+            Evaluation.Mistake(kind: .falsePlate, expected: nil, read: ["SIGN"], box: box(900)),
+        ])
+        #expect(report.top1Correct == 1 && report.topKCorrect == 2 && report.falsePlates == 1)
+        // A perfect image has nothing to list.
+        var clean = Evaluation.Report()
+        #expect(Evaluation().accumulate(&clean, annotations: [annotations[0]], predictions: [predictions[1]]).isEmpty)
+    }
+
     @Test("accuracy, recall, false plates and median time on hand-made predictions")
     func report() {
         func annotation(_ x: Double, _ plate: String) -> BenchmarkAnnotation {

@@ -36,6 +36,33 @@ public struct Evaluation: Sendable {
         public var falsePlatesPerImage: Double { images > 0 ? Double(falsePlates) / Double(images) : 0 }
     }
 
+    /// A plate the engine missed or misread, or a plate it reported where none is annotated:
+    /// what `alpr evaluate --mistakes` lists so that errors can be looked at one by one.
+    public struct Mistake: Sendable, Equatable, Codable {
+        public enum Kind: String, Sendable, Codable {
+            /// No prediction overlaps the annotated plate enough.
+            case missed
+            /// Found, but the best text is not the annotated one.
+            case misread
+            /// A prediction that overlaps no annotated plate.
+            case falsePlate = "false-plate"
+        }
+
+        public var kind: Kind
+        /// The annotated plate (normalised); nil for a false plate.
+        public var expected: String?
+        /// The engine's texts, best first (normalised); empty for a missed plate.
+        public var read: [String]
+        public var box: PlateBox
+
+        public init(kind: Kind, expected: String?, read: [String], box: PlateBox) {
+            self.kind = kind
+            self.expected = expected
+            self.read = read
+            self.box = box
+        }
+    }
+
     /// A prediction counts as finding an annotated plate at this IoU or more.
     public var iouThreshold: Double = 0.3
     /// Texts considered for top-k accuracy.
@@ -67,19 +94,35 @@ public struct Evaluation: Sendable {
         return matches
     }
 
-    /// Adds one image's outcome to `report`.
-    public func accumulate(_ report: inout Report, annotations: [BenchmarkAnnotation], predictions: [Prediction]) {
+    /// Adds one image's outcome to `report` and returns what it got wrong: missed and misread
+    /// annotations in annotation order, then false plates in prediction order.
+    @discardableResult
+    public func accumulate(_ report: inout Report, annotations: [BenchmarkAnnotation], predictions: [Prediction]) -> [Mistake] {
         report.images += 1
         report.plates += annotations.count
         let matches = match(annotations, predictions)
         report.detected += matches.count
         report.falsePlates += predictions.count - matches.count
-        for (a, p) in matches {
-            let truth = Self.normalized(annotations[a].plate)
+        var mistakes: [Mistake] = []
+        for (a, annotation) in annotations.enumerated() {
+            let truth = Self.normalized(annotation.plate)
+            guard let p = matches.first(where: { $0.annotation == a })?.prediction else {
+                mistakes.append(Mistake(kind: .missed, expected: truth, read: [], box: annotation.box))
+                continue
+            }
             let texts = predictions[p].texts.map(Self.normalized)
-            if texts.first == truth { report.top1Correct += 1 }
+            if texts.first == truth {
+                report.top1Correct += 1
+            } else {
+                mistakes.append(Mistake(kind: .misread, expected: truth, read: Array(texts.prefix(topK)), box: predictions[p].box))
+            }
             if texts.prefix(topK).contains(truth) { report.topKCorrect += 1 }
         }
+        for (p, prediction) in predictions.enumerated() where !matches.contains(where: { $0.prediction == p }) {
+            mistakes.append(Mistake(kind: .falsePlate, expected: nil, read: Array(prediction.texts.map(Self.normalized).prefix(topK)),
+                                    box: prediction.box))
+        }
+        return mistakes
     }
 
     /// Scores whole images: `predictions[i]` and `milliseconds[i]` belong to `annotations[i]`.
