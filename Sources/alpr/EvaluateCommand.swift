@@ -36,8 +36,14 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("no-second-look"), help: "Read every plate once (skip the shifted re-reads of unsure plates).")
     var noSecondLook = false
 
+    @Flag(name: .customLong("no-unsure-detections"), help: "Read only detections at the detection threshold (skip the lower-scoring ones the OCR must confirm).")
+    var noUnsureDetections = false
+
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
+
+    @Flag(name: .long, help: "Also list every missed and misread plate and every false plate, per image.")
+    var mistakes = false
 
     func validate() throws {
         if let detectionThreshold, !(detectionThreshold > 0 && detectionThreshold < 1) {
@@ -56,11 +62,13 @@ struct EvaluateCommand: ParsableCommand {
         options.coarsePass = !noCoarsePass
         if noExposure { options.exposure = nil }
         if noSecondLook { options.secondLook = nil }
+        if noUnsureDetections { options.unsureDetections = nil }
         let recognizer = try PlateRecognizer(modelsDirectory: ModelsDirectory.resolve(explicit: models), options: options)
         let evaluation = Evaluation(iouThreshold: iou, topK: topK)
         var report = Evaluation.Report()
         var milliseconds: [Double] = [], cpuMilliseconds: [Double] = []
         var unreadable = 0
+        var listed: [EvaluationOutput.ImageMistake] = []
         for item in dataset.items {
             var predictions: [Evaluation.Prediction] = []
             do {
@@ -72,7 +80,10 @@ struct EvaluateCommand: ParsableCommand {
                 unreadable += 1
                 FileHandle.standardError.write(Data("\(item.imageURL.lastPathComponent): \(error)\n".utf8))
             }
-            evaluation.accumulate(&report, annotations: item.annotations, predictions: predictions)
+            let found = evaluation.accumulate(&report, annotations: item.annotations, predictions: predictions)
+            if mistakes {
+                listed += found.map { EvaluationOutput.ImageMistake(file: item.imageURL.lastPathComponent, mistake: $0) }
+            }
         }
         report.medianMilliseconds = Evaluation.median(milliseconds)
         let medianCPU = Evaluation.median(cpuMilliseconds)
@@ -80,10 +91,15 @@ struct EvaluateCommand: ParsableCommand {
             var output = EvaluationOutput(report: report, topK: topK, iou: iou, unreadableImages: unreadable,
                                           unannotatedImages: dataset.unannotated.count)
             output.medianCPUMilliseconds = medianCPU
+            if mistakes { output.mistakes = listed }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             FileHandle.standardOutput.write(try encoder.encode(output) + Data("\n".utf8))
         } else {
+            if mistakes {
+                for entry in listed { print(entry.line) }
+                if !listed.isEmpty { print("") }
+            }
             print(table(report, cpu: medianCPU, unreadable: unreadable, unannotated: dataset.unannotated.count))
         }
     }
@@ -114,6 +130,33 @@ struct EvaluateCommand: ParsableCommand {
 }
 
 struct EvaluationOutput: Encodable {
+    /// One entry of `--mistakes`: the image and what went wrong in it.
+    struct ImageMistake: Encodable {
+        var file: String
+        var mistake: Evaluation.Mistake
+
+        /// `file  kind  expected -> best (others)  at x,y wxh`, one line for the text listing.
+        var line: String {
+            let box = mistake.box
+            let at = String(format: "at %.0f,%.0f %.0fx%.0f", box.x, box.y, box.width, box.height)
+            let read = mistake.read.first.map { best in
+                best + (mistake.read.count > 1 ? " (" + mistake.read.dropFirst().joined(separator: " ") + ")" : "")
+            } ?? "-"
+            return "\(file)\t\(mistake.kind.rawValue)\t\(mistake.expected ?? "-") -> \(read)\t\(at)"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(file, forKey: .file)
+            try container.encode(mistake.kind, forKey: .kind)
+            try container.encodeIfPresent(mistake.expected, forKey: .expected)
+            try container.encode(mistake.read, forKey: .read)
+            try container.encode(mistake.box, forKey: .box)
+        }
+
+        enum CodingKeys: String, CodingKey { case file, kind, expected, read, box }
+    }
+
     var images: Int
     var plates: Int
     var top1Accuracy: Double
@@ -127,6 +170,8 @@ struct EvaluationOutput: Encodable {
     var medianCPUMilliseconds: Double = 0
     var unreadableImages: Int
     var unannotatedImages: Int
+    /// With `--mistakes`: every missed, misread and false plate.
+    var mistakes: [ImageMistake]?
 
     init(report: Evaluation.Report, topK: Int, iou: Double, unreadableImages: Int, unannotatedImages: Int) {
         images = report.images

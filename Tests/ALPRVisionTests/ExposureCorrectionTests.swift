@@ -99,6 +99,7 @@ struct ExposureCorrectionTests {
         let recognizer = PlateRecognizer(detector: detector, ocr: ocr)
         recognizer.options.minimumConfidence = 0
         recognizer.options.minimumCharacters = 1
+        recognizer.options.unsureDetections = nil  // every detection at the threshold is read, as below
         let dark = try Self.frame(width: 320, height: 200, range: 0 ... 60, seed: 4)
         let correction = try #require(recognizer.options.exposure)
         let gain = correction.gain(for: dark)
@@ -112,7 +113,7 @@ struct ExposureCorrectionTests {
         let detections = detector.detect(lit)
         #expect(!detections.isEmpty)
         var expected: [PlateResult] = []
-        for detection in detections {
+        for detection in detections where !PlateRecognizer.isPartOfAPlate(detection.box, plates: expected.map(\.box)) {
             let reading = try ocr.read(dark, corners: detection.corners, candidateCount: 5, formats: .standard)
             guard !reading.text.isEmpty else { continue }
             expected.append(PlateResult(text: reading.text, confidence: reading.confidence,

@@ -277,6 +277,62 @@ struct RecognitionTests {
         #expect(try recognizer.recognize(single).map(\.text) == ["7"])
     }
 
+    @Test("a detection under the threshold is kept only when the OCR reads it surely and long enough")
+    func unsureDetections() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try SyntheticModels.detector().write(to: directory)
+        try SyntheticModels.ocr().write(to: directory)
+        let recognizer = try PlateRecognizer(modelsDirectory: directory)
+        recognizer.options.exposure = nil
+        #expect(recognizer.modelDetectionThreshold == 0.5)
+        func frame(_ text: String, red: UInt8) -> RGBImage {
+            var image = SyntheticModels.plateImage(steps: SyntheticModels.steps(spelling: text))
+            for x in 80 ..< 88 { for y in 40 ..< 48 { image[x, y].red = red } }
+            return image
+        }
+        // The synthetic detector scores sigmoid(40 × red − 20): red 125 gives about 0.40, under
+        // the model's 0.5 and over the unsure threshold of 0.15.
+        let unsure = frame("123ABC", red: 125)
+        let score = try #require(recognizer.detector.detect(unsure).first).score
+        #expect(score > 0.35 && score < 0.45)
+        #expect(try recognizer.recognize(unsure).map(\.text) == ["123ABC"])
+        // Without the second threshold, or with it above the score, nothing is read.
+        recognizer.options.unsureDetections = nil
+        #expect(try recognizer.recognize(unsure).isEmpty)
+        recognizer.options.unsureDetections = .init(threshold: 0.45)
+        #expect(try recognizer.recognize(unsure).isEmpty)
+        // Too short a text: a sure detection reads it, an unsure one must have four characters.
+        recognizer.options.unsureDetections = .init()
+        #expect(try recognizer.recognize(frame("12", red: 255)).map(\.text) == ["12"])
+        #expect(try recognizer.recognize(frame("12", red: 125)).isEmpty)
+        #expect(try recognizer.recognize(frame("1234", red: 125)).map(\.text) == ["1234"])
+        // Not sure enough a read: the OCR's confidence must reach minimumConfidence.
+        let confidence = try #require(try recognizer.recognize(frame("123ABC", red: 255)).first).confidence
+        recognizer.options.unsureDetections = .init(minimumConfidence: min(1, confidence + 0.001))
+        #expect(try recognizer.recognize(unsure).isEmpty)
+        #expect(try recognizer.recognize(frame("123ABC", red: 255)).count == 1)
+        // An explicit detection threshold is the sure one.
+        recognizer.options.unsureDetections = .init()
+        recognizer.options.detectionThreshold = 0.3
+        #expect(recognizer.sureThreshold == 0.3)
+        #expect(try recognizer.recognize(frame("12", red: 125)).map(\.text) == ["12"])
+    }
+
+    @Test("a detection mostly inside a plate already read is part of that plate")
+    func partOfAPlate() {
+        let plate = PlateBox(x: 100, y: 100, width: 200, height: 100)
+        #expect(PlateRecognizer.isPartOfAPlate(PlateBox(x: 150, y: 120, width: 40, height: 20), plates: [plate]))
+        // Exactly half inside counts; less does not.
+        #expect(PlateRecognizer.isPartOfAPlate(PlateBox(x: 280, y: 120, width: 40, height: 20), plates: [plate]))
+        #expect(!PlateRecognizer.isPartOfAPlate(PlateBox(x: 281, y: 120, width: 40, height: 20), plates: [plate]))
+        // A plate beside it, or no plate read yet.
+        #expect(!PlateRecognizer.isPartOfAPlate(PlateBox(x: 320, y: 100, width: 200, height: 100), plates: [plate]))
+        #expect(!PlateRecognizer.isPartOfAPlate(plate, plates: []))
+        // A larger box around a plate is not part of it (it holds the plate, at 1/4 of its area).
+        #expect(!PlateRecognizer.isPartOfAPlate(PlateBox(x: 0, y: 50, width: 400, height: 200), plates: [plate]))
+    }
+
     @Test("random-weight models of the documented shapes run and keep every invariant", arguments: [UInt64(1), 2, 3])
     func randomModels(seed: UInt64) throws {
         let detector = try PlateDetector(network: RandomModels.detector(seed: seed).load())

@@ -11,6 +11,9 @@ public final class PlateRecognizer {
     public struct Options: Sendable {
         /// Heatmap score for a detection; nil keeps the model's `meta.threshold` (or 0.3).
         public var detectionThreshold: Float?
+        /// Detections under `detectionThreshold` but at least this sure are kept too when the
+        /// OCR reads them clearly (`UnsureDetections`); nil keeps only the sure ones.
+        public var unsureDetections: UnsureDetections? = UnsureDetections()
         public var suppressionIoU: Double = 0.3
         public var maximumPlates = 10
         /// Reads whose text probability is below this are dropped (the first look's, when the
@@ -39,6 +42,26 @@ public final class PlateRecognizer {
         public init() {}
     }
 
+    /// A second, lower detection threshold whose plates must prove themselves to the OCR.
+    ///
+    /// The detector is less sure of a plate on an unusual background, partly covered or
+    /// tilted, but the OCR reads such a plate as clearly as any other; what passes the lower
+    /// score by chance (grilles, signs, lettering) the OCR reads poorly or not at all. So a
+    /// detection scoring between `threshold` and the main detection threshold is kept only
+    /// when its first read is at least `minimumConfidence` sure and has `minimumCharacters`.
+    /// Each such candidate costs a refiner and OCR run.
+    public struct UnsureDetections: Sendable, Equatable {
+        public var threshold: Float
+        public var minimumConfidence: Float
+        public var minimumCharacters: Int
+
+        public init(threshold: Float = 0.15, minimumConfidence: Float = 0.5, minimumCharacters: Int = 4) {
+            self.threshold = threshold
+            self.minimumConfidence = minimumConfidence
+            self.minimumCharacters = minimumCharacters
+        }
+    }
+
     /// Milliseconds spent in each stage of the most recent `recognize` call.
     public struct Timing: Sendable, Equatable, Codable {
         public var decodeMilliseconds: Double = 0
@@ -53,6 +76,8 @@ public final class PlateRecognizer {
     public let refiner: PlateRefiner?
     public let ocr: PlateOCR
     public var options: Options
+    /// The detector's own threshold (`meta.threshold`), used when `options.detectionThreshold` is nil.
+    public let modelDetectionThreshold: Float
     public private(set) var lastTiming = Timing()
     /// The gain `options.exposure` applied to the most recent frame for detection (1: none).
     public private(set) var lastExposureGain = 1.0
@@ -72,11 +97,16 @@ public final class PlateRecognizer {
         self.refiner = refiner
         self.ocr = ocr
         self.options = options
+        modelDetectionThreshold = detector.threshold
         apply(options)
     }
 
+    /// The score a detection needs to be read without proving itself to the OCR.
+    var sureThreshold: Float { options.detectionThreshold ?? modelDetectionThreshold }
+
     private func apply(_ options: Options) {
-        if let threshold = options.detectionThreshold { detector.threshold = threshold }
+        let sure = options.detectionThreshold ?? modelDetectionThreshold
+        detector.threshold = min(sure, options.unsureDetections?.threshold ?? sure)
         detector.suppressionIoU = options.suppressionIoU
         detector.maximumDetections = options.maximumPlates
         detector.runsCoarsePass = options.coarsePass
@@ -97,6 +127,7 @@ public final class PlateRecognizer {
         lastExposureGain = gain
         let lit = gain > 1 ? ExposureCorrection.apply(gain: gain, to: frame, into: &exposureBuffer) : frame
         let detections = detector.detect(lit)
+        let sure = sureThreshold
         let detected = clock.now
         var results: [PlateResult] = []
         for detection in detections {
@@ -107,6 +138,9 @@ public final class PlateRecognizer {
                 // Two detections of one plate can be refined onto the same corners: read it once.
                 if results.contains(where: { $0.box.intersectionOverUnion(box) > options.suppressionIoU }) { continue }
             }
+            // Plates do not overlap: a detection mostly inside a plate already read is lettering
+            // on that plate (a sticker, a slogan, the state's name), not another plate.
+            if Self.isPartOfAPlate(box, plates: results.map(\.box)) { continue }
             let reading: PlateOCR.Reading
             do {
                 reading = try ocr.read(frame, corners: corners, candidateCount: options.candidateCount, formats: options.formats)
@@ -116,6 +150,10 @@ public final class PlateRecognizer {
             // Whether it is a plate at all is judged on the first look; a second look only
             // chooses among the texts.
             guard reading.text.count >= max(options.minimumCharacters, 1), reading.firstLookConfidence >= options.minimumConfidence else { continue }
+            if detection.score < sure, let unsure = options.unsureDetections,
+               reading.firstLookConfidence < unsure.minimumConfidence || reading.text.count < unsure.minimumCharacters {
+                continue
+            }
             results.append(PlateResult(text: reading.text, confidence: reading.confidence,
                                        characterConfidences: reading.characterConfidences, box: box,
                                        corners: corners, candidates: reading.candidates, detectionScore: detection.score))
@@ -137,6 +175,14 @@ public final class PlateRecognizer {
         lastTiming.decodeMilliseconds = decodeTime
         lastTiming.totalMilliseconds += decodeTime
         return results
+    }
+
+    /// The share of a detection's area inside a plate already read that makes it part of that plate.
+    static let partOfPlateShare = 0.5
+
+    /// Whether half or more of `box` lies inside one of `plates`.
+    static func isPartOfAPlate(_ box: PlateBox, plates: [PlateBox]) -> Bool {
+        plates.contains { $0.intersection(box) >= partOfPlateShare * box.area }
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
