@@ -65,13 +65,42 @@ def random_serial(rng: np.random.Generator) -> tuple[str, list[int]]:
             out.append(c)
     text = "".join(out)
     groups = []
-    if len(text) >= 6 and rng.random() < 0.6:
+    if len(text) >= 6 and rng.random() < 0.7:
         # Break between a letter run and a digit run, like ABC 1234 or 123-ABC.
         for i in range(1, len(text)):
             if text[i - 1].isalpha() != text[i].isalpha():
                 groups.append(i)
                 break
     return text, groups
+
+
+def draw_glyph(draw: ImageDraw.ImageDraw, rng, cx: float, cy: float, w: float, h: float, fill=255) -> None:
+    """An unlabelled pictogram the size of a separator or a small emblem: a state outline
+    (an irregular blob, like the New York and New Jersey separators), a heart, a star or a
+    badge. Real plates put these between or beside the serial, and the OCR must not read
+    them as characters."""
+    kind = rng.choice(["outline", "heart", "star", "badge"], p=[0.55, 0.15, 0.15, 0.15])
+    if kind == "outline":
+        n = int(rng.integers(6, 12))
+        angles = np.sort(rng.uniform(0, 2 * np.pi, n))
+        radii = rng.uniform(0.55, 1.0, n)
+        sx, sy = w / 2 * rng.uniform(0.6, 1.0), h / 2 * rng.uniform(0.5, 1.0)
+        pts = [(cx + np.cos(a) * r * sx, cy + np.sin(a) * r * sy) for a, r in zip(angles, radii)]
+        draw.polygon(pts, fill=fill)
+    elif kind == "heart":
+        r = min(w, h) * 0.28
+        draw.ellipse([cx - 2 * r, cy - 1.6 * r, cx, cy + 0.4 * r], fill=fill)
+        draw.ellipse([cx, cy - 1.6 * r, cx + 2 * r, cy + 0.4 * r], fill=fill)
+        draw.polygon([(cx - 1.95 * r, cy - 0.3 * r), (cx + 1.95 * r, cy - 0.3 * r), (cx, cy + 1.8 * r)], fill=fill)
+    elif kind == "star":
+        r = min(w, h) * 0.5
+        pts = [(cx + np.cos(np.pi / 2 + k * np.pi / 5) * (r if k % 2 == 0 else r * 0.45),
+                cy - np.sin(np.pi / 2 + k * np.pi / 5) * (r if k % 2 == 0 else r * 0.45)) for k in range(10)]
+        draw.polygon(pts, fill=fill)
+    else:
+        draw.rounded_rectangle([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], radius=int(min(w, h) * 0.25),
+                               outline=fill, width=max(2, int(min(w, h) * 0.12)))
+        draw.ellipse([cx - w * 0.2, cy - h * 0.2, cx + w * 0.2, cy + h * 0.2], fill=fill)
 
 
 class PlateRenderer:
@@ -92,10 +121,11 @@ class PlateRenderer:
         """Renders the serial as an alpha mask (float 0..1), tightly cropped."""
         size = 120
         font = self.font(font_path, size)
-        sep = rng.choice(["space", "dash", "dot", "none"], p=[0.45, 0.25, 0.1, 0.2])
+        sep = rng.choice(["space", "dash", "dot", "glyph", "none"], p=[0.35, 0.2, 0.08, 0.22, 0.15])
         spacing = int(size * rng.uniform(0.02, 0.12))
         widths = [font.getbbox(c)[2] - font.getbbox(c)[0] for c in text]
-        gap = {"space": int(size * 0.35), "dash": int(size * 0.45), "dot": int(size * 0.3), "none": 0}[sep]
+        gap = {"space": int(size * 0.35), "dash": int(size * 0.45), "dot": int(size * 0.3),
+               "glyph": int(size * rng.uniform(0.4, 0.7)), "none": 0}[sep]
         total = sum(widths) + spacing * len(text) + gap * len(separators) + 40
         canvas = Image.new("L", (total, int(size * 1.5)), 0)
         draw = ImageDraw.Draw(canvas)
@@ -107,6 +137,8 @@ class PlateRenderer:
                 elif sep == "dot":
                     r = gap * 0.18
                     draw.ellipse([x + gap / 2 - r, size * 0.65 - r, x + gap / 2 + r, size * 0.65 + r], fill=255)
+                elif sep == "glyph":
+                    draw_glyph(draw, rng, x + gap / 2, size * rng.uniform(0.5, 0.75), gap * 0.8, size * 0.55)
                 x += gap
             bbox = font.getbbox(c)
             draw.text((x - bbox[0], 10), c, font=font, fill=255)
@@ -203,8 +235,26 @@ class PlateRenderer:
             d.text((w * 0.05, top + 5), stack[0], font=f, fill=ink)
             d.text((w * 0.05, (top + bottom) / 2), stack[1], font=f, fill=ink)
             plate = np.asarray(img2).copy()
-        self.draw_text_in_box(rng, plate, text, seps, (left, top, int(w * 0.95), bottom), ink, font_path,
-                              max_width=int(w * 0.95) - left)
+        right = int(w * 0.95)
+        if rng.random() < 0.25:  # an emblem or stacked characters right of the serial, unlabelled
+            right = int(w * rng.uniform(0.72, 0.8))
+            img2 = Image.fromarray(plate)
+            d = ImageDraw.Draw(img2)
+            ex0, ex1 = right + w * 0.02, w * 0.95
+            if rng.random() < 0.5:
+                colour = ink if rng.random() < 0.5 else tuple(int(v) for v in rng.integers(0, 220, 3))
+                for _ in range(int(rng.integers(1, 4))):
+                    gw, gh = (ex1 - ex0) * rng.uniform(0.4, 0.9), (bottom - top) * rng.uniform(0.4, 0.9)
+                    draw_glyph(d, rng, rng.uniform(ex0 + gw / 2, ex1 - gw / 2), rng.uniform(top + gh / 2, bottom - gh / 2),
+                               gw, gh, fill=colour)
+            else:
+                f = self.font(font_path, int((bottom - top) * rng.uniform(0.28, 0.4)))
+                stack = "".join(rng.choice(list(LETTERS + DIGITS), 2))
+                d.text((ex0, top + 5), stack[0], font=f, fill=ink)
+                d.text((ex0, (top + bottom) / 2), stack[1], font=f, fill=ink)
+            plate = np.asarray(img2).copy()
+        self.draw_text_in_box(rng, plate, text, seps, (left, top, right, bottom), ink, font_path,
+                              max_width=right - left)
         return plate, text
 
     def render(self, rng) -> tuple[np.ndarray, str]:
