@@ -292,7 +292,7 @@ struct RecognitionTests {
             return image
         }
         // The synthetic detector scores sigmoid(40 × red − 20): red 125 gives about 0.40, under
-        // the model's 0.5 and over the unsure threshold of 0.15.
+        // the model's 0.5 and over the unsure threshold of 0.2.
         let unsure = frame("123ABC", red: 125)
         let score = try #require(recognizer.detector.detect(unsure).first).score
         #expect(score > 0.35 && score < 0.45)

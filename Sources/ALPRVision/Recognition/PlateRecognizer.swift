@@ -49,13 +49,14 @@ public final class PlateRecognizer {
     /// score by chance (grilles, signs, lettering) the OCR reads poorly or not at all. So a
     /// detection scoring between `threshold` and the main detection threshold is kept only
     /// when its first read is at least `minimumConfidence` sure and has `minimumCharacters`.
-    /// Each such candidate costs a refiner and OCR run.
+    /// Each such candidate costs a refiner and OCR run (about 1.3 ms): a 720p street frame
+    /// has about 0.75 of them between 0.2 and 0.3, but 3 between 0.15 and 0.3.
     public struct UnsureDetections: Sendable, Equatable {
         public var threshold: Float
         public var minimumConfidence: Float
         public var minimumCharacters: Int
 
-        public init(threshold: Float = 0.15, minimumConfidence: Float = 0.5, minimumCharacters: Int = 4) {
+        public init(threshold: Float = 0.2, minimumConfidence: Float = 0.5, minimumCharacters: Int = 4) {
             self.threshold = threshold
             self.minimumConfidence = minimumConfidence
             self.minimumCharacters = minimumCharacters
