@@ -82,9 +82,9 @@ def make_crop(renderer: PlateRenderer, backgrounds, rng) -> tuple[np.ndarray, st
 
 
 def _worker(args):
-    seed, count, split = args
+    seed, count, split, glyphs = args
     rng = np.random.default_rng(seed)
-    renderer = PlateRenderer()
+    renderer = PlateRenderer(glyphs=glyphs)
     backgrounds = load_backgrounds(background_paths(split, 300, seed))
     images = np.zeros((count, OCR_HEIGHT, OCR_WIDTH), np.uint8)
     texts = []
@@ -100,9 +100,11 @@ def main():
     ap.add_argument("--split", default="train", choices=["train", "val"])
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--glyphs", action="store_true",
+                    help="also render state-outline/heart/star/badge separators and emblems beside the serial")
     args = ap.parse_args()
     per = args.count // args.workers
-    jobs = [(args.seed * 1000 + i, per, args.split) for i in range(args.workers)]
+    jobs = [(args.seed * 1000 + i, per, args.split, args.glyphs) for i in range(args.workers)]
     with Pool(args.workers) as pool:
         parts = pool.map(_worker, jobs)
     images = np.concatenate([p[0] for p in parts])

@@ -47,7 +47,7 @@ BACKGROUNDS = [((250, 250, 250), (20, 20, 120)), ((245, 245, 240), (10, 10, 10))
                ((30, 30, 30), (240, 240, 240)), ((250, 230, 200), (60, 30, 10))]
 
 
-def random_serial(rng: np.random.Generator) -> tuple[str, list[int]]:
+def random_serial(rng: np.random.Generator, separator_share: float = 0.6) -> tuple[str, list[int]]:
     """Returns the serial and the positions after which a separator may be drawn."""
     names, weights = zip(*FORMATS)
     fmt = names[rng.choice(len(names), p=np.array(weights) / sum(weights))]
@@ -65,7 +65,7 @@ def random_serial(rng: np.random.Generator) -> tuple[str, list[int]]:
             out.append(c)
     text = "".join(out)
     groups = []
-    if len(text) >= 6 and rng.random() < 0.7:
+    if len(text) >= 6 and rng.random() < separator_share:
         # Break between a letter run and a digit run, like ABC 1234 or 123-ABC.
         for i in range(1, len(text)):
             if text[i - 1].isalpha() != text[i].isalpha():
@@ -104,8 +104,12 @@ def draw_glyph(draw: ImageDraw.ImageDraw, rng, cx: float, cy: float, w: float, h
 
 
 class PlateRenderer:
-    def __init__(self, mn_fraction: float = 0.4):
+    def __init__(self, mn_fraction: float = 0.4, glyphs: bool = False):
+        """glyphs: also draw state-outline, heart, star and badge separators, and emblems or
+        stacked characters right of the serial (`ocr_set.py --glyphs`). Off, the renderer
+        draws exactly what the shipped weights were trained on, seed for seed."""
         self.templates = load_templates()
+        self.glyphs = glyphs
         self.font_paths = [str(p) for p in fonts()]
         self.mn_fraction = mn_fraction
         self._font_cache: dict[tuple[str, int], ImageFont.FreeTypeFont] = {}
@@ -121,11 +125,14 @@ class PlateRenderer:
         """Renders the serial as an alpha mask (float 0..1), tightly cropped."""
         size = 120
         font = self.font(font_path, size)
-        sep = rng.choice(["space", "dash", "dot", "glyph", "none"], p=[0.35, 0.2, 0.08, 0.22, 0.15])
+        if self.glyphs:
+            sep = rng.choice(["space", "dash", "dot", "glyph", "none"], p=[0.35, 0.2, 0.08, 0.22, 0.15])
+        else:
+            sep = rng.choice(["space", "dash", "dot", "none"], p=[0.45, 0.25, 0.1, 0.2])
         spacing = int(size * rng.uniform(0.02, 0.12))
         widths = [font.getbbox(c)[2] - font.getbbox(c)[0] for c in text]
         gap = {"space": int(size * 0.35), "dash": int(size * 0.45), "dot": int(size * 0.3),
-               "glyph": int(size * rng.uniform(0.4, 0.7)), "none": 0}[sep]
+               "glyph": int(size * rng.uniform(0.4, 0.7)) if sep == "glyph" else 0, "none": 0}[sep]
         total = sum(widths) + spacing * len(text) + gap * len(separators) + 40
         canvas = Image.new("L", (total, int(size * 1.5)), 0)
         draw = ImageDraw.Draw(canvas)
@@ -170,7 +177,7 @@ class PlateRenderer:
     def render_mn(self, rng) -> tuple[np.ndarray, str]:
         t = self.templates[rng.integers(len(self.templates))]
         plate = t.image.copy()
-        text, seps = random_serial(rng)
+        text, seps = random_serial(rng, 0.7 if self.glyphs else 0.6)
         x0, y0, x1, y1 = t.box
         w = plate.shape[1]
         width_room = max(x1 - x0, min(x1, w - 12) - max(x0 - 0.08 * w, 12)) if len(text) > 5 else x1 - x0
@@ -224,7 +231,7 @@ class PlateRenderer:
                 colour = tuple(int(v) for v in rng.integers(0, 256, 3))
                 draw.rectangle([sx, sy, sx + 60, sy + 40], fill=colour)
         plate = np.asarray(img).copy()
-        text, seps = random_serial(rng)
+        text, seps = random_serial(rng, 0.7 if self.glyphs else 0.6)
         top = int(h * rng.uniform(0.24, 0.3))
         bottom = int(h * rng.uniform(0.74, 0.8))
         left = int(w * rng.uniform(0.04, 0.22)) if rng.random() < 0.3 else int(w * 0.05)
@@ -236,7 +243,7 @@ class PlateRenderer:
             d.text((w * 0.05, (top + bottom) / 2), stack[1], font=f, fill=ink)
             plate = np.asarray(img2).copy()
         right = int(w * 0.95)
-        if rng.random() < 0.25:  # an emblem or stacked characters right of the serial, unlabelled
+        if self.glyphs and rng.random() < 0.25:  # an emblem or stacked characters right of the serial, unlabelled
             right = int(w * rng.uniform(0.72, 0.8))
             img2 = Image.fromarray(plate)
             d = ImageDraw.Draw(img2)
@@ -265,7 +272,8 @@ class PlateRenderer:
 
 if __name__ == "__main__":
     rng = np.random.default_rng(0)
-    r = PlateRenderer()
+    r = PlateRenderer(glyphs="--glyphs" in sys.argv)
+    sys.argv = [a for a in sys.argv if a != "--glyphs"]
     tiles = []
     for _ in range(24):
         p, t = r.render(rng)
