@@ -54,6 +54,11 @@ struct RecognitionTests {
                                          coarse: [samePlate, widePlate], iou: 0.3)
         #expect(merged.map(\.score) == [0.9, 0.8, 0.6, 0.5, 0.3])
         #expect(PlateDetector.merge(main: [], coarse: [widePlate], iou: 0.3) == [widePlate])
+        // A main detection under `mainWinsFrom` (an unsure one) does not drop a wide plate it
+        // overlaps; one at that score does.
+        let unsurePart = detection(0.25, 285, 92, 150, 90)    // IoU with widePlate about 0.68, 75 % of its width
+        #expect(PlateDetector.merge(main: [unsurePart], coarse: [widePlate], iou: 0.3, mainWinsFrom: 0.3).map(\.score) == [0.6, 0.25])
+        #expect(PlateDetector.merge(main: [unsurePart], coarse: [widePlate], iou: 0.3, mainWinsFrom: 0.2).map(\.score) == [0.25])
     }
 
     @Test("the synthetic detector finds the plate where the red cell is")

@@ -93,17 +93,19 @@ public final class PlateDetector {
             detection.box.width * scaleX >= coarseMinimumWidth && detection.box.width <= coarseMaximumFraction * Double(image.width)
         }
         let wide = Self.nonMaximumSuppression(plausible, iou: suppressionIoU)
-        return Array(Self.merge(main: found, coarse: wide, iou: suppressionIoU).prefix(maximumDetections))
+        return Array(Self.merge(main: found, coarse: wide, iou: suppressionIoU, mainWinsFrom: coarseThreshold).prefix(maximumDetections))
     }
 
     /// Joins the two passes' detections, best first. A coarse detection that overlaps a main
-    /// one by more than `iou` is the same plate, and the main pass's corners are the sharper:
-    /// it is dropped. One that the main pass missed replaces the main detections that are
+    /// one scoring at least `mainWinsFrom` by more than `iou` is the same plate, and the main
+    /// pass's corners are the sharper: it is dropped. (A main detection under that score, when
+    /// the main pass runs at a lower threshold than the coarse one, does not outweigh a sure
+    /// wide plate.) One that the main pass missed replaces the main detections that are
     /// fragments of it (mostly inside it, under 60 % of its width, scoring lower), which is
     /// what the main pass makes of a plate wider than it was trained on.
-    static func merge(main: [Detection], coarse: [Detection], iou: Double) -> [Detection] {
+    static func merge(main: [Detection], coarse: [Detection], iou: Double, mainWinsFrom: Float = 0) -> [Detection] {
         var kept = main
-        for wide in coarse where !main.contains(where: { $0.box.intersectionOverUnion(wide.box) > iou }) {
+        for wide in coarse where !main.contains(where: { $0.score >= mainWinsFrom && $0.box.intersectionOverUnion(wide.box) > iou }) {
             kept.removeAll { part in
                 part.score < wide.score && part.box.width < 0.6 * wide.box.width
                     && part.box.intersection(wide.box) >= 0.5 * part.box.area
