@@ -253,8 +253,7 @@ struct RecognitionTests {
     func recognizerEndToEnd() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try SyntheticModels.detector().write(to: directory)
-        try SyntheticModels.ocr().write(to: directory)
+        try SyntheticModels.writeDetectorAndOCR(to: directory)
         let recognizer = try PlateRecognizer(modelsDirectory: directory)
         recognizer.options.exposure = nil  // the synthetic OCR reads absolute green levels on a black frame
         let image = SyntheticModels.plateImage(steps: SyntheticModels.steps(spelling: "123ABC"))
@@ -286,8 +285,7 @@ struct RecognitionTests {
     func unsureDetections() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try SyntheticModels.detector().write(to: directory)
-        try SyntheticModels.ocr().write(to: directory)
+        try SyntheticModels.writeDetectorAndOCR(to: directory)
         let recognizer = try PlateRecognizer(modelsDirectory: directory)
         recognizer.options.exposure = nil
         #expect(recognizer.modelDetectionThreshold == 0.5)

@@ -104,8 +104,7 @@ struct RefinerTests {
     func recognizerUsesRefiner() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try SyntheticModels.detector().write(to: directory)
-        try SyntheticModels.ocr().write(to: directory)
+        try SyntheticModels.writeDetectorAndOCR(to: directory)
         // The synthetic detector finds (36, 28)-(132, 60): region (-12, -4), width 192. This
         // refiner moves the top edge up by 1.92 and the bottom edge down by 1.92 pixels.
         let third = Float(1) / 12, nudge = Float(0.01)

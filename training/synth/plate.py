@@ -103,6 +103,14 @@ def draw_glyph(draw: ImageDraw.ImageDraw, rng, cx: float, cy: float, w: float, h
         draw.ellipse([cx - w * 0.2, cy - h * 0.2, cx + w * 0.2, cy + h * 0.2], fill=fill)
 
 
+def draw_stacked(draw: ImageDraw.ImageDraw, rng, x: float, top: int, bottom: int, font, ink, pool: str) -> None:
+    """Two small characters from `pool` stacked at `x` in the serial's band, unlabelled (as the
+    county prefixes and suffix letters that the real US labels leave out)."""
+    stack = "".join(rng.choice(list(pool), 2))
+    draw.text((x, top + 5), stack[0], font=font, fill=ink)
+    draw.text((x, (top + bottom) / 2), stack[1], font=font, fill=ink)
+
+
 class PlateRenderer:
     def __init__(self, mn_fraction: float = 0.4, glyphs: bool = False):
         """glyphs: also draw state-outline, heart, star and badge separators, and emblems or
@@ -237,10 +245,8 @@ class PlateRenderer:
         left = int(w * rng.uniform(0.04, 0.22)) if rng.random() < 0.3 else int(w * 0.05)
         if left > w * 0.1 and rng.random() < 0.7:  # small stacked characters on the left, unlabelled
             f = self.font(font_path, int((bottom - top) * 0.3))
-            stack = "".join(rng.choice(list(LETTERS), 2))
             d = ImageDraw.Draw(img2 := Image.fromarray(plate))
-            d.text((w * 0.05, top + 5), stack[0], font=f, fill=ink)
-            d.text((w * 0.05, (top + bottom) / 2), stack[1], font=f, fill=ink)
+            draw_stacked(d, rng, w * 0.05, top, bottom, f, ink, LETTERS)
             plate = np.asarray(img2).copy()
         right = int(w * 0.95)
         if self.glyphs and rng.random() < 0.25:  # an emblem or stacked characters right of the serial, unlabelled
@@ -256,9 +262,7 @@ class PlateRenderer:
                                gw, gh, fill=colour)
             else:
                 f = self.font(font_path, int((bottom - top) * rng.uniform(0.28, 0.4)))
-                stack = "".join(rng.choice(list(LETTERS + DIGITS), 2))
-                d.text((ex0, top + 5), stack[0], font=f, fill=ink)
-                d.text((ex0, (top + bottom) / 2), stack[1], font=f, fill=ink)
+                draw_stacked(d, rng, ex0, top, bottom, f, ink, LETTERS + DIGITS)
             plate = np.asarray(img2).copy()
         self.draw_text_in_box(rng, plate, text, seps, (left, top, right, bottom), ink, font_path,
                               max_width=right - left)

@@ -99,14 +99,15 @@ public final class PlateRecognizer {
         self.ocr = ocr
         self.options = options
         modelDetectionThreshold = detector.threshold
-        apply(options)
+        apply()
     }
 
     /// The score a detection needs to be read without proving itself to the OCR.
     var sureThreshold: Float { options.detectionThreshold ?? modelDetectionThreshold }
 
-    private func apply(_ options: Options) {
-        let sure = options.detectionThreshold ?? modelDetectionThreshold
+    /// Sets the networks' and decoders' settings from `options`.
+    private func apply() {
+        let sure = sureThreshold
         detector.threshold = min(sure, options.unsureDetections?.threshold ?? sure)
         detector.suppressionIoU = options.suppressionIoU
         detector.maximumDetections = options.maximumPlates
@@ -119,7 +120,7 @@ public final class PlateRecognizer {
     }
 
     public func recognize(_ frame: RGBImage) throws -> [PlateResult] {
-        apply(options)
+        apply()
         let clock = ContinuousClock()
         let start = clock.now
         // Detector and refiner see the frame lifted by its exposure gain; the OCR reads the frame
@@ -141,7 +142,7 @@ public final class PlateRecognizer {
             }
             // Plates do not overlap: a detection mostly inside a plate already read is lettering
             // on that plate (a sticker, a slogan, the state's name), not another plate.
-            if Self.isPartOfAPlate(box, plates: results.map(\.box)) { continue }
+            if Self.isPartOfAPlate(box, plates: results.lazy.map(\.box)) { continue }
             let reading: PlateOCR.Reading
             do {
                 reading = try ocr.read(frame, corners: corners, candidateCount: options.candidateCount, formats: options.formats)
@@ -182,7 +183,7 @@ public final class PlateRecognizer {
     static let partOfPlateShare = 0.5
 
     /// Whether half or more of `box` lies inside one of `plates`.
-    static func isPartOfAPlate(_ box: PlateBox, plates: [PlateBox]) -> Bool {
+    static func isPartOfAPlate(_ box: PlateBox, plates: some Sequence<PlateBox>) -> Bool {
         plates.contains { $0.intersection(box) >= partOfPlateShare * box.area }
     }
 

@@ -42,6 +42,12 @@ enum SyntheticModels {
         return graph
     }
 
+    /// Writes the synthetic detector and OCR into `directory`, as a models folder.
+    static func writeDetectorAndOCR(to directory: URL) throws {
+        try detector().write(to: directory)
+        try ocr().write(to: directory)
+    }
+
     static func detector() -> TestGraph {
         var graph = TestGraph(channels: 3, height: 64, width: 96)
         graph.name = "detector"
