@@ -146,7 +146,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "ALPRVisionTests", dependencies: ["ALPRVision"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "ALPRVisionTests", dependencies: ["ALPRVision", "CTurboJPEG"], resources: [.copy("Fixtures")], swiftSettings: strict),
         // Test-only child process for ALPRAgentTests: enqueues reads until it is killed with SIGKILL.
         .executableTarget(
             name: "ALPRAgentCrashHelper", dependencies: ["ALPRAgent", "ALPRCore"],

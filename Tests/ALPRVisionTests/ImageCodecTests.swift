@@ -1,3 +1,4 @@
+import CTurboJPEG
 import Foundation
 import Testing
 @testable import ALPRVision
@@ -76,6 +77,41 @@ struct ImageCodecTests {
         #expect(decoded.width == 32 && decoded.height == 24)
         let worst = zip(decoded.pixels, pixels).map { abs(Int($0) - Int($1)) }.max() ?? 255
         #expect(worst <= 12, "largest channel error \(worst)")
+    }
+
+    @Test("a CMYK JPEG with Adobe's inverted inks decodes to the RGB it was made from")
+    func cmykJPEG() throws {
+        let width = 32, height = 24
+        var rgb: [UInt8] = [], cmyk: [UInt8] = []
+        for y in 0 ..< height {
+            for x in 0 ..< width {
+                let red = x * 8, green = y * 10, blue = 128
+                let white = max(red, green, blue)  // 255 - black ink
+                rgb += [UInt8(red), UInt8(green), UInt8(blue)]
+                // Adobe stores each ink inverted: 255 - ink, so (1 - C) = R / (1 - K) in [0, 1].
+                let inks = [red, green, blue].map { white == 0 ? 255 : UInt8(min(255, ($0 * 255 + white / 2) / white)) }
+                cmyk += inks.map { UInt8($0) } + [UInt8(white)]
+            }
+        }
+        let handle = try #require(tjInitCompress())
+        defer { tjDestroy(handle) }
+        var output: UnsafeMutablePointer<UInt8>? = nil
+        var size: UInt = 0
+        let status = cmyk.withUnsafeBufferPointer { pixels in
+            tjCompress2(handle, pixels.baseAddress, Int32(width), 0, Int32(height), Int32(TJPF_CMYK.rawValue),
+                        &output, &size, Int32(TJSAMP_444.rawValue), 98, 0)
+        }
+        defer { if let output { tjFree(output) } }
+        #expect(status == 0)
+        let data = Data(bytes: try #require(output), count: Int(size))
+        #expect(data.withUnsafeBytes { ImageDecoder.hasAdobeMarker($0.bindMemory(to: UInt8.self)) })
+        let decoded = try ImageDecoder.decode(data)
+        #expect(decoded.width == width && decoded.height == height)
+        let worst = zip(decoded.pixels, rgb).map { abs(Int($0) - Int($1)) }.max() ?? 255
+        #expect(worst <= 12, "largest channel error \(worst)")
+        // An ordinary (YCbCr) JPEG has no Adobe marker and is not taken for CMYK.
+        let plain = try ImageEncoder.jpeg(RGBImage(width: 8, height: 8, red: 10))
+        #expect(!plain.withUnsafeBytes { ImageDecoder.hasAdobeMarker($0.bindMemory(to: UInt8.self)) })
     }
 
     @Test("truncated, empty and unknown bytes fail with an error")

@@ -2,8 +2,8 @@ import CPNG
 import CTurboJPEG
 import Foundation
 
-/// Decodes JPEG (libjpeg-turbo) and PNG (libpng) into `RGBImage`. Grey, palette, 16-bit and
-/// alpha PNGs all come out as 8-bit RGB; alpha is composited over white.
+/// Decodes JPEG (libjpeg-turbo) and PNG (libpng) into `RGBImage`. Grey and CMYK JPEGs and grey,
+/// palette, 16-bit and alpha PNGs all come out as 8-bit RGB; alpha is composited over white.
 public enum ImageDecoder {
     /// Refuse images above this many pixels (a corrupt header must not allocate gigabytes).
     public static let maximumPixelCount = 100_000_000
@@ -45,6 +45,9 @@ public enum ImageDecoder {
                 throw VisionError.imageDecodingFailed("JPEG header: \(errorMessage(handle))")
             }
             try checkSize(width: Int(width), height: Int(height))
+            if colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue) {
+                return try decodeCMYK(handle, bytes, width: width, height: height, adobe: hasAdobeMarker(bytes))
+            }
             var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * 3)
             let status = pixels.withUnsafeMutableBufferPointer { destination in
                 tjDecompress2(handle, bytes.baseAddress, UInt(bytes.count), destination.baseAddress,
@@ -55,6 +58,49 @@ public enum ImageDecoder {
             guard status == 0 else { throw VisionError.imageDecodingFailed("JPEG: \(errorMessage(handle))") }
             return try RGBImage(width: Int(width), height: Int(height), pixels: pixels)
         }
+    }
+
+    /// CMYK and YCCK JPEGs (print workflows, some scanners and photo editors) decode to CMYK,
+    /// which libjpeg-turbo will not turn into RGB itself; convert with the naive formula
+    /// `R = (1 - C)(1 - K)`. Files with Adobe's APP14 marker (nearly all of them) store the
+    /// inks inverted, 255 meaning none.
+    private static func decodeCMYK(_ handle: tjhandle, _ bytes: UnsafeBufferPointer<UInt8>, width: Int32, height: Int32,
+                                   adobe: Bool) throws -> RGBImage {
+        let count = Int(width) * Int(height)
+        var cmyk = [UInt8](repeating: 0, count: count * 4)
+        let status = cmyk.withUnsafeMutableBufferPointer { destination in
+            tjDecompress2(handle, bytes.baseAddress, UInt(bytes.count), destination.baseAddress,
+                          width, 0, height, Int32(TJPF_CMYK.rawValue), Int32(TJFLAG_ACCURATEDCT))
+        }
+        guard status == 0 else { throw VisionError.imageDecodingFailed("JPEG: \(errorMessage(handle))") }
+        var pixels = [UInt8](repeating: 0, count: count * 3)
+        for i in 0 ..< count {
+            let key = adobe ? UInt32(cmyk[4 * i + 3]) : 255 - UInt32(cmyk[4 * i + 3])
+            for channel in 0 ..< 3 {
+                let ink = adobe ? UInt32(cmyk[4 * i + channel]) : 255 - UInt32(cmyk[4 * i + channel])
+                pixels[3 * i + channel] = UInt8((ink * key + 127) / 255)
+            }
+        }
+        return try RGBImage(width: Int(width), height: Int(height), pixels: pixels)
+    }
+
+    /// Whether the JPEG carries Adobe's APP14 marker, found by walking the marker segments
+    /// that come before the scan.
+    static func hasAdobeMarker(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var offset = 2
+        while offset + 4 <= bytes.count, bytes[offset] == 0xFF {
+            let marker = bytes[offset + 1]
+            if marker == 0xFF { offset += 1; continue }
+            if marker == 0xDA || marker == 0xD9 { return false }
+            let length = Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+            guard length >= 2 else { return false }
+            if marker == 0xEE, length >= 7, offset + 9 <= bytes.count,
+               Array(bytes[(offset + 4) ..< (offset + 9)]) == Array("Adobe".utf8) {
+                return true
+            }
+            offset += 2 + length
+        }
+        return false
     }
 
     private static func errorMessage(_ handle: tjhandle) -> String {
