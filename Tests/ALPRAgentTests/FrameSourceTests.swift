@@ -52,7 +52,7 @@ import Glibc
         while framesBeforeKill < 3, await iterator.next() != nil { framesBeforeKill += 1 }
         // A stream input is not paced, so ffmpeg may already have reached the end of the clip and
         // be waiting out its restart backoff: wait for the running child before killing it.
-        #expect(await waitUntil(timeout: 10) { source.currentProcessIdentifier != nil })
+        #expect(await waitUntil { source.currentProcessIdentifier != nil })
         let firstChild = try #require(source.currentProcessIdentifier)
         kill(firstChild, SIGKILL)
         var framesAfterKill = 0
@@ -67,7 +67,7 @@ import Glibc
         configuration.backoff = ExponentialBackoff(initial: 0.05, maximum: 0.2)
         let source = FFmpegFrameSource(configuration: configuration, logger: testLogger)
         let task = Task { for await _ in source.frames() {} }
-        #expect(await waitUntil(timeout: 10) { source.statistics.restarts >= 3 })
+        #expect(await waitUntil { source.statistics.restarts >= 3 })
         task.cancel()
         await task.value
     }

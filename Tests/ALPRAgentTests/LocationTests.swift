@@ -154,7 +154,7 @@ import Testing
         defer { task.cancel() }
         // Generous: with the whole suite running on two cores, a first connection can fail or
         // stall, and the receiver retries after 1 s, then 2 s, then 4 s.
-        #expect(await waitUntil(timeout: 20) { store.currentFix(now: Date()) != nil })
+        #expect(await waitUntil { store.currentFix(now: Date()) != nil })
         #expect(store.currentFix(now: Date())?.point.latitude == 44.95)
         #expect(abs((store.currentFix(now: Date())?.speedKmh ?? 0) - 7.2) < 1e-9)
         #expect(watchSeen.withLock { $0 })

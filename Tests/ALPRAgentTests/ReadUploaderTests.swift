@@ -94,7 +94,7 @@ final class RecordingIngest: Sendable {
             try queue.enqueue(read)
             enqueued.append(read.id)
         }
-        #expect(await waitUntil(timeout: 10) { queue.depth == 0 })
+        #expect(await waitUntil { queue.depth == 0 })
 
         // The server goes down; reads pile up on disk meanwhile.
         server.stop()
@@ -110,7 +110,7 @@ final class RecordingIngest: Sendable {
         // agent sends them again and the server answers "duplicate".
         ingest.state.withLock { $0.hangUpsAfterStoring = 2 }
         try server.start(port: server.port)
-        #expect(await waitUntil(timeout: 20) { queue.depth == 0 })
+        #expect(await waitUntil { queue.depth == 0 })
 
         let state = ingest.state.withLock { $0 }
         #expect(state.storedOrder == enqueued, "every read stored once, in order")
@@ -132,7 +132,7 @@ final class RecordingIngest: Sendable {
         for read in reads { try queue.enqueue(read) }
         let task = Task { try await makeUploader(queue: queue, server: server).run() }
         defer { task.cancel() }
-        #expect(await waitUntil(timeout: 10) { queue.depth == 0 })
+        #expect(await waitUntil { queue.depth == 0 })
         #expect(queue.counters.rejected == 1)
         #expect(queue.counters.acknowledged == 2)
         #expect(ingest.state.withLock { $0.storedOrder } == [reads[0].id, reads[2].id])
@@ -153,7 +153,7 @@ final class RecordingIngest: Sendable {
         try queue.enqueue(try makeRead(plate: "LATE1", capturedAt: Date()))
         let task = Task { try await makeUploader(queue: queue, server: server, gate: gate).run() }
         defer { task.cancel() }
-        #expect(await waitUntil(timeout: 10) { queue.depth == 0 })
+        #expect(await waitUntil { queue.depth == 0 })
         #expect(queue.counters.rejected == 1)
         #expect(queue.counters.acknowledged == 0)
         #expect(!gate.isCollecting(now: Date()))

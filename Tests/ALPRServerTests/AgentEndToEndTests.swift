@@ -48,7 +48,7 @@ import Testing
 
         var enqueued: [UUID] = []
         for index in 0..<12 { enqueued.append(try Self.enqueue(Self.read(index), in: queue)) }
-        #expect(await waitUntil(timeout: 20) { queue.depth == 0 }, "queue drained while the server is up")
+        #expect(await waitUntil { queue.depth == 0 }, "queue drained while the server is up")
         #expect(try await server.storage.reads.count() == 12)
 
         // The server goes away; the agent keeps every read on disk meanwhile.
@@ -59,7 +59,7 @@ import Testing
 
         // A new server process on the same database and port.
         let second = try await LiveServer.start(server, storage: try server.reopenedStorage(), port: first.port)
-        #expect(await waitUntil(timeout: 30) { queue.depth == 0 }, "queue drained after the restart")
+        #expect(await waitUntil { queue.depth == 0 }, "queue drained after the restart")
         try await second.stop()
 
         let storage = try server.reopenedStorage()
@@ -114,7 +114,7 @@ import Testing
 
         let during = Self.read(1, capturedAt: Date())
         _ = try Self.enqueue(during, in: queue)
-        #expect(await waitUntil(timeout: 20) { queue.counters.acknowledged == 1 })
+        #expect(await waitUntil { queue.counters.acknowledged == 1 })
         let capturedBeforeLogout = Self.read(2, capturedAt: Date())
 
         let officer = try ServerClient(baseURL: live.baseURL, credential: officerToken)
@@ -128,7 +128,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(20))
         let afterLogout = Self.read(3, capturedAt: Date())
         _ = try Self.enqueue(afterLogout, in: queue)
-        #expect(await waitUntil(timeout: 20) { queue.depth == 0 })
+        #expect(await waitUntil { queue.depth == 0 })
         #expect(queue.counters.acknowledged == 2)
         #expect(queue.counters.rejected == 1)
         #expect(try await server.storage.reads.read(id: capturedBeforeLogout.id) != nil)
@@ -198,8 +198,10 @@ struct LiveServer {
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes.
-private func waitUntil(timeout: TimeInterval, _ condition: () -> Bool) async -> Bool {
+/// Polls `condition` until it holds or `timeout` passes. The wait bounds a hang, not a
+/// speed: suites run in parallel on the cooperative thread pool, and CPU-bound ones can hold
+/// its threads for seconds on a 2-core machine (see `patience` in the agent tests).
+private func waitUntil(timeout: TimeInterval = 120, _ condition: () -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if condition() { return true }

@@ -31,8 +31,16 @@ func makeRead(plate: String = "ABC123", capturedAt: Date = Date(), imageBytes: I
     )
 }
 
+/// How long a test waits for something another task or thread does: long, because the wait
+/// bounds a hang, not a speed. The test runner runs suites in parallel on the cooperative
+/// thread pool (two threads on a 2-core machine), and CPU-bound suites (the recognition
+/// engine's) can hold both threads for several seconds, during which the uploader's tasks
+/// and the waiting test itself do not run: an upload that takes 0.07 s alone took 7 s next
+/// to the vision suite, and one in ten-second waits failed about every other full run.
+let patience: TimeInterval = 120
+
 /// Polls `condition` until it holds or `timeout` passes.
-func waitUntil(timeout: TimeInterval, _ condition: () -> Bool) async -> Bool {
+func waitUntil(timeout: TimeInterval = patience, _ condition: () -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if condition() { return true }
