@@ -135,6 +135,10 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--framed", type=float, default=0.0,
                     help="share of real samples put into a scene and cut out as the engine does (framed_real)")
+    ap.add_argument("--engine-crops", type=Path, default=None,
+                    help="real train crops cut by the engine's own pipeline (engine_crops.py's .npz)")
+    ap.add_argument("--engine-fraction", type=float, default=0.0,
+                    help="share of real samples drawn from --engine-crops (the rest as --framed says)")
     ap.add_argument("--context-dilations", default="1,2,4",
                     help="dilations of the residual 1x3 context blocks, comma-separated; '' for none "
                          "(the first two rounds of the shipped OCR had none)")
@@ -155,6 +159,11 @@ def main():
     if args.framed > 0:
         backgrounds = [cv2.cvtColor(b, cv2.COLOR_RGB2GRAY) for b in load_backgrounds(background_paths("train", 300, args.seed))]
     framed_images, framed_texts = framed_validation(val_store, val_texts)
+    engine_images, engine_texts = None, []
+    if args.engine_crops and args.engine_fraction > 0:
+        engine = np.load(args.engine_crops)
+        engine_images, engine_texts = engine["images"], [str(t) for t in engine["texts"]]
+        print(f"engine-cut real train crops {len(engine_texts)}", flush=True)
 
     net = build_ocr(context_dilations=tuple(int(d) for d in args.context_dilations.split(",") if d.strip()))
     if args.resume:
@@ -172,10 +181,14 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr
         si = rng.integers(0, len(synth_texts), args.batch - n_real)
-        ri = rng.integers(0, len(real_texts), n_real)
-        batch = np.concatenate([synth_images[si], np.stack([framed_real(real_images[i], backgrounds, rng) if rng.random() < args.framed
-                                                       else jitter_real(real_images[i], rng) for i in ri])])
-        texts = [synth_texts[i] for i in si] + [real_texts[i] for i in ri]
+        n_engine = int(rng.binomial(n_real, args.engine_fraction)) if engine_images is not None else 0
+        ri = rng.integers(0, len(real_texts), n_real - n_engine)
+        ei = rng.integers(0, len(engine_texts), n_engine) if n_engine else np.zeros(0, int)
+        real_part = [framed_real(real_images[i], backgrounds, rng) if rng.random() < args.framed
+                     else jitter_real(real_images[i], rng) for i in ri]
+        real_part += [photometric(engine_images[i], rng, 0.3) for i in ei]
+        batch = np.concatenate([synth_images[si], np.stack(real_part)])
+        texts = [synth_texts[i] for i in si] + [real_texts[i] for i in ri] + [engine_texts[i] for i in ei]
         logits = net(to_tensor(batch))[:, :, 0, :]              # [N, K, T]
         log_probs = F.log_softmax(logits, 1).permute(2, 0, 1)    # [T, N, K]
         targets, lengths = ctc_batch(texts)

@@ -1,0 +1,144 @@
+"""Cuts the real US train crops out of photos the way the engine does, for OCR training.
+
+    python training/engine_crops.py --copies 2 --seed 71     # -> training/out/ocr_engine_train.npz
+
+`train_ocr.py --framed` imitates the engine's cut with noisy corners; this runs the engine's
+own pipeline instead (training/pipeline.py with the shipped detector and refiner: exposure
+correction, both detector passes, refined corners, the margin and the warp). Each real US
+train crop is pasted into frames made from negatives/ train photos, as make_eval_set.py makes
+its val folders (1280x720 / 1920x1080 frames with one to three plates 60-380 px wide, and
+one in four as a close-up: 640x480 to 1024x768, 25-60 % of the width), the pipeline finds the
+plates, and each plate it finds (IoU >= 0.3 with the pasted box) gives the OCR input the
+engine would read, plus, for the second look, the same cut moved up or down by 6 % of the
+plate's height. Plates the pipeline misses give nothing: the OCR never sees them in the
+engine either. Only train-split crops, frames and texts are used.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DATA_DIR, MODELS_DIR, OCR_HEIGHT, OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR  # noqa: E402
+from data_real import detection_rows, us_ocr_rows  # noqa: E402
+from det_decode import iou  # noqa: E402
+from pipeline import SECOND_LOOK_OFFSET, Pipeline, correct_crop_exposure, correct_exposure  # noqa: E402
+from synth.augment import photometric, random_quad  # noqa: E402
+from synth.ocr_set import grow_quad  # noqa: E402
+from synth.scenes import overlaps, paste_plate  # noqa: E402
+
+
+def frame_from(row, size) -> np.ndarray:
+    img = cv2.cvtColor(cv2.imread(str(DATA_DIR / row["path"]), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    return cv2.resize(img, size, interpolation=cv2.INTER_LINEAR)
+
+
+def street_frame(plates, backgrounds, rng):
+    """Up to three plates in a 720p/1080p frame (make_eval_set.paste_set's geometry)."""
+    size = [(1280, 720), (1920, 1080)][rng.integers(2)]
+    frame = frame_from(backgrounds[rng.integers(len(backgrounds))], size)
+    placed, quads = [], []
+    for img, text in plates:
+        target_w = float(np.exp(rng.uniform(np.log(60), np.log(380))))
+        th = target_w * img.shape[0] / img.shape[1]
+        if th > 0.4 * size[1]:  # a squarish crop: keep it inside the frame
+            target_w, th = target_w * 0.4 * size[1] / th, 0.4 * size[1]
+        q = random_quad(target_w, th, rng, tilt=0.15, rot_deg=6)
+        q += np.array([rng.uniform(target_w, size[0] - target_w), rng.uniform(th, size[1] - th)], np.float32)
+        if overlaps(q, quads, pad=10):
+            continue
+        paste_plate(frame, img, q, rng)
+        quads.append(q)
+        placed.append((q, text))
+    return photometric(frame, rng, 0.3), placed
+
+
+def closeup_frame(plate, backgrounds, rng):
+    """One plate at 25-60 % of a photo-sized frame (make_eval_set.closeup_set's geometry)."""
+    img, text = plate
+    size = [(640, 480), (800, 600), (1024, 768)][rng.integers(3)]
+    frame = frame_from(backgrounds[rng.integers(len(backgrounds))], size)
+    tw = float(rng.uniform(0.25, 0.6)) * size[0]
+    th = tw * img.shape[0] / img.shape[1]
+    if th > 0.4 * size[1]:
+        tw, th = tw * 0.4 * size[1] / th, 0.4 * size[1]
+    q = random_quad(tw, th, rng, tilt=0.1, rot_deg=4)
+    q += np.array([rng.uniform(tw * 0.6, size[0] - tw * 0.6), rng.uniform(th, size[1] - th)], np.float32)
+    paste_plate(frame, img, q, rng)
+    return frame, [(q, text)]
+
+
+def engine_cut(grey: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """The OCR input the engine cuts for `quad` (pipeline.Pipeline._log_probs), as uint8."""
+    dst = np.array([[0, 0], [OCR_WIDTH, 0], [OCR_WIDTH, OCR_HEIGHT], [0, OCR_HEIGHT]], np.float32)
+    grown = grow_quad(np.asarray(quad, np.float32), OCR_PLATE_MARGIN)
+    crop = cv2.warpPerspective(grey, cv2.getPerspectiveTransform(grown, dst), (OCR_WIDTH, OCR_HEIGHT),
+                               flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return np.clip(np.rint(correct_crop_exposure(crop)), 0, 255).astype(np.uint8)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--copies", type=int, default=2, help="frames each train crop is pasted into")
+    ap.add_argument("--closeup", type=float, default=0.25, help="share of crops pasted as close-ups")
+    ap.add_argument("--seed", type=int, default=71)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=OUT_DIR / "ocr_engine_train.npz")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    rng = np.random.default_rng(args.seed)
+    pipeline = Pipeline(MODELS_DIR / "detector.safetensors", MODELS_DIR / "ocr.safetensors", MODELS_DIR / "refiner.safetensors")
+    backgrounds = detection_rows("train", ("negatives",))
+    plates = []
+    for row in us_ocr_rows("train"):
+        img = cv2.imread(str(DATA_DIR / row["path"]), cv2.IMREAD_COLOR)
+        if img is not None:
+            plates.append((cv2.cvtColor(img, cv2.COLOR_BGR2RGB), row["text"]))
+    images, texts, shifted = [], [], []
+    pasted = found = frames = 0
+    start = time.time()
+    for copy in range(args.copies):
+        order = rng.permutation(len(plates))
+        i = 0
+        while i < len(order):
+            if rng.random() < args.closeup:
+                frame, placed = closeup_frame(plates[order[i]], backgrounds, rng)
+                i += 1
+            else:
+                group = [plates[j] for j in order[i:i + int(rng.integers(1, 4))]]
+                i += len(group)
+                frame, placed = street_frame(group, backgrounds, rng)
+            pasted += len(placed)
+            frames += 1
+            if frames % 250 == 0:
+                print(f"{frames} frames, {pasted} plates pasted, {found} found, {time.time() - start:.0f}s", flush=True)
+            grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+            detections = pipeline.detect(correct_exposure(frame))
+            for quad, text in placed:
+                box = (*quad.min(0), *quad.max(0))
+                match = max(detections, key=lambda d: iou(d[2], box), default=None)
+                if match is None or iou(match[2], box) < 0.3:
+                    continue
+                found += 1
+                q = match[1]
+                images.append(engine_cut(grey, q))
+                texts.append(text)
+                shifted.append(0)
+                tl, tr, br, bl = q
+                down = ((bl - tl) + (br - tr)) / 2 * SECOND_LOOK_OFFSET * (1 if rng.random() < 0.5 else -1)
+                images.append(engine_cut(grey, q + down))
+                texts.append(text)
+                shifted.append(1)
+        print(f"copy {copy + 1}: {pasted} plates pasted, {found} found, {time.time() - start:.0f}s", flush=True)
+    np.savez_compressed(args.out, images=np.stack(images), texts=np.array(texts), shifted=np.array(shifted, np.uint8))
+    print(f"wrote {args.out}: {len(texts)} crops ({found} plates found of {pasted})")
+
+
+if __name__ == "__main__":
+    main()
