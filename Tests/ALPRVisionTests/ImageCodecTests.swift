@@ -114,6 +114,57 @@ struct ImageCodecTests {
         #expect(!plain.withUnsafeBytes { ImageDecoder.hasAdobeMarker($0.bindMemory(to: UInt8.self)) })
     }
 
+    @Test("EXIF orientations turn the image as the EXIF specification places row 0 and column 0")
+    func orientations() throws {
+        // Stored 3 x 2: a b c / d e f (the red channel holds the letter's index).
+        let stored = try RGBImage(width: 3, height: 2, pixels: (0 ..< 6).flatMap { [UInt8($0), 0, 0] })
+        func letters(_ image: RGBImage) -> String {
+            String(stride(from: 0, to: image.pixels.count, by: 3).map { Character(UnicodeScalar(UInt8(ascii: "a") + image.pixels[$0])) })
+        }
+        let expected: [Int: (width: Int, rows: String)] = [
+            1: (3, "abcdef"), 2: (3, "cbafed"), 3: (3, "fedcba"), 4: (3, "defabc"),
+            5: (2, "adbecf"), 6: (2, "daebfc"), 7: (2, "fcebda"), 8: (2, "cfbead"),
+        ]
+        for (orientation, want) in expected {
+            let turned = stored.oriented(orientation)
+            #expect(turned.width == want.width && turned.height == 6 / want.width, "orientation \(orientation)")
+            #expect(letters(turned) == want.rows, "orientation \(orientation)")
+        }
+        #expect(stored.oriented(0) == stored && stored.oriented(9) == stored)
+    }
+
+    @Test("a JPEG's EXIF orientation is read in either byte order and applied when decoding")
+    func exifOrientationIsApplied() throws {
+        // 32 x 16: left half red, right half blue.
+        var pixels: [UInt8] = []
+        for _ in 0 ..< 16 { for x in 0 ..< 32 { pixels += x < 16 ? [220, 20, 20] : [20, 20, 220] } }
+        let jpeg = try ImageEncoder.jpeg(RGBImage(width: 32, height: 16, pixels: pixels), quality: 95)
+        func withOrientation(_ value: UInt8, bigEndian: Bool) -> Data {
+            let tiff: [UInt8] = bigEndian
+                ? [0x4D, 0x4D, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, value, 0, 0, 0, 0, 0, 0]
+                : [0x49, 0x49, 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, value, 0, 0, 0, 0, 0, 0, 0]
+            let payload = Array("Exif\0\0".utf8) + tiff
+            let length = payload.count + 2
+            return Data([0xFF, 0xD8, 0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + payload) + jpeg.dropFirst(2)
+        }
+        func orientation(_ data: Data) -> Int { data.withUnsafeBytes { ImageDecoder.exifOrientation($0.bindMemory(to: UInt8.self)) } }
+        #expect(orientation(jpeg) == 1)
+        for bigEndian in [true, false] {
+            #expect(orientation(withOrientation(6, bigEndian: bigEndian)) == 6)
+            #expect(orientation(withOrientation(3, bigEndian: bigEndian)) == 3)
+            #expect(orientation(withOrientation(12, bigEndian: bigEndian)) == 1, "out of range")
+        }
+        // Turned 90 degrees clockwise: the stored left (red) half is now on top.
+        let turned = try ImageDecoder.decode(withOrientation(6, bigEndian: true))
+        #expect(turned.width == 16 && turned.height == 32)
+        func pixel(_ x: Int, _ y: Int) -> [UInt8] { Array(turned.pixels[(y * turned.width + x) * 3 ..< (y * turned.width + x) * 3 + 3]) }
+        #expect(pixel(8, 4)[0] > 180 && pixel(8, 4)[2] < 60, "top is red: \(pixel(8, 4))")
+        #expect(pixel(8, 28)[2] > 180 && pixel(8, 28)[0] < 60, "bottom is blue: \(pixel(8, 28))")
+        // A truncated EXIF segment is ignored, not trusted.
+        let cut = Data([0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x40] + Array("Exif\0\0MM".utf8))
+        #expect(orientation(cut) == 1)
+    }
+
     @Test("truncated, empty and unknown bytes fail with an error")
     func badInput() throws {
         let image = RGBImage(width: 16, height: 16, red: 200)

@@ -4,6 +4,7 @@ import Foundation
 
 /// Decodes JPEG (libjpeg-turbo) and PNG (libpng) into `RGBImage`. Grey and CMYK JPEGs and grey,
 /// palette, 16-bit and alpha PNGs all come out as 8-bit RGB; alpha is composited over white.
+/// A JPEG's EXIF orientation is applied, so the image comes out the way viewers show it.
 public enum ImageDecoder {
     /// Refuse images above this many pixels (a corrupt header must not allocate gigabytes).
     public static let maximumPixelCount = 100_000_000
@@ -45,8 +46,9 @@ public enum ImageDecoder {
                 throw VisionError.imageDecodingFailed("JPEG header: \(errorMessage(handle))")
             }
             try checkSize(width: Int(width), height: Int(height))
+            let orientation = exifOrientation(bytes)
             if colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue) {
-                return try decodeCMYK(handle, bytes, width: width, height: height, adobe: hasAdobeMarker(bytes))
+                return try decodeCMYK(handle, bytes, width: width, height: height, adobe: hasAdobeMarker(bytes)).oriented(orientation)
             }
             var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * 3)
             let status = pixels.withUnsafeMutableBufferPointer { destination in
@@ -56,8 +58,57 @@ public enum ImageDecoder {
             // A warning (e.g. a truncated file libjpeg-turbo could partly decode) is still an error
             // for us: a half-grey frame would yield wrong reads.
             guard status == 0 else { throw VisionError.imageDecodingFailed("JPEG: \(errorMessage(handle))") }
-            return try RGBImage(width: Int(width), height: Int(height), pixels: pixels)
+            return try RGBImage(width: Int(width), height: Int(height), pixels: pixels).oriented(orientation)
         }
+    }
+
+    /// The EXIF orientation (1-8) of a JPEG, 1 when it has none or it cannot be read. Cameras
+    /// and phones store the sensor's pixels and say in this tag how to turn them; viewers,
+    /// OpenCV's imread (which made the training data) and so the annotations of photo sets
+    /// show the turned image, and so does the engine.
+    static func exifOrientation(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var offset = 2
+        while offset + 4 <= bytes.count, bytes[offset] == 0xFF {
+            let marker = bytes[offset + 1]
+            if marker == 0xFF { offset += 1; continue }
+            if marker == 0xDA || marker == 0xD9 { return 1 }
+            let length = Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+            guard length >= 2, offset + 2 + length <= bytes.count else { return 1 }
+            if marker == 0xE1, length >= 16, Array(bytes[(offset + 4) ..< (offset + 10)]) == Array("Exif\0\0".utf8) {
+                return orientation(inTIFF: UnsafeBufferPointer(rebasing: bytes[(offset + 10) ..< (offset + 2 + length)]))
+            }
+            offset += 2 + length
+        }
+        return 1
+    }
+
+    /// The orientation tag (0x0112) of a TIFF structure's first directory, 1 when absent or invalid.
+    private static func orientation(inTIFF tiff: UnsafeBufferPointer<UInt8>) -> Int {
+        guard tiff.count >= 8 else { return 1 }
+        let bigEndian: Bool
+        switch (tiff[0], tiff[1]) {
+        case (0x4D, 0x4D): bigEndian = true
+        case (0x49, 0x49): bigEndian = false
+        default: return 1
+        }
+        func u16(_ at: Int) -> Int? {
+            guard at >= 0, at + 2 <= tiff.count else { return nil }
+            return bigEndian ? Int(tiff[at]) << 8 | Int(tiff[at + 1]) : Int(tiff[at + 1]) << 8 | Int(tiff[at])
+        }
+        func u32(_ at: Int) -> Int? {
+            guard let high = u16(bigEndian ? at : at + 2), let low = u16(bigEndian ? at + 2 : at) else { return nil }
+            return high << 16 | low
+        }
+        guard u16(2) == 42, let directory = u32(4), let count = u16(directory) else { return 1 }
+        for entry in 0 ..< count {
+            let at = directory + 2 + entry * 12
+            guard let tag = u16(at) else { return 1 }
+            if tag == 0x0112 {
+                guard u16(at + 2) == 3, let value = u16(at + 8), (1 ... 8).contains(value) else { return 1 }
+                return value
+            }
+        }
+        return 1
     }
 
     /// CMYK and YCCK JPEGs (print workflows, some scanners and photo editors) decode to CMYK,

@@ -127,3 +127,39 @@ public struct ImagePoint: Sendable, Equatable, Codable {
         self.y = y
     }
 }
+
+extension RGBImage {
+    /// The image turned as EXIF orientation `orientation` says it should be shown: 1 as it is,
+    /// 2 mirrored left to right, 3 turned 180°, 4 mirrored top to bottom, 5 transposed, 6 turned
+    /// 90° clockwise, 7 transversed, 8 turned 90° anticlockwise. Other values change nothing.
+    public func oriented(_ orientation: Int) -> RGBImage {
+        guard (2 ... 8).contains(orientation) else { return self }
+        let swaps = orientation >= 5
+        let outWidth = swaps ? height : width, outHeight = swaps ? width : height
+        var result = [UInt8](repeating: 0, count: pixels.count)
+        pixels.withUnsafeBufferPointer { source in
+            result.withUnsafeMutableBufferPointer { destination in
+                for y in 0 ..< outHeight {
+                    for x in 0 ..< outWidth {
+                        // The source pixel shown at (x, y).
+                        let (sx, sy): (Int, Int) = switch orientation {
+                        case 2: (width - 1 - x, y)
+                        case 3: (width - 1 - x, height - 1 - y)
+                        case 4: (x, height - 1 - y)
+                        case 5: (y, x)
+                        case 6: (y, height - 1 - x)
+                        case 7: (width - 1 - y, height - 1 - x)
+                        default: (width - 1 - y, x)  // 8
+                        }
+                        let from = (sy * width + sx) * 3, to = (y * outWidth + x) * 3
+                        destination[to] = source[from]
+                        destination[to + 1] = source[from + 1]
+                        destination[to + 2] = source[from + 2]
+                    }
+                }
+            }
+        }
+        // The same pixels in a width x height that multiplies to the same count: cannot fail.
+        return (try? RGBImage(width: outWidth, height: outHeight, pixels: result)) ?? self
+    }
+}
