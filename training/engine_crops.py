@@ -29,28 +29,20 @@ from common import DATA_DIR, MODELS_DIR, OCR_HEIGHT, OCR_PLATE_MARGIN, OCR_WIDTH
 from data_real import detection_rows, us_ocr_rows  # noqa: E402
 from det_decode import iou  # noqa: E402
 from pipeline import SECOND_LOOK_OFFSET, Pipeline, correct_crop_exposure, correct_exposure  # noqa: E402
-from synth.augment import photometric, random_quad  # noqa: E402
+from make_eval_set import closeup_quad, frame_from, street_quad  # noqa: E402
+from synth.augment import photometric  # noqa: E402
 from synth.ocr_set import grow_quad  # noqa: E402
 from synth.scenes import overlaps, paste_plate  # noqa: E402
 
 
-def frame_from(row, size) -> np.ndarray:
-    img = cv2.cvtColor(cv2.imread(str(DATA_DIR / row["path"]), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    return cv2.resize(img, size, interpolation=cv2.INTER_LINEAR)
-
-
 def street_frame(plates, backgrounds, rng):
-    """Up to three plates in a 720p/1080p frame (make_eval_set.paste_set's geometry)."""
+    """Up to three plates in a 720p/1080p frame (make_eval_set.paste_set's geometry; a
+    squarish train crop is kept under 40 % of the frame's height)."""
     size = [(1280, 720), (1920, 1080)][rng.integers(2)]
-    frame = frame_from(backgrounds[rng.integers(len(backgrounds))], size)
+    frame = frame_from(backgrounds[rng.integers(len(backgrounds))], size, rng)
     placed, quads = [], []
     for img, text in plates:
-        target_w = float(np.exp(rng.uniform(np.log(60), np.log(380))))
-        th = target_w * img.shape[0] / img.shape[1]
-        if th > 0.4 * size[1]:  # a squarish crop: keep it inside the frame
-            target_w, th = target_w * 0.4 * size[1] / th, 0.4 * size[1]
-        q = random_quad(target_w, th, rng, tilt=0.15, rot_deg=6)
-        q += np.array([rng.uniform(target_w, size[0] - target_w), rng.uniform(th, size[1] - th)], np.float32)
+        q = street_quad(img, size, rng, max_height=0.4 * size[1])
         if overlaps(q, quads, pad=10):
             continue
         paste_plate(frame, img, q, rng)
@@ -63,13 +55,8 @@ def closeup_frame(plate, backgrounds, rng):
     """One plate at 25-60 % of a photo-sized frame (make_eval_set.closeup_set's geometry)."""
     img, text = plate
     size = [(640, 480), (800, 600), (1024, 768)][rng.integers(3)]
-    frame = frame_from(backgrounds[rng.integers(len(backgrounds))], size)
-    tw = float(rng.uniform(0.25, 0.6)) * size[0]
-    th = tw * img.shape[0] / img.shape[1]
-    if th > 0.4 * size[1]:
-        tw, th = tw * 0.4 * size[1] / th, 0.4 * size[1]
-    q = random_quad(tw, th, rng, tilt=0.1, rot_deg=4)
-    q += np.array([rng.uniform(tw * 0.6, size[0] - tw * 0.6), rng.uniform(th, size[1] - th)], np.float32)
+    frame = frame_from(backgrounds[rng.integers(len(backgrounds))], size, rng)
+    q = closeup_quad(img, size, rng, max_height=0.4 * size[1])
     paste_plate(frame, img, q, rng)
     return frame, [(q, text)]
 

@@ -56,6 +56,27 @@ def eu_val(out: Path) -> int:
     return len(rows)
 
 
+def street_quad(plate: np.ndarray, size, rng, max_height: float | None = None) -> np.ndarray:
+    """Corners for a plate 60-380 px wide with mild perspective somewhere in a frame of `size`;
+    `max_height` caps a squarish crop's height (scaling its width with it)."""
+    target_w = float(np.exp(rng.uniform(np.log(60), np.log(380))))
+    th = target_w * plate.shape[0] / plate.shape[1]
+    if max_height is not None and th > max_height:
+        target_w, th = target_w * max_height / th, max_height
+    q = random_quad(target_w, th, rng, tilt=0.15, rot_deg=6)
+    return q + np.array([rng.uniform(target_w, size[0] - target_w), rng.uniform(th, size[1] - th)], np.float32)
+
+
+def closeup_quad(plate: np.ndarray, size, rng, max_height: float | None = None) -> np.ndarray:
+    """Corners for a plate 25-60 % of the frame's width (a close-up photo), as street_quad."""
+    tw = float(rng.uniform(0.25, 0.6)) * size[0]
+    th = tw * plate.shape[0] / plate.shape[1]
+    if max_height is not None and th > max_height:
+        tw, th = tw * max_height / th, max_height
+    q = random_quad(tw, th, rng, tilt=0.1, rot_deg=4)
+    return q + np.array([rng.uniform(tw * 0.6, size[0] - tw * 0.6), rng.uniform(th, size[1] - th)], np.float32)
+
+
 def paste_set(out: Path, plates, backgrounds, rng, sizes) -> int:
     """plates: iterator of (rgb plate image, text). 1-3 plates per frame."""
     out.mkdir(parents=True, exist_ok=True)
@@ -70,10 +91,7 @@ def paste_set(out: Path, plates, backgrounds, rng, sizes) -> int:
             if i >= len(plates):
                 break
             img, text = plates[i]
-            target_w = float(np.exp(rng.uniform(np.log(60), np.log(380))))
-            th = target_w * img.shape[0] / img.shape[1]
-            q = random_quad(target_w, th, rng, tilt=0.15, rot_deg=6)
-            q += np.array([rng.uniform(target_w, size[0] - target_w), rng.uniform(th, size[1] - th)], np.float32)
+            q = street_quad(img, size, rng)
             if overlaps(q, quads, pad=10):
                 continue
             paste_plate(frame, img, q, rng)
@@ -124,10 +142,7 @@ def closeup_set(out: Path, plates, backgrounds, rng) -> int:
     for n, (img, text) in enumerate(plates):
         size = [(640, 480), (800, 600), (1024, 768)][n % 3]
         frame = frame_from(backgrounds[rng.integers(len(backgrounds))], size, rng)
-        tw = float(rng.uniform(0.25, 0.6)) * size[0]
-        th = tw * img.shape[0] / img.shape[1]
-        q = random_quad(tw, th, rng, tilt=0.1, rot_deg=4)
-        q += np.array([rng.uniform(tw * 0.6, size[0] - tw * 0.6), rng.uniform(th, size[1] - th)], np.float32)
+        q = closeup_quad(img, size, rng)
         paste_plate(frame, img, q, rng)
         x0, y0 = q.min(0)
         x1, y1 = q.max(0)
