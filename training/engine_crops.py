@@ -25,13 +25,12 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA_DIR, MODELS_DIR, OCR_HEIGHT, OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR  # noqa: E402
+from common import DATA_DIR, MODELS_DIR, OUT_DIR  # noqa: E402
 from data_real import detection_rows, us_ocr_rows  # noqa: E402
 from det_decode import iou  # noqa: E402
-from pipeline import SECOND_LOOK_OFFSET, Pipeline, correct_crop_exposure, correct_exposure  # noqa: E402
+from pipeline import SECOND_LOOK_OFFSET, Pipeline, correct_exposure, ocr_crop  # noqa: E402
 from make_eval_set import closeup_quad, frame_from, street_quad  # noqa: E402
 from synth.augment import photometric  # noqa: E402
-from synth.ocr_set import grow_quad  # noqa: E402
 from synth.scenes import overlaps, paste_plate  # noqa: E402
 
 
@@ -62,12 +61,8 @@ def closeup_frame(plate, backgrounds, rng):
 
 
 def engine_cut(grey: np.ndarray, quad: np.ndarray) -> np.ndarray:
-    """The OCR input the engine cuts for `quad` (pipeline.Pipeline._log_probs), as uint8."""
-    dst = np.array([[0, 0], [OCR_WIDTH, 0], [OCR_WIDTH, OCR_HEIGHT], [0, OCR_HEIGHT]], np.float32)
-    grown = grow_quad(np.asarray(quad, np.float32), OCR_PLATE_MARGIN)
-    crop = cv2.warpPerspective(grey, cv2.getPerspectiveTransform(grown, dst), (OCR_WIDTH, OCR_HEIGHT),
-                               flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return np.clip(np.rint(correct_crop_exposure(crop)), 0, 255).astype(np.uint8)
+    """The OCR input the engine cuts for `quad` (pipeline.ocr_crop), as uint8."""
+    return np.clip(np.rint(ocr_crop(grey, quad)), 0, 255).astype(np.uint8)
 
 
 def main():

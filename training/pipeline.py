@@ -176,18 +176,22 @@ class Pipeline:
     @torch.no_grad()
     def _log_probs(self, grey: np.ndarray, quads) -> torch.Tensor:
         """[views, classes, steps] log-probabilities of the OCR on each quad's crop."""
-        dst = np.array([[0, 0], [OCR_WIDTH, 0], [OCR_WIDTH, OCR_HEIGHT], [0, OCR_HEIGHT]], np.float32)
-        crops = []
-        for quad in quads:
-            grown = grow_quad(np.asarray(quad, np.float32), OCR_PLATE_MARGIN)
-            crop = cv2.warpPerspective(grey, cv2.getPerspectiveTransform(grown, dst), (OCR_WIDTH, OCR_HEIGHT),
-                                       flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            crops.append(np.asarray(correct_crop_exposure(crop) if self.exposure else crop, np.float32))
+        crops = [np.asarray(ocr_crop(grey, quad, self.exposure), np.float32) for quad in quads]
         x = (torch.from_numpy(np.stack(crops))[:, None] / 255 - 0.5) / 0.5
         return torch.log_softmax(self.ocr(x)[:, :, 0, :], 1)
 
 
 SECOND_LOOK_BELOW, SECOND_LOOK_OFFSET = 0.7, 0.06
+
+
+def ocr_crop(grey: np.ndarray, quad, exposure: bool = True) -> np.ndarray:
+    """The OCR input the engine cuts from a grey frame for a plate's corners: grown by the
+    margin, warped to the input size, and (with `exposure`) corrected by its own levels."""
+    dst = np.array([[0, 0], [OCR_WIDTH, 0], [OCR_WIDTH, OCR_HEIGHT], [0, OCR_HEIGHT]], np.float32)
+    grown = grow_quad(np.asarray(quad, np.float32), OCR_PLATE_MARGIN)
+    crop = cv2.warpPerspective(grey, cv2.getPerspectiveTransform(grown, dst), (OCR_WIDTH, OCR_HEIGHT),
+                               flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return correct_crop_exposure(crop) if exposure else crop
 
 
 def mean_text_probability(views: torch.Tensor, text: str) -> float:

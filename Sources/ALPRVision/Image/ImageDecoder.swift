@@ -67,19 +67,27 @@ public enum ImageDecoder {
     /// OpenCV's imread (which made the training data) and so the annotations of photo sets
     /// show the turned image, and so does the engine.
     static func exifOrientation(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        let prefix = Array("Exif\0\0".utf8)
+        guard let exif = segmentPayload(bytes, marker: 0xE1, startingWith: prefix) else { return 1 }
+        return orientation(inTIFF: UnsafeBufferPointer(rebasing: exif[prefix.count...]))
+    }
+
+    /// The payload (after the length) of the first marker segment before the scan that has
+    /// marker `marker` and starts with `prefix`; nil when there is none or the file ends inside it.
+    private static func segmentPayload(_ bytes: UnsafeBufferPointer<UInt8>, marker wanted: UInt8,
+                                       startingWith prefix: [UInt8]) -> UnsafeBufferPointer<UInt8>? {
         var offset = 2
         while offset + 4 <= bytes.count, bytes[offset] == 0xFF {
             let marker = bytes[offset + 1]
             if marker == 0xFF { offset += 1; continue }
-            if marker == 0xDA || marker == 0xD9 { return 1 }
+            if marker == 0xDA || marker == 0xD9 { return nil }
             let length = Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
-            guard length >= 2, offset + 2 + length <= bytes.count else { return 1 }
-            if marker == 0xE1, length >= 16, Array(bytes[(offset + 4) ..< (offset + 10)]) == Array("Exif\0\0".utf8) {
-                return orientation(inTIFF: UnsafeBufferPointer(rebasing: bytes[(offset + 10) ..< (offset + 2 + length)]))
-            }
+            guard length >= 2, offset + 2 + length <= bytes.count else { return nil }
+            let payload = UnsafeBufferPointer(rebasing: bytes[(offset + 4) ..< (offset + 2 + length)])
+            if marker == wanted, payload.starts(with: prefix) { return payload }
             offset += 2 + length
         }
-        return 1
+        return nil
     }
 
     /// The orientation tag (0x0112) of a TIFF structure's first directory, 1 when absent or invalid.
@@ -135,23 +143,9 @@ public enum ImageDecoder {
         return try RGBImage(width: Int(width), height: Int(height), pixels: pixels)
     }
 
-    /// Whether the JPEG carries Adobe's APP14 marker, found by walking the marker segments
-    /// that come before the scan.
+    /// Whether the JPEG carries Adobe's APP14 marker.
     static func hasAdobeMarker(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var offset = 2
-        while offset + 4 <= bytes.count, bytes[offset] == 0xFF {
-            let marker = bytes[offset + 1]
-            if marker == 0xFF { offset += 1; continue }
-            if marker == 0xDA || marker == 0xD9 { return false }
-            let length = Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
-            guard length >= 2 else { return false }
-            if marker == 0xEE, length >= 7, offset + 9 <= bytes.count,
-               Array(bytes[(offset + 4) ..< (offset + 9)]) == Array("Adobe".utf8) {
-                return true
-            }
-            offset += 2 + length
-        }
-        return false
+        segmentPayload(bytes, marker: 0xEE, startingWith: Array("Adobe".utf8)) != nil
     }
 
     private static func errorMessage(_ handle: tjhandle) -> String {
