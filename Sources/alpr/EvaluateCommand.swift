@@ -114,12 +114,16 @@ struct EvaluateCommand: ParsableCommand {
 
     private func table(_ report: Evaluation.Report, cpu: Double, unreadable: Int, unannotated: Int) -> String {
         func percent(_ value: Double) -> String { String(format: "%6.1f %%", value * 100) }
+        func interval(_ range: ClosedRange<Double>?) -> String {
+            range.map { String(format: "  95 %% CI %.1f-%.1f %%", $0.lowerBound * 100, $0.upperBound * 100) } ?? ""
+        }
         var lines = [
             "images                 \(report.images)" + (unreadable > 0 ? " (\(unreadable) unreadable)" : ""),
             "annotated plates       \(report.plates)",
-            "top-1 accuracy         \(percent(report.top1Accuracy))  (\(report.top1Correct)/\(report.plates))",
-            "top-\(topK) accuracy         \(percent(report.topKAccuracy))  (\(report.topKCorrect)/\(report.plates))",
-            "detection recall@\(iou)  \(percent(report.detectionRecall))  (\(report.detected)/\(report.plates))",
+            "top-1 accuracy         \(percent(report.top1Accuracy))  (\(report.top1Correct)/\(report.plates))" + interval(report.top1Interval),
+            "top-\(topK) accuracy         \(percent(report.topKAccuracy))  (\(report.topKCorrect)/\(report.plates))" + interval(report.topKInterval),
+            "detection recall@\(iou)  \(percent(report.detectionRecall))  (\(report.detected)/\(report.plates))"
+                + interval(report.detectionRecallInterval),
             "false plates / image   " + String(format: "%.3f", report.falsePlatesPerImage) + "  (\(report.falsePlates))",
             "median ms / image      " + String(format: "%.1f", report.medianMilliseconds),
             "median CPU ms / image  " + String(format: "%.1f", cpu),
@@ -163,6 +167,10 @@ struct EvaluationOutput: Encodable {
     var topKAccuracy: Double
     var topK: Int
     var detectionRecall: Double
+    /// 95 % Wilson intervals `[lower, upper]` of the three rates; absent without plates.
+    var top1Interval: [Double]?
+    var topKInterval: [Double]?
+    var detectionRecallInterval: [Double]?
     var iou: Double
     var falsePlatesPerImage: Double
     var medianMilliseconds: Double
@@ -180,6 +188,9 @@ struct EvaluationOutput: Encodable {
         topKAccuracy = report.topKAccuracy
         self.topK = topK
         detectionRecall = report.detectionRecall
+        top1Interval = report.top1Interval.map { [$0.lowerBound, $0.upperBound] }
+        topKInterval = report.topKInterval.map { [$0.lowerBound, $0.upperBound] }
+        detectionRecallInterval = report.detectionRecallInterval.map { [$0.lowerBound, $0.upperBound] }
         self.iou = iou
         falsePlatesPerImage = report.falsePlatesPerImage
         medianMilliseconds = report.medianMilliseconds

@@ -101,6 +101,43 @@ struct EvaluationTests {
         #expect(Evaluation(topK: 2).score(annotations: annotations, predictions: predictions, milliseconds: []).topKCorrect == 1)
     }
 
+    @Test("Wilson intervals match published values and bracket the rate", arguments: [
+        // Newcombe, "Two-sided confidence intervals for the single proportion: comparison of
+        // seven methods", Statistics in Medicine 17 (1998), Table I, method 3 (score interval).
+        (81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605), (0, 20, 0.0, 0.1611), (1, 29, 0.0061, 0.1718),
+    ])
+    func wilson(successes: Int, trials: Int, lower: Double, upper: Double) throws {
+        let interval = try #require(Evaluation.wilsonInterval(successes: successes, trials: trials))
+        #expect(abs(interval.lowerBound - lower) < 0.00005)
+        #expect(abs(interval.upperBound - upper) < 0.00005)
+    }
+
+    @Test("Wilson intervals: exact bounds at 0 and n of n, narrower with more trials, nil when undefined")
+    func wilsonEdges() throws {
+        let none = try #require(Evaluation.wilsonInterval(successes: 0, trials: 50))
+        let all = try #require(Evaluation.wilsonInterval(successes: 50, trials: 50))
+        #expect(none.lowerBound == 0 && none.upperBound > 0)
+        #expect(all.upperBound == 1 && all.lowerBound < 1)
+        // Symmetric in successes and failures.
+        #expect(abs(none.upperBound - (1 - all.lowerBound)) < 1e-12)
+        // The same rate measured on ten times the plates is known more closely.
+        let small = try #require(Evaluation.wilsonInterval(successes: 9, trials: 10))
+        let large = try #require(Evaluation.wilsonInterval(successes: 90, trials: 100))
+        #expect(large.upperBound - large.lowerBound < small.upperBound - small.lowerBound)
+        for (k, n) in [(1, 3), (244, 275), (99, 100)] {
+            let interval = try #require(Evaluation.wilsonInterval(successes: k, trials: n))
+            #expect(interval.contains(Double(k) / Double(n)))
+        }
+        #expect(Evaluation.wilsonInterval(successes: 0, trials: 0) == nil)
+        #expect(Evaluation.wilsonInterval(successes: 5, trials: 4) == nil)
+        #expect(Evaluation.wilsonInterval(successes: -1, trials: 4) == nil)
+        var report = Evaluation.Report()
+        #expect(report.top1Interval == nil)
+        report.plates = 275
+        report.top1Correct = 244
+        #expect(report.top1Interval == Evaluation.wilsonInterval(successes: 244, trials: 275))
+    }
+
     @Test("a dataset folder pairs images with their annotation files")
     func dataset() throws {
         let directory = try makeTemporaryDirectory()

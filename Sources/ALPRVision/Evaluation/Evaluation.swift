@@ -34,6 +34,31 @@ public struct Evaluation: Sendable {
         public var top1Accuracy: Double { plates > 0 ? Double(top1Correct) / Double(plates) : 0 }
         public var topKAccuracy: Double { plates > 0 ? Double(topKCorrect) / Double(plates) : 0 }
         public var falsePlatesPerImage: Double { images > 0 ? Double(falsePlates) / Double(images) : 0 }
+
+        /// 95 % confidence intervals of the three rates (`Evaluation.wilsonInterval`); nil
+        /// without annotated plates.
+        public var top1Interval: ClosedRange<Double>? { Evaluation.wilsonInterval(successes: top1Correct, trials: plates) }
+        public var topKInterval: ClosedRange<Double>? { Evaluation.wilsonInterval(successes: topKCorrect, trials: plates) }
+        public var detectionRecallInterval: ClosedRange<Double>? { Evaluation.wilsonInterval(successes: detected, trials: plates) }
+    }
+
+    /// The Wilson score interval for a proportion of `successes` in `trials` (z = 1.96: 95 %).
+    ///
+    /// A folder of a few hundred plates measures a rate only to a few points: 244 of 275 is
+    /// 88.7 %, but any true rate from 84.4 to 91.9 % fits it. Unlike the normal approximation
+    /// (p ± z·√(p(1−p)/n)) the interval stays inside 0...1 and is not empty at 0 or n of n,
+    /// which is where an engine's recall sits. nil when `trials` is not positive or
+    /// `successes` is outside 0...trials.
+    public static func wilsonInterval(successes: Int, trials: Int, z: Double = 1.959963984540054) -> ClosedRange<Double>? {
+        guard trials > 0, (0 ... trials).contains(successes) else { return nil }
+        let n = Double(trials), p = Double(successes) / n, z2 = z * z
+        let denominator = 1 + z2 / n
+        let centre = (p + z2 / (2 * n)) / denominator
+        let halfWidth = z * (p * (1 - p) / n + z2 / (4 * n * n)).squareRoot() / denominator
+        // At 0 or n of n one bound is exactly 0 or 1; rounding must not move it off.
+        let lower = successes == 0 ? 0 : max(0, centre - halfWidth)
+        let upper = successes == trials ? 1 : min(1, centre + halfWidth)
+        return lower ... upper
     }
 
     /// A plate the engine missed or misread, or a plate it reported where none is annotated:
