@@ -45,6 +45,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .long, help: "Also list every missed and misread plate and every false plate, per image.")
     var mistakes = false
 
+    @Flag(name: .customLong("by-width"), help: "Also break recall and top-1 accuracy down by the annotated plate's width in pixels.")
+    var byWidth = false
+
     func validate() throws {
         if let detectionThreshold, !(detectionThreshold > 0 && detectionThreshold < 1) {
             throw ValidationError("--detection-threshold must be between 0 and 1 (exclusive), got \(detectionThreshold).")
@@ -92,6 +95,7 @@ struct EvaluateCommand: ParsableCommand {
                                           unannotatedImages: dataset.unannotated.count)
             output.medianCPUMilliseconds = medianCPU
             if mistakes { output.mistakes = listed }
+            if byWidth { output.byWidth = report.byWidth }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             FileHandle.standardOutput.write(try encoder.encode(output) + Data("\n".utf8))
@@ -101,6 +105,7 @@ struct EvaluateCommand: ParsableCommand {
                 if !listed.isEmpty { print("") }
             }
             print(table(report, cpu: medianCPU, unreadable: unreadable, unannotated: dataset.unannotated.count))
+            if byWidth { print("\n" + Self.widthTable(report.byWidth)) }
         }
     }
 
@@ -129,6 +134,19 @@ struct EvaluateCommand: ParsableCommand {
             "median CPU ms / image  " + String(format: "%.1f", cpu),
         ]
         if unannotated > 0 { lines.append("skipped (no .txt)      \(unannotated)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension EvaluateCommand {
+    /// `plate width  plates  recall  top-1`, one row per band that has plates.
+    static func widthTable(_ bands: [Evaluation.WidthBand]) -> String {
+        var lines = ["plate width px   plates   recall    top-1"]
+        for band in bands where band.plates > 0 {
+            let range = band.maximumWidth.map { String(format: "%.0f-%.0f", band.minimumWidth, $0) } ?? String(format: "%.0f+", band.minimumWidth)
+            lines.append(range.padding(toLength: 15, withPad: " ", startingAt: 0)
+                + String(format: "%8d %7.1f %% %7.1f %%", band.plates, band.detectionRecall * 100, band.top1Accuracy * 100))
+        }
         return lines.joined(separator: "\n")
     }
 }
@@ -180,6 +198,8 @@ struct EvaluationOutput: Encodable {
     var unannotatedImages: Int
     /// With `--mistakes`: every missed, misread and false plate.
     var mistakes: [ImageMistake]?
+    /// With `--by-width`: the counts by annotated plate width.
+    var byWidth: [Evaluation.WidthBand]?
 
     init(report: Evaluation.Report, topK: Int, iou: Double, unreadableImages: Int, unannotatedImages: Int) {
         images = report.images

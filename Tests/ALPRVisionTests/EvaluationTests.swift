@@ -66,7 +66,7 @@ struct EvaluationTests {
     }
 
     @Test("accuracy, recall, false plates and median time on hand-made predictions")
-    func report() {
+    func report() throws {
         func annotation(_ x: Double, _ plate: String) -> BenchmarkAnnotation {
             BenchmarkAnnotation(file: "f", box: PlateBox(x: x, y: 0, width: 100, height: 30), plate: plate)
         }
@@ -99,6 +99,33 @@ struct EvaluationTests {
         #expect(report.medianMilliseconds == 25)
         // With top-2, the third candidate no longer counts.
         #expect(Evaluation(topK: 2).score(annotations: annotations, predictions: predictions, milliseconds: []).topKCorrect == 1)
+        // All four plates are 100 px wide: the 100-150 band holds every count, the others none.
+        let band = try #require(report.byWidth.first { $0.contains(width: 100) })
+        #expect(band.minimumWidth == 100 && band.maximumWidth == 150)
+        #expect(band.plates == 4 && band.detected == 3 && band.top1Correct == 1)
+        #expect(report.byWidth.filter { $0 != band }.allSatisfy { $0.plates == 0 && $0.detected == 0 && $0.top1Correct == 0 })
+    }
+
+    @Test("width bands count each plate once, by its annotated width, bounds included below")
+    func widthBands() throws {
+        let widths: [Double] = [20, 49.9, 50, 74, 75, 99, 100, 149, 150, 249, 250, 399, 400, 1000]
+        let annotations = widths.enumerated().map { index, width in
+            BenchmarkAnnotation(file: "f", box: PlateBox(x: Double(index) * 1100, y: 0, width: width, height: width / 2), plate: "P\(index)")
+        }
+        // Every plate found; the even ones read right, the odd ones wrong.
+        let predictions = annotations.enumerated().map { index, annotation in
+            Evaluation.Prediction(box: annotation.box, texts: [index.isMultiple(of: 2) ? annotation.plate : "WRONG"])
+        }
+        var report = Evaluation.Report()
+        Evaluation().accumulate(&report, annotations: annotations, predictions: predictions)
+        // Two plates fall in each band: its lower bound is in, its upper bound is the next band's.
+        #expect(report.byWidth.count == Evaluation.widthBands.count)
+        #expect(report.byWidth.map(\.plates) == Array(repeating: 2, count: 7))
+        #expect(report.byWidth.map(\.detected) == Array(repeating: 2, count: 7))
+        #expect(report.byWidth.map(\.top1Correct) == Array(repeating: 1, count: 7))
+        #expect(report.byWidth.map(\.plates).reduce(0, +) == report.plates)
+        #expect(report.byWidth.last?.maximumWidth == nil)
+        #expect(report.byWidth[0].top1Accuracy == 0.5 && report.byWidth[0].detectionRecall == 1)
     }
 
     @Test("Wilson intervals match published values and bracket the rate", arguments: [

@@ -27,6 +27,9 @@ public struct Evaluation: Sendable {
         public var topKCorrect = 0
         public var falsePlates = 0
         public var medianMilliseconds: Double = 0
+        /// The same counts by the annotated plate's width, one entry per `Evaluation.widthBands`
+        /// band: where in the size range the engine misses and misreads.
+        public var byWidth: [WidthBand] = Evaluation.widthBands.map { WidthBand(minimumWidth: $0.lowerBound, maximumWidth: $0.upperBound) }
 
         public init() {}
 
@@ -41,6 +44,30 @@ public struct Evaluation: Sendable {
         public var topKInterval: ClosedRange<Double>? { Evaluation.wilsonInterval(successes: topKCorrect, trials: plates) }
         public var detectionRecallInterval: ClosedRange<Double>? { Evaluation.wilsonInterval(successes: detected, trials: plates) }
     }
+
+    /// Plates whose annotated box is `minimumWidth` to under `maximumWidth` pixels wide.
+    public struct WidthBand: Sendable, Equatable, Codable {
+        public var minimumWidth: Double
+        /// nil: no upper bound.
+        public var maximumWidth: Double?
+        public var plates = 0
+        public var detected = 0
+        public var top1Correct = 0
+
+        public init(minimumWidth: Double, maximumWidth: Double?) {
+            self.minimumWidth = minimumWidth
+            self.maximumWidth = maximumWidth
+        }
+
+        public func contains(width: Double) -> Bool { width >= minimumWidth && maximumWidth.map { width < $0 } ?? true }
+        public var detectionRecall: Double { plates > 0 ? Double(detected) / Double(plates) : 0 }
+        public var top1Accuracy: Double { plates > 0 ? Double(top1Correct) / Double(plates) : 0 }
+    }
+
+    /// The width bands of `Report.byWidth`, in image pixels: the engine is specified for plates
+    /// 50 to 400 px wide in 720p/1080p frames, and reads the narrow end least well.
+    public static let widthBands: [(lowerBound: Double, upperBound: Double?)] =
+        [(0, 50), (50, 75), (75, 100), (100, 150), (150, 250), (250, 400), (400, nil)]
 
     /// The Wilson score interval for a proportion of `successes` in `trials` (z = 1.96: 95 %).
     ///
@@ -131,13 +158,17 @@ public struct Evaluation: Sendable {
         var mistakes: [Mistake] = []
         for (a, annotation) in annotations.enumerated() {
             let truth = Self.normalized(annotation.plate)
+            let band = report.byWidth.firstIndex { $0.contains(width: annotation.box.width) }
+            if let band { report.byWidth[band].plates += 1 }
             guard let p = matches.first(where: { $0.annotation == a })?.prediction else {
                 mistakes.append(Mistake(kind: .missed, expected: truth, read: [], box: annotation.box))
                 continue
             }
+            if let band { report.byWidth[band].detected += 1 }
             let texts = predictions[p].texts.map(Self.normalized)
             if texts.first == truth {
                 report.top1Correct += 1
+                if let band { report.byWidth[band].top1Correct += 1 }
             } else {
                 mistakes.append(Mistake(kind: .misread, expected: truth, read: Array(texts.prefix(topK)), box: predictions[p].box))
             }
