@@ -165,6 +165,54 @@ struct ImageCodecTests {
         #expect(orientation(cut) == 1)
     }
 
+    @Test("mutated JPEG and PNG files decode or fail with an error, never crash", arguments: [UInt64(1), 2, 3])
+    func mutatedFiles(seed: UInt64) throws {
+        var random = SeededRandom(seed: seed)
+        var pixels: [UInt8] = []
+        for y in 0 ..< 24 { for x in 0 ..< 40 { pixels += [UInt8(x * 6), UInt8(y * 10), UInt8((x + y) * 3)] } }
+        let image = try RGBImage(width: 40, height: 24, pixels: pixels)
+        // A JPEG with an EXIF segment (orientation 6) and an Adobe marker in front of its own
+        // segments, so that mutations reach the marker walk and the TIFF reader as well as the
+        // libraries' parsers.
+        let tiff: [UInt8] = [0x4D, 0x4D, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0]
+        let exif = Array("Exif\0\0".utf8) + tiff, adobe = Array("Adobe".utf8) + [0, 100, 0, 0, 0, 0, 1]
+        var jpeg = Data([0xFF, 0xD8])
+        for (marker, payload) in [(UInt8(0xE1), exif), (UInt8(0xEE), adobe)] {
+            jpeg += Data([0xFF, marker, UInt8((payload.count + 2) >> 8), UInt8((payload.count + 2) & 0xFF)] + payload)
+        }
+        jpeg += try ImageEncoder.jpeg(image, quality: 90).dropFirst(2)
+        let png = try ImageEncoder.png(image)
+        #expect(try ImageDecoder.decode(jpeg).width == 24, "the unmutated JPEG is turned by its EXIF orientation")
+        var decoded = 0, failed = 0
+        for original in [jpeg, png] {
+            for _ in 0 ..< 400 {
+                var bytes = [UInt8](original)
+                // One to four edits: flip a byte, cut the file, repeat a slice, or write an extreme
+                // value (0x00, 0xFF) where lengths and sizes live (the first 200 bytes).
+                for _ in 0 ..< Int.random(in: 1 ... 4, using: &random) where bytes.count > 4 {
+                    let at = Int.random(in: 2 ..< bytes.count, using: &random)
+                    switch Int.random(in: 0 ..< 4, using: &random) {
+                    case 0: bytes[at] ^= UInt8.random(in: 1 ... 255, using: &random)
+                    case 1: bytes.removeSubrange(at...)
+                    case 2: bytes.insert(contentsOf: bytes[at ..< min(at + 16, bytes.count)], at: at)
+                    default: bytes[min(at, 199) % bytes.count] = Bool.random(using: &random) ? 0xFF : 0x00
+                    }
+                }
+                do {
+                    let result = try ImageDecoder.decode(Data(bytes))
+                    // What decodes is a whole image within the decoder's limit.
+                    #expect(result.width > 0 && result.height > 0 && result.width * result.height <= ImageDecoder.maximumPixelCount)
+                    #expect(result.pixels.count == result.width * result.height * 3)
+                    decoded += 1
+                } catch is VisionError {
+                    failed += 1
+                }
+            }
+        }
+        // Both outcomes occur, so the mutations neither all miss nor all break the files.
+        #expect(decoded > 0 && failed > 0, "decoded \(decoded), failed \(failed)")
+    }
+
     @Test("truncated, empty and unknown bytes fail with an error")
     func badInput() throws {
         let image = RGBImage(width: 16, height: 16, red: 200)
