@@ -175,16 +175,18 @@ struct RecognitionTests {
         #expect(allClose(coarse.withInput { Array($0) }, smoothExpected, tolerance: 0.05))
     }
 
-    @Test("a frame twice the input's size is letterboxed as 2x2 block means, normalised, grey below")
-    func halvedLetterbox() throws {
+    @Test("a frame k times the input's size is letterboxed as k×k block means, normalised, grey below",
+          arguments: [2, 3, 4, 5])
+    func blockLetterbox(k: Int) throws {
         let detector = try PlateDetector(network: SyntheticModels.detector().load())
         let network = detector.network, shape = network.inputShape  // 3x64x96
         var random = SeededRandom(seed: 6)
-        // 192x100: 96x50 of content (exactly half), 14 rows of padding.
-        let frame = try RGBImage(width: 192, height: 100, pixels: (0 ..< 192 * 100 * 3).map { _ in UInt8.random(in: 0 ... 255, using: &random) })
+        // (96k)x(50k): 96x50 of content (exactly 1/k), 14 rows of padding.
+        let (width, height) = (96 * k, 50 * k)
+        let frame = try RGBImage(width: width, height: height, pixels: (0 ..< width * height * 3).map { _ in UInt8.random(in: 0 ... 255, using: &random) })
         network.withInput { $0.update(repeating: .nan) }
         let scale = detector.prepareInput(frame, network: network)
-        #expect(scale == (0.5, 0.5))
+        #expect(scale == (1 / Double(k), 1 / Double(k)))
         let actual = network.withInput { Array($0) }
         let (mean, std) = (network.graph.input.mean, network.graph.input.std)
         var expected = [Float](repeating: 0, count: shape.count)
@@ -194,13 +196,13 @@ struct RecognitionTests {
                     var value = 114.0  // letterbox grey
                     if y < 50 {
                         var sum = 0.0
-                        for dy in 0 ..< 2 {
-                            for dx in 0 ..< 2 {
-                                let index: Int = ((2 * y + dy) * 192 + 2 * x + dx) * 3 + channel
+                        for dy in 0 ..< k {
+                            for dx in 0 ..< k {
+                                let index: Int = ((k * y + dy) * width + k * x + dx) * 3 + channel
                                 sum += Double(frame.pixels[index])
                             }
                         }
-                        value = sum / 4
+                        value = sum / Double(k * k)
                     }
                     let normalised = (value / 255 - Double(mean[channel])) / Double(std[channel])
                     expected[(channel * shape.height + y) * shape.width + x] = Float(normalised)
