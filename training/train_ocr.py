@@ -54,13 +54,13 @@ def jitter_real(img: np.ndarray, rng) -> np.ndarray:
     return photometric(out, rng, 0.6)
 
 
-def framed_real(img: np.ndarray, backgrounds, rng) -> np.ndarray:
+def framed_real(img: np.ndarray, backgrounds, rng, widths: tuple[float, float] = (50, 260)) -> np.ndarray:
     """A real crop as the engine would see it in a photo: put into a scene at a random size
     (50-260 px wide) and perspective, then cut out by noisy corners grown by about the engine's
     margin and warped to the OCR input, so the model meets scene pixels around the plate and
     the warp's own resampling."""
     sh, sw = img.shape[:2]
-    target_w = float(np.exp(rng.uniform(np.log(50), np.log(260))))
+    target_w = float(np.exp(rng.uniform(np.log(widths[0]), np.log(widths[1]))))
     target_h = target_w / rng.uniform(1.8, 2.3)  # the store stretches crops to the input aspect
     quad = random_quad(target_w, target_h, rng) + np.array([target_w, target_w], np.float32)
     size = int(target_w * 2)
@@ -135,6 +135,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--framed", type=float, default=0.0,
                     help="share of real samples put into a scene and cut out as the engine does (framed_real)")
+    ap.add_argument("--framed-widths", type=float, nargs=2, default=(50, 260), metavar=("MIN", "MAX"),
+                    help="plate widths in px, drawn log-uniformly, at which framed real crops are put into scenes")
     ap.add_argument("--engine-crops", type=Path, default=None,
                     help="real train crops cut by the engine's own pipeline (engine_crops.py's .npz)")
     ap.add_argument("--engine-fraction", type=float, default=0.0,
@@ -184,7 +186,7 @@ def main():
         n_engine = int(rng.binomial(n_real, args.engine_fraction)) if engine_images is not None else 0
         ri = rng.integers(0, len(real_texts), n_real - n_engine)
         ei = rng.integers(0, len(engine_texts), n_engine) if n_engine else np.zeros(0, int)
-        real_part = [framed_real(real_images[i], backgrounds, rng) if rng.random() < args.framed
+        real_part = [framed_real(real_images[i], backgrounds, rng, tuple(args.framed_widths)) if rng.random() < args.framed
                      else jitter_real(real_images[i], rng) for i in ri]
         real_part += [photometric(engine_images[i], rng, 0.3) for i in ei]
         batch = np.concatenate([synth_images[si], np.stack(real_part)])

@@ -20,28 +20,35 @@ struct ReadCommand: ParsableCommand {
     @Option(name: .long, help: "Alternative readings per plate.")
     var candidates: Int = 5
 
+    @Option(name: .long, help: "Images read at once, each on its own core with its own copy of the models (output stays in file order).")
+    var jobs: Int = 1
+
     func validate() throws {
         if images.isEmpty && dir == nil { throw ValidationError("Give image files or --dir.") }
         if candidates < 1 { throw ValidationError("--candidates must be at least 1.") }
+        if !(1 ... 64).contains(jobs) { throw ValidationError("--jobs must be 1 to 64, got \(jobs).") }
     }
 
     func run() throws {
         var options = PlateRecognizer.Options()
         options.candidateCount = candidates
-        let recognizer = try PlateRecognizer(modelsDirectory: ModelsDirectory.resolve(explicit: models), options: options)
+        let modelsDirectory = ModelsDirectory.resolve(explicit: models)
         var files = images.map { URL(fileURLWithPath: $0) }
         if let dir { files += try ReadImageFolder.images(in: URL(fileURLWithPath: dir, isDirectory: true)) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        for file in files {
+        let chosen = options
+        try FileRecognition.recognize(files: files, jobs: jobs, makeRecognizer: {
+            try PlateRecognizer(modelsDirectory: modelsDirectory, options: chosen)
+        }) { result in
             let line: Data
-            do {
-                let plates = try recognizer.recognize(contentsOf: file)
-                line = try encoder.encode(ImageReadOutput(file: file.path, plates: plates.map(PlateOutput.init),
-                                                          ms: rounded(recognizer.lastTiming.totalMilliseconds)))
-            } catch {
+            switch result.plates {
+            case .success(let plates):
+                line = try encoder.encode(ImageReadOutput(file: result.url.path, plates: plates.map(PlateOutput.init),
+                                                          ms: rounded(result.timing.totalMilliseconds)))
+            case .failure(let error):
                 // A bad file is reported in place and the run goes on.
-                line = try encoder.encode(ImageReadError(file: file.path, error: "\(error)"))
+                line = try encoder.encode(ImageReadError(file: result.url.path, error: "\(error)"))
             }
             FileHandle.standardOutput.write(line + Data("\n".utf8))
         }
