@@ -48,11 +48,15 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("by-width"), help: "Also break recall and top-1 accuracy down by the annotated plate's width in pixels.")
     var byWidth = false
 
+    @Option(name: .long, help: "Images read at once, one core each (per-image times compare only while every job has a core of its own).")
+    var jobs: Int = 1
+
     func validate() throws {
         if let detectionThreshold, !(detectionThreshold > 0 && detectionThreshold < 1) {
             throw ValidationError("--detection-threshold must be between 0 and 1 (exclusive), got \(detectionThreshold).")
         }
         guard topK >= 1 else { throw ValidationError("--top-k must be at least 1.") }
+        guard (1 ... 64).contains(jobs) else { throw ValidationError("--jobs must be 1 to 64, got \(jobs).") }
     }
 
     func run() throws {
@@ -66,20 +70,26 @@ struct EvaluateCommand: ParsableCommand {
         if noExposure { options.exposure = nil }
         if noSecondLook { options.secondLook = nil }
         if noUnsureDetections { options.unsureDetections = nil }
-        let recognizer = try PlateRecognizer(modelsDirectory: ModelsDirectory.resolve(explicit: models), options: options)
+        let modelsDirectory = ModelsDirectory.resolve(explicit: models), chosen = options
         let evaluation = Evaluation(iouThreshold: iou, topK: topK)
         var report = Evaluation.Report()
         var milliseconds: [Double] = [], cpuMilliseconds: [Double] = []
         var unreadable = 0
         var listed: [EvaluationOutput.ImageMistake] = []
-        for item in dataset.items {
+        let items = dataset.items
+        var index = 0
+        try FileRecognition.recognize(files: items.map(\.imageURL), jobs: jobs, makeRecognizer: {
+            try PlateRecognizer(modelsDirectory: modelsDirectory, options: chosen)
+        }) { result in
+            let item = items[index]
+            index += 1
             var predictions: [Evaluation.Prediction] = []
-            do {
-                let cpuStart = Self.threadCPUMilliseconds()
-                predictions = try recognizer.recognize(contentsOf: item.imageURL).map(Evaluation.Prediction.init)
-                cpuMilliseconds.append(Self.threadCPUMilliseconds() - cpuStart)
-                milliseconds.append(recognizer.lastTiming.totalMilliseconds)
-            } catch {
+            switch result.plates {
+            case .success(let plates):
+                predictions = plates.map(Evaluation.Prediction.init)
+                cpuMilliseconds.append(result.cpuMilliseconds)
+                milliseconds.append(result.timing.totalMilliseconds)
+            case .failure(let error):
                 unreadable += 1
                 FileHandle.standardError.write(Data("\(item.imageURL.lastPathComponent): \(error)\n".utf8))
             }
@@ -107,14 +117,6 @@ struct EvaluateCommand: ParsableCommand {
             print(table(report, cpu: medianCPU, unreadable: unreadable, unannotated: dataset.unannotated.count))
             if byWidth { print("\n" + Self.widthTable(report.byWidth)) }
         }
-    }
-
-    /// CPU time of the calling thread: unlike the wall clock, it leaves out time spent waiting
-    /// for a core on a shared machine.
-    static func threadCPUMilliseconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-        return Double(time.tv_sec) * 1000 + Double(time.tv_nsec) / 1e6
     }
 
     private func table(_ report: Evaluation.Report, cpu: Double, unreadable: Int, unannotated: Int) -> String {

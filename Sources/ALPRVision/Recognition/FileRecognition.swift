@@ -14,6 +14,9 @@ public enum FileRecognition {
         public var plates: Result<[PlateResult], any Error>
         /// The recogniser's timing for this file (decoding included); zero when it failed.
         public var timing: PlateRecognizer.Timing
+        /// CPU time the reading thread spent on this file: unlike the wall clock, it leaves out
+        /// time spent waiting for a core on a shared machine.
+        public var cpuMilliseconds: Double
     }
 
     /// Reads `files` with `jobs` recognisers made by `makeRecognizer` (called once per worker,
@@ -55,12 +58,22 @@ public enum FileRecognition {
     }
 
     static func read(_ file: URL, with recognizer: PlateRecognizer) -> FileResult {
+        let start = threadCPUMilliseconds()
         do {
             let plates = try recognizer.recognize(contentsOf: file)
-            return FileResult(url: file, plates: .success(plates), timing: recognizer.lastTiming)
+            return FileResult(url: file, plates: .success(plates), timing: recognizer.lastTiming,
+                              cpuMilliseconds: threadCPUMilliseconds() - start)
         } catch {
-            return FileResult(url: file, plates: .failure(error), timing: PlateRecognizer.Timing())
+            return FileResult(url: file, plates: .failure(error), timing: PlateRecognizer.Timing(),
+                              cpuMilliseconds: threadCPUMilliseconds() - start)
         }
+    }
+
+    /// CPU time of the calling thread.
+    static func threadCPUMilliseconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) * 1000 + Double(time.tv_nsec) / 1e6
     }
 
     /// The state the workers and the delivering thread share, behind one condition lock.
