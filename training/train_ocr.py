@@ -56,7 +56,7 @@ def jitter_real(img: np.ndarray, rng) -> np.ndarray:
 
 def framed_real(img: np.ndarray, backgrounds, rng, widths: tuple[float, float] = (50, 260)) -> np.ndarray:
     """A real crop as the engine would see it in a photo: put into a scene at a random size
-    (50-260 px wide) and perspective, then cut out by noisy corners grown by about the engine's
+    (`widths`, 50-260 px wide unless --framed-widths says otherwise) and perspective, then cut out by noisy corners grown by about the engine's
     margin and warped to the OCR input, so the model meets scene pixels around the plate and
     the warp's own resampling."""
     sh, sw = img.shape[:2]

@@ -12,6 +12,11 @@ enum CommandLineInput {
 
     static func actor(username: String) -> String { "cli:\(username)" }
 
+    /// `--jobs` of `alpr read` and `alpr evaluate`: images read at once, one recogniser each.
+    static func checkJobs(_ jobs: Int) throws {
+        guard (1 ... 64).contains(jobs) else { throw ValidationError("--jobs must be 1 to 64, got \(jobs).") }
+    }
+
     /// Accepts `2025-05-03T02:15:00Z` (or with an offset), `2025-05-03 02:15` and `2025-05-03`
     /// (both in the local time zone).
     static func date(_ text: String, option: String) throws -> Date {

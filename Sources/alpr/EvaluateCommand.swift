@@ -56,7 +56,7 @@ struct EvaluateCommand: ParsableCommand {
             throw ValidationError("--detection-threshold must be between 0 and 1 (exclusive), got \(detectionThreshold).")
         }
         guard topK >= 1 else { throw ValidationError("--top-k must be at least 1.") }
-        guard (1 ... 64).contains(jobs) else { throw ValidationError("--jobs must be 1 to 64, got \(jobs).") }
+        try CommandLineInput.checkJobs(jobs)
     }
 
     func run() throws {

@@ -26,7 +26,7 @@ struct ReadCommand: ParsableCommand {
     func validate() throws {
         if images.isEmpty && dir == nil { throw ValidationError("Give image files or --dir.") }
         if candidates < 1 { throw ValidationError("--candidates must be at least 1.") }
-        if !(1 ... 64).contains(jobs) { throw ValidationError("--jobs must be 1 to 64, got \(jobs).") }
+        try CommandLineInput.checkJobs(jobs)
     }
 
     func run() throws {

@@ -330,9 +330,7 @@ public final class PlateDetector {
                 for y in 0 ..< input.height {
                     let start = y * input.width
                     guard y < fittedHeight else {
-                        (red + start).update(repeating: padding.x, count: input.width)
-                        (green + start).update(repeating: padding.y, count: input.width)
-                        (blue + start).update(repeating: padding.z, count: input.width)
+                        Self.pad(red + start, green + start, blue + start, columns: 0 ..< input.width, with: padding)
                         continue
                     }
                     let top = pixels.baseAddress! + 2 * y * rowBytes, bottom = top + rowBytes
@@ -346,12 +344,7 @@ public final class PlateDetector {
                         g[x] = Float(sumG) * quarterGain.y + offset.y
                         b[x] = Float(sumB) * quarterGain.z + offset.z
                     }
-                    if fittedWidth < input.width {
-                        let rest = input.width - fittedWidth
-                        (r + fittedWidth).update(repeating: padding.x, count: rest)
-                        (g + fittedWidth).update(repeating: padding.y, count: rest)
-                        (b + fittedWidth).update(repeating: padding.z, count: rest)
-                    }
+                    Self.pad(r, g, b, columns: fittedWidth ..< input.width, with: padding)
                 }
             }
         }
@@ -376,9 +369,7 @@ public final class PlateDetector {
                         let start = y * input.width
                         let (r, g, b) = (red + start, green + start, blue + start)
                         guard y < fittedHeight else {
-                            r.update(repeating: padding.x, count: input.width)
-                            g.update(repeating: padding.y, count: input.width)
-                            b.update(repeating: padding.z, count: input.width)
+                            Self.pad(r, g, b, columns: 0 ..< input.width, with: padding)
                             continue
                         }
                         for i in 0 ..< sumCount { sums[i] = 0 }
@@ -402,16 +393,21 @@ public final class PlateDetector {
                             g[x] = Float(sums[3 * x + 1]) * blockGain.y + offset.y
                             b[x] = Float(sums[3 * x + 2]) * blockGain.z + offset.z
                         }
-                        if fittedWidth < input.width {
-                            let rest = input.width - fittedWidth
-                            (r + fittedWidth).update(repeating: padding.x, count: rest)
-                            (g + fittedWidth).update(repeating: padding.y, count: rest)
-                            (b + fittedWidth).update(repeating: padding.z, count: rest)
-                        }
+                        Self.pad(r, g, b, columns: fittedWidth ..< input.width, with: padding)
                     }
                 }
             }
         }
+    }
+
+    /// Writes the letterbox padding into `columns` of one row of each of the three planes.
+    @inline(__always)
+    private static func pad(_ red: UnsafeMutablePointer<Float>, _ green: UnsafeMutablePointer<Float>, _ blue: UnsafeMutablePointer<Float>,
+                            columns: Range<Int>, with padding: SIMD3<Float>) {
+        guard !columns.isEmpty else { return }
+        (red + columns.lowerBound).update(repeating: padding.x, count: columns.count)
+        (green + columns.lowerBound).update(repeating: padding.y, count: columns.count)
+        (blue + columns.lowerBound).update(repeating: padding.z, count: columns.count)
     }
 
     /// Per channel: the map from 0–255 values to the network input (`v * gain + offset`), and
