@@ -3,10 +3,14 @@ import ArgumentParser
 import Foundation
 
 /// `alpr read IMAGE...` / `alpr read --dir DIR`: one JSON object per image on stdout.
+///
+/// An image that cannot be read gets an `{"file", "error"}` object in its place and the run
+/// goes on; the exit status is then 1, once every image has been read.
 struct ReadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "read",
-        abstract: "Read the plates in JPEG/PNG images; prints one JSON object per image and line.")
+        abstract: "Read the plates in JPEG/PNG images; prints one JSON object per image and line.",
+        discussion: "An image that cannot be read gets {\"file\", \"error\"} in its place and the others are still read; the exit status is then 1.")
 
     @Argument(help: "Image files (JPEG or PNG).")
     var images: [String] = []
@@ -38,6 +42,7 @@ struct ReadCommand: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let chosen = options
+        var failures = 0
         try FileRecognition.recognize(files: files, jobs: jobs, makeRecognizer: {
             try PlateRecognizer(modelsDirectory: modelsDirectory, options: chosen)
         }) { result in
@@ -49,9 +54,11 @@ struct ReadCommand: ParsableCommand {
             case .failure(let error):
                 // A bad file is reported in place and the run goes on.
                 line = try encoder.encode(ImageReadError(file: result.url.path, error: "\(error)"))
+                failures += 1
             }
             FileHandle.standardOutput.write(line + Data("\n".utf8))
         }
+        if failures > 0 { throw ExitCode(1) }
     }
 }
 
@@ -73,6 +80,8 @@ struct PlateOutput: Encodable {
 
     var text: String
     var confidence: Double
+    /// One per character of `text`, in order.
+    var characterConfidences: [Double]
     var box: Box
     var corners: [[Double]]
     var candidates: [Candidate]
@@ -80,6 +89,7 @@ struct PlateOutput: Encodable {
     init(_ plate: PlateResult) {
         text = plate.text
         confidence = rounded(Double(plate.confidence), places: 4)
+        characterConfidences = plate.characterConfidences.map { rounded(Double($0), places: 4) }
         box = Box(x: rounded(plate.box.x), y: rounded(plate.box.y), width: rounded(plate.box.width), height: rounded(plate.box.height))
         corners = plate.corners.map { [rounded($0.x), rounded($0.y)] }
         candidates = plate.candidates.map { Candidate(text: $0.text, confidence: rounded(Double($0.confidence), places: 4)) }

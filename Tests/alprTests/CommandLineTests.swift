@@ -1,0 +1,224 @@
+import Foundation
+import Testing
+
+/// `alpr read` and `alpr evaluate` as a user runs them: the built executable, the shipped
+/// models, and frames of the demo clip (`Demo/sample-720p.mp4`, made by
+/// `training/make_demo_clip.py`, whose plates are known) cut out by ffmpeg.
+@Suite("alpr read and alpr evaluate")
+struct CommandLineTests {
+    @Test("read prints one JSON object per image in order, an error object for a bad file, and exits 1")
+    func readFiles() throws {
+        let folder = try DemoFrames()
+        defer { folder.remove() }
+        let notAnImage = folder.url.appending(path: "notes.txt")
+        try Data("not an image".utf8).write(to: notAnImage)
+        let missing = folder.url.appending(path: "missing.jpg")
+
+        let run = try Alpr.run(["read", folder.ktn.path, notAnImage.path, missing.path, folder.mpr.path, "--models", Alpr.models.path])
+        #expect(run.status == 1, "a file that could not be read makes the exit status 1")
+        let lines = try run.jsonLines()
+        try #require(lines.count == 4)
+        #expect(lines.map { $0["file"] as? String } == [folder.ktn.path, notAnImage.path, missing.path, folder.mpr.path])
+
+        try checkPlate(lines[0], reads: "KTN4827", near: (706, 551, 166, 86))
+        try checkPlate(lines[3], reads: "MPR2250", near: (535, 553, 168, 88))
+        for failed in [lines[1], lines[2]] {
+            #expect(Set(failed.keys) == ["file", "error"])
+            #expect(!((failed["error"] as? String) ?? "").isEmpty)
+        }
+    }
+
+    @Test("read --dir reads the folder's JPEG and PNG images in name order, the same with --jobs 2")
+    func readFolder() throws {
+        let folder = try DemoFrames()
+        defer { folder.remove() }
+        try Data("not an image".utf8).write(to: folder.url.appending(path: "notes.txt"))  // not .jpg/.png: skipped
+
+        let one = try Alpr.run(["read", "--dir", folder.url.path, "--models", Alpr.models.path])
+        #expect(one.status == 0)
+        let lines = try one.jsonLines()
+        #expect(lines.map { ($0["file"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent } } == ["a.jpg", "b.png", "c.jpg"])
+        try #require(lines.count == 3)
+        try checkPlate(lines[0], reads: "KTN4827", near: (706, 551, 166, 86))
+        try checkPlate(lines[1], reads: "MPR2250", near: (535, 553, 168, 88))
+        #expect((lines[2]["plates"] as? [Any])?.isEmpty == true, "the frame between the cars has no plate")
+
+        let two = try Alpr.run(["read", "--dir", folder.url.path, "--models", Alpr.models.path, "--jobs", "2"])
+        #expect(two.status == 0)
+        let parallel = try two.jsonLines()
+        try #require(parallel.count == 3)
+        for (a, b) in zip(lines, parallel) {
+            #expect(a["file"] as? String == b["file"] as? String)
+            #expect(NSDictionary(dictionary: ["plates": a["plates"] ?? []]) == NSDictionary(dictionary: ["plates": b["plates"] ?? []]),
+                    "two workers give the same plates as one")
+        }
+    }
+
+    @Test("read refuses bad options with a reason and reads nothing")
+    func readOptions() throws {
+        for arguments in [["read"], ["read", "x.jpg", "--jobs", "0"], ["read", "x.jpg", "--candidates", "0"]] {
+            let run = try Alpr.run(arguments)
+            #expect(run.status != 0 && run.status != 1, "\(arguments): a usage error, not a file error")
+            #expect(run.standardOutput.isEmpty)
+            #expect(run.standardError.contains("Error"), "\(arguments): \(run.standardError)")
+        }
+    }
+
+    @Test("evaluate scores an annotated folder: a plate read, a plate misread, an empty frame")
+    func evaluateFolder() throws {
+        let folder = try DemoFrames()
+        defer { folder.remove() }
+        try Data("a.jpg 706 551 166 86 KTN4827\n".utf8).write(to: folder.url.appending(path: "a.txt"))
+        // Labelled one digit off: found, but not read as labelled.
+        try Data("b.png 535 553 168 88 MPR2251\n".utf8).write(to: folder.url.appending(path: "b.txt"))
+        try Data().write(to: folder.url.appending(path: "c.txt"))
+
+        let run = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--json"])
+        #expect(run.status == 0, "\(run.standardError)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])
+        #expect(report["images"] as? Int == 3)
+        #expect(report["plates"] as? Int == 2)
+        #expect(report["top1Accuracy"] as? Double == 0.5)
+        #expect(report["detectionRecall"] as? Double == 1)
+        #expect(report["falsePlatesPerImage"] as? Double == 0)
+        let interval = try #require(report["top1Interval"] as? [Double])
+        #expect(interval.count == 2 && interval[0] < 0.5 && interval[1] > 0.5)
+        #expect((report["medianMilliseconds"] as? Double ?? 0) > 0)
+
+        let listed = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--mistakes"])
+        #expect(listed.status == 0)
+        #expect(listed.standardOutput.contains("MPR2251 -> MPR2250"), "\(listed.standardOutput)")
+        #expect(!listed.standardOutput.contains("KTN4827 ->"))
+    }
+
+    @Test("evaluate names the annotation file and line it cannot parse")
+    func evaluateBadAnnotation() throws {
+        let folder = try DemoFrames()
+        defer { folder.remove() }
+        try Data("a.jpg 706 551 166 86 KTN4827\n".utf8).write(to: folder.url.appending(path: "a.txt"))
+        try Data("b.png 535 553 168 88 MPR2250\nb.png 535 553 wide 88 MPR2250\n".utf8).write(to: folder.url.appending(path: "b.txt"))
+
+        let run = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path])
+        #expect(run.status != 0)
+        #expect(run.standardOutput.isEmpty)
+        #expect(run.standardError.contains("b.txt:2:"), "\(run.standardError)")
+    }
+
+    /// The `alpr read` schema: text, confidence, per-character confidences, box, four corners
+    /// and candidates (the best first), with the plate where the demo clip drew it.
+    private func checkPlate(_ line: [String: Any], reads text: String, near expected: (Double, Double, Double, Double),
+                            sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(Set(line.keys) == ["file", "plates", "ms"], sourceLocation: sourceLocation)
+        #expect((line["ms"] as? Double ?? -1) > 0, sourceLocation: sourceLocation)
+        let plates = try #require(line["plates"] as? [[String: Any]], sourceLocation: sourceLocation)
+        try #require(plates.count == 1, "\(plates)", sourceLocation: sourceLocation)
+        let plate = plates[0]
+        #expect(Set(plate.keys) == ["text", "confidence", "characterConfidences", "box", "corners", "candidates"], sourceLocation: sourceLocation)
+        #expect(plate["text"] as? String == text, sourceLocation: sourceLocation)
+        let confidence = try #require(plate["confidence"] as? Double, sourceLocation: sourceLocation)
+        #expect(confidence > 0.5 && confidence <= 1, sourceLocation: sourceLocation)
+        let characters = try #require(plate["characterConfidences"] as? [Double], sourceLocation: sourceLocation)
+        #expect(characters.count == text.count && characters.allSatisfy { $0 > 0 && $0 <= 1 }, sourceLocation: sourceLocation)
+
+        let box = try #require(plate["box"] as? [String: Double], sourceLocation: sourceLocation)
+        let (x, y, width, height) = (box["x"] ?? .nan, box["y"] ?? .nan, box["width"] ?? .nan, box["height"] ?? .nan)
+        #expect(abs(x - expected.0) < 12 && abs(y - expected.1) < 12, "box \(box)", sourceLocation: sourceLocation)
+        #expect(abs(width - expected.2) < 20 && abs(height - expected.3) < 16, "box \(box)", sourceLocation: sourceLocation)
+        let corners = try #require(plate["corners"] as? [[Double]], sourceLocation: sourceLocation)
+        #expect(corners.count == 4 && corners.allSatisfy { $0.count == 2 }, sourceLocation: sourceLocation)
+        for corner in corners where corner.count == 2 {
+            // The box is the corners' bounding box (both rounded to 0.1 px).
+            #expect(corner[0] >= x - 0.11 && corner[0] <= x + width + 0.11, sourceLocation: sourceLocation)
+            #expect(corner[1] >= y - 0.11 && corner[1] <= y + height + 0.11, sourceLocation: sourceLocation)
+        }
+        let candidates = try #require(plate["candidates"] as? [[String: Any]], sourceLocation: sourceLocation)
+        #expect((1 ... 5).contains(candidates.count), sourceLocation: sourceLocation)
+        #expect(candidates.first?["text"] as? String == text, sourceLocation: sourceLocation)
+        #expect(Set(candidates.compactMap { $0["text"] as? String }).count == candidates.count, "distinct", sourceLocation: sourceLocation)
+    }
+}
+
+/// Three frames of the demo clip in a temporary folder: `a.jpg` (KTN4827 at 3 s), `b.png`
+/// (MPR2250 at 8 s) and `c.jpg` (no plate, at 5 s).
+struct DemoFrames {
+    let url: URL
+    var ktn: URL { url.appending(path: "a.jpg") }
+    var mpr: URL { url.appending(path: "b.png") }
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appending(path: "alpr-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        let clip = Alpr.repository.appending(path: "Demo/sample-720p.mp4")
+        for (seconds, name) in [(3, "a.jpg"), (8, "b.png"), (5, "c.jpg")] {
+            let ffmpeg = Process()
+            ffmpeg.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+            ffmpeg.arguments = ["-loglevel", "error", "-y", "-ss", "\(seconds)", "-i", clip.path, "-frames:v", "1", "-q:v", "2",
+                                url.appending(path: name).path]
+            try ffmpeg.run()
+            ffmpeg.waitUntilExit()
+            try #require(ffmpeg.terminationStatus == 0, "ffmpeg could not cut \(name) from \(clip.path)")
+        }
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: url) }
+}
+
+enum Alpr {
+    /// The package root (this file is Tests/alprTests/CommandLineTests.swift).
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let models = repository.appending(path: "Models")
+    /// The `alpr` executable, built next to the test bundle.
+    static var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appending(path: "alpr")
+    }
+
+    struct Run {
+        var status: Int32
+        var standardOutput: String
+        var standardError: String
+
+        func jsonLines() throws -> [[String: Any]] {
+            try standardOutput.split(separator: "\n").map { line in
+                try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not a JSON object: \(line)")
+            }
+        }
+    }
+
+    static func run(_ arguments: [String]) throws -> Run {
+        try #require(FileManager.default.isExecutableFile(atPath: executable.path), "alpr not built at \(executable.path)")
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["ALPR_MODELS"] = nil
+        process.environment = environment
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // Read both pipes to the end before waiting, so a full pipe cannot stall the child.
+        let errorData = ErrorCollector(errors.fileHandleForReading)
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
+                   standardError: String(decoding: errorData.wait(), as: UTF8.self))
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+final class ErrorCollector: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }.start()
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
+}
