@@ -12,7 +12,7 @@ struct ReadCommand: ParsableCommand {
         abstract: "Read the plates in JPEG/PNG images; prints one JSON object per image and line.",
         discussion: "An image that cannot be read gets {\"file\", \"error\"} in its place and the others are still read; the exit status is then 1.")
 
-    @Argument(help: "Image files (JPEG or PNG).")
+    @Argument(help: "Image files (JPEG or PNG); '-' reads one image from standard input.")
     var images: [String] = []
 
     @Option(name: .long, help: "Read every JPEG/PNG image in this folder (models load once).")
@@ -29,6 +29,7 @@ struct ReadCommand: ParsableCommand {
 
     func validate() throws {
         if images.isEmpty && dir == nil { throw ValidationError("Give image files or --dir.") }
+        if images.filter({ $0 == "-" }).count > 1 { throw ValidationError("'-' (standard input) can be given once.") }
         if candidates < 1 { throw ValidationError("--candidates must be at least 1.") }
         try CommandLineInput.checkJobs(jobs)
     }
@@ -37,7 +38,16 @@ struct ReadCommand: ParsableCommand {
         var options = PlateRecognizer.Options()
         options.candidateCount = candidates
         let modelsDirectory = ModelsDirectory.resolve(explicit: models)
-        var files = images.map { URL(fileURLWithPath: $0) }
+        // Standard input is read to its end first and kept in a temporary file for the run;
+        // its output says "-".
+        var standardInput: URL?
+        if images.contains("-") {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("alpr-read-\(UUID().uuidString)")
+            try FileHandle.standardInput.readDataToEndOfFile().write(to: file)
+            standardInput = file
+        }
+        defer { if let standardInput { try? FileManager.default.removeItem(at: standardInput) } }
+        var files = images.map { $0 == "-" ? standardInput! : URL(fileURLWithPath: $0) }
         if let dir { files += try ReadImageFolder.images(in: URL(fileURLWithPath: dir, isDirectory: true)) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -46,14 +56,15 @@ struct ReadCommand: ParsableCommand {
         try FileRecognition.recognize(files: files, jobs: jobs, makeRecognizer: {
             try PlateRecognizer(modelsDirectory: modelsDirectory, options: chosen)
         }) { result in
+            let name = result.url == standardInput ? "-" : result.url.path
             let line: Data
             switch result.plates {
             case .success(let plates):
-                line = try encoder.encode(ImageReadOutput(file: result.url.path, plates: plates.map(PlateOutput.init),
+                line = try encoder.encode(ImageReadOutput(file: name, plates: plates.map(PlateOutput.init),
                                                           ms: rounded(result.timing.totalMilliseconds)))
             case .failure(let error):
                 // A bad file is reported in place and the run goes on.
-                line = try encoder.encode(ImageReadError(file: result.url.path, error: "\(error)"))
+                line = try encoder.encode(ImageReadError(file: name, error: "\(error)"))
                 failures += 1
             }
             FileHandle.standardOutput.write(line + Data("\n".utf8))

@@ -28,6 +28,25 @@ struct CommandLineTests {
         }
     }
 
+    @Test("read - reads an image from standard input")
+    func readStandardInput() throws {
+        let folder = try DemoFrames()
+        defer { folder.remove() }
+        let run = try Alpr.run(["read", "-", folder.mpr.path, "--models", Alpr.models.path], standardInput: try Data(contentsOf: folder.ktn))
+        #expect(run.status == 0, "\(run.standardError)")
+        let lines = try run.jsonLines()
+        try #require(lines.count == 2)
+        #expect(lines[0]["file"] as? String == "-")
+        try checkPlate(lines[0], reads: "KTN4827", near: (706, 551, 166, 86))
+        try checkPlate(lines[1], reads: "MPR2250", near: (535, 553, 168, 88))
+
+        let garbage = try Alpr.run(["read", "-", "--models", Alpr.models.path], standardInput: Data("no image here".utf8))
+        #expect(garbage.status == 1)
+        let failed = try garbage.jsonLines()
+        #expect(failed.count == 1 && failed.first?["file"] as? String == "-" && failed.first?["error"] != nil)
+        #expect(try Alpr.run(["read", "-", "-"]).standardError.contains("once"))
+    }
+
     @Test("read --dir reads the folder's JPEG and PNG images in name order, the same with --jobs 2")
     func readFolder() throws {
         let folder = try DemoFrames()
@@ -184,7 +203,7 @@ enum Alpr {
         }
     }
 
-    static func run(_ arguments: [String]) throws -> Run {
+    static func run(_ arguments: [String], standardInput: Data? = nil) throws -> Run {
         try #require(FileManager.default.isExecutableFile(atPath: executable.path), "alpr not built at \(executable.path)")
         let process = Process()
         process.executableURL = executable
@@ -192,10 +211,13 @@ enum Alpr {
         var environment = ProcessInfo.processInfo.environment
         environment["ALPR_MODELS"] = nil
         process.environment = environment
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe(), errors = Pipe(), input = Pipe()
         process.standardOutput = output
         process.standardError = errors
+        process.standardInput = input
         try process.run()
+        if let standardInput { input.fileHandleForWriting.write(standardInput) }
+        try input.fileHandleForWriting.close()
         // Read both pipes to the end before waiting, so a full pipe cannot stall the child.
         let errorData = ErrorCollector(errors.fileHandleForReading)
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
