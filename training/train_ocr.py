@@ -122,6 +122,18 @@ def exact_match(net, images: np.ndarray, texts, batch=256) -> tuple[float, list[
     return correct / max(1, len(texts)), preds
 
 
+@torch.no_grad()
+def update_ema(average: torch.nn.Module, net: torch.nn.Module, decay: float) -> None:
+    """average <- decay * average + (1 - decay) * net, for weights and batch-norm statistics
+    alike (integer buffers such as the batch counter are copied)."""
+    current = net.state_dict()
+    for name, value in average.state_dict().items():
+        if value.dtype.is_floating_point:
+            value.mul_(decay).add_(current[name], alpha=1 - decay)
+        else:
+            value.copy_(current[name])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=25)
@@ -144,6 +156,9 @@ def main():
     ap.add_argument("--context-dilations", default="1,2,4",
                     help="dilations of the residual 1x3 context blocks, comma-separated; '' for none "
                          "(the first two rounds of the shipped OCR had none)")
+    ap.add_argument("--ema", type=float, default=0.0,
+                    help="keep an exponential moving average of the weights (and batch-norm statistics) with "
+                         "this decay, e.g. 0.999; evaluated and saved instead of the raw weights")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -173,6 +188,11 @@ def main():
         if added:
             print(f"layers new to the checkpoint (start as the identity): {', '.join(added)}", flush=True)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
+    ema_net = None
+    if args.ema > 0:
+        ema_net = build_ocr(context_dilations=tuple(int(d) for d in args.context_dilations.split(",") if d.strip()))
+        ema_net.load_state_dict(net.state_dict())
+        ema_net.eval()
     deadline = time.time() + args.minutes * 60
     start = time.time()
     step, best, log = 0, -1.0, []
@@ -201,16 +221,19 @@ def main():
         torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
         opt.step()
         step += 1
+        if ema_net is not None:
+            update_ema(ema_net, net, min(args.ema, (1 + step) / (10 + step)))
         if step % 50 == 0:
             print(f"step {step} loss {loss.item():.3f} lr {lr:.5f} t {time.time()-start:.0f}s", flush=True)
         if step % args.eval_every == 0 or time.time() >= deadline:
-            real_acc, _ = exact_match(net, val_images, val_texts)
-            framed_acc, _ = exact_match(net, framed_images, framed_texts)
-            synth_acc, _ = exact_match(net, sval_images, sval_texts)
+            judged = ema_net if ema_net is not None else net
+            real_acc, _ = exact_match(judged, val_images, val_texts)
+            framed_acc, _ = exact_match(judged, framed_images, framed_texts)
+            synth_acc, _ = exact_match(judged, sval_images, sval_texts)
             log.append({"step": step, "real_val": real_acc, "framed_val": framed_acc, "synth_val": synth_acc})
             print(f"eval step {step}: real US val {real_acc:.3f}, framed {framed_acc:.3f}, synthetic val {synth_acc:.3f}",
                   flush=True)
-            state = {"state_dict": net.state_dict(), "step": step, "real_val": real_acc, "framed_val": framed_acc,
+            state = {"state_dict": judged.state_dict(), "step": step, "real_val": real_acc, "framed_val": framed_acc,
                      "synth_val": synth_acc}
             torch.save(state, OUT_DIR / "ocr_last.pt")
             # Picked on the real val crops, whole and framed as in photos, and synthetic val.
