@@ -212,6 +212,50 @@ struct RecognitionTests {
         expectClose(actual, expected, tolerance: 1e-5)
     }
 
+    @Test("a frame shrunk by a fraction is letterboxed as area means with fractional edges, normalised, grey below",
+          arguments: [(250, 150), (333, 180), (700, 400)])
+    func areaLetterbox(width: Int, height: Int) throws {
+        let detector = try PlateDetector(network: SyntheticModels.detector().load())
+        let network = detector.network, shape = network.inputShape  // 3x64x96
+        var random = SeededRandom(seed: UInt64(width))
+        let frame = try RGBImage(width: width, height: height, pixels: (0 ..< width * height * 3).map { _ in UInt8.random(in: 0 ... 255, using: &random) })
+        network.withInput { $0.update(repeating: .nan) }
+        let (scaleX, scaleY) = detector.prepareInput(frame, network: network)
+        let fitted = PlateDetector.fittedSize(of: frame, in: shape)
+        #expect(abs(scaleX - Double(fitted.width) / Double(width)) < 1e-12 && abs(scaleY - Double(fitted.height) / Double(height)) < 1e-12)
+        let actual = network.withInput { Array($0) }
+        // Each input pixel is the mean of the source area it covers, partly covered source
+        // pixels weighted by their overlap.
+        func overlap(_ cell: Int, _ count: Int, total: Int) -> [(Int, Double)] {
+            let step = Double(total) / Double(count)
+            let (start, end) = (Double(cell) * step, min(Double(cell + 1) * step, Double(total)))
+            return (Int(start) ..< min(Int(end.rounded(.up)), total)).compactMap { s in
+                let covered = min(end, Double(s + 1)) - max(start, Double(s))
+                return covered > 1e-9 ? (s, covered / (end - start)) : nil
+            }
+        }
+        let (mean, std) = (network.graph.input.mean, network.graph.input.std)
+        var expected = [Float](repeating: 0, count: shape.count)
+        for channel in 0 ..< 3 {
+            for y in 0 ..< shape.height {
+                for x in 0 ..< shape.width {
+                    var value = 114.0  // letterbox grey
+                    if y < fitted.height, x < fitted.width {
+                        value = 0
+                        for (sy, wy) in overlap(y, fitted.height, total: height) {
+                            for (sx, wx) in overlap(x, fitted.width, total: width) {
+                                value += wx * wy * Double(frame.pixels[(sy * width + sx) * 3 + channel])
+                            }
+                        }
+                    }
+                    let normalised = (value / 255 - Double(mean[channel])) / Double(std[channel])
+                    expected[(channel * shape.height + y) * shape.width + x] = Float(normalised)
+                }
+            }
+        }
+        expectClose(actual, expected, tolerance: 1e-4)
+    }
+
     @Test("the synthetic OCR reads the painted text with per-character confidences")
     func syntheticOCR() throws {
         let ocr = try PlateOCR(network: SyntheticModels.ocr().load())

@@ -282,34 +282,62 @@ public final class PlateDetector {
             prepareBlockInput(image, network: network, factor: factor)
             return
         }
+        // Rows first: each input row is a weighted sum of whole source rows (contiguous bytes,
+        // vectorised), then its columns are summed along the row. Every source byte is read
+        // about once, and the gathers run on the already shrunk row.
         Self.fillAreaTable(&horizontalArea, source: image.width, destination: fittedWidth)
         Self.fillAreaTable(&verticalArea, source: image.height, destination: fittedHeight)
-        let rowLength = fittedWidth * 3
-        let needed = image.height * rowLength
-        if shrinkBuffer.count < needed { shrinkBuffer = [Float](repeating: 0, count: needed) }
-        shrinkBuffer.withUnsafeMutableBufferPointer { rows in
-            image.pixels.withUnsafeBufferPointer { pixels in
-                horizontalArea.withTable { starts, sources, weights in
-                    for y in 0 ..< image.height {
-                        let sourceRow = y * image.width * 3, row = y * rowLength
-                        for x in 0 ..< fittedWidth {
-                            var r: Float = 0, g: Float = 0, b: Float = 0
-                            for entry in starts[x] ..< starts[x + 1] {
-                                let i = sourceRow + sources[entry] * 3, w = weights[entry]
-                                r += Float(pixels[i]) * w
-                                g += Float(pixels[i + 1]) * w
-                                b += Float(pixels[i + 2]) * w
+        let sourceRowLength = image.width * 3
+        if shrinkBuffer.count < sourceRowLength { shrinkBuffer = [Float](repeating: 0, count: sourceRowLength) }
+        let (gain, offset, padding) = letterboxAffine(network)
+        let input = network.inputShape
+        network.withInput { tensor in
+            let planes = (tensor.baseAddress!, tensor.baseAddress! + input.planeSize, tensor.baseAddress! + 2 * input.planeSize)
+            shrinkBuffer.withUnsafeMutableBufferPointer { buffer in
+                let row = buffer.baseAddress!
+                image.pixels.withUnsafeBufferPointer { pixels in
+                    verticalArea.withTable { rowStarts, sourceRows, rowWeights in
+                        horizontalArea.withTable { starts, sources, weights in
+                            for y in 0 ..< fittedHeight {
+                                let first = rowStarts[y]
+                                var source = pixels.baseAddress! + sourceRows[first] * sourceRowLength
+                                var w = rowWeights[first]
+                                for i in 0 ..< sourceRowLength { row[i] = Float(source[i]) * w }
+                                for entry in first + 1 ..< rowStarts[y + 1] {
+                                    source = pixels.baseAddress! + sourceRows[entry] * sourceRowLength
+                                    w = rowWeights[entry]
+                                    for i in 0 ..< sourceRowLength { row[i] += Float(source[i]) * w }
+                                }
+                                let at = y * input.width
+                                for x in 0 ..< fittedWidth {
+                                    var r: Float = 0, g: Float = 0, b: Float = 0
+                                    for entry in starts[x] ..< starts[x + 1] {
+                                        let i = sources[entry] * 3, w = weights[entry]
+                                        r += row[i] * w
+                                        g += row[i + 1] * w
+                                        b += row[i + 2] * w
+                                    }
+                                    planes.0[at + x] = r * gain[0] + offset[0]
+                                    planes.1[at + x] = g * gain[1] + offset[1]
+                                    planes.2[at + x] = b * gain[2] + offset[2]
+                                }
+                                for x in fittedWidth ..< input.width {
+                                    planes.0[at + x] = padding[0]
+                                    planes.1[at + x] = padding[1]
+                                    planes.2[at + x] = padding[2]
+                                }
                             }
-                            rows[row + 3 * x] = r
-                            rows[row + 3 * x + 1] = g
-                            rows[row + 3 * x + 2] = b
                         }
                     }
                 }
             }
-            let (gain, offset, padding) = letterboxAffine(network)
-            writeVerticalPass(rows, network: network, fittedWidth: fittedWidth, fittedHeight: fittedHeight,
-                              gain: gain, offset: offset, padding: padding)
+            let padded = (input.height - fittedHeight) * input.width
+            if padded > 0 {
+                let at = fittedHeight * input.width
+                (planes.0 + at).update(repeating: padding[0], count: padded)
+                (planes.1 + at).update(repeating: padding[1], count: padded)
+                (planes.2 + at).update(repeating: padding[2], count: padded)
+            }
         }
     }
 
