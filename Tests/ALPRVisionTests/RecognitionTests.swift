@@ -226,14 +226,6 @@ struct RecognitionTests {
         let actual = network.withInput { Array($0) }
         // Each input pixel is the mean of the source area it covers, partly covered source
         // pixels weighted by their overlap.
-        func overlap(_ cell: Int, _ count: Int, total: Int) -> [(Int, Double)] {
-            let step = Double(total) / Double(count)
-            let (start, end) = (Double(cell) * step, min(Double(cell + 1) * step, Double(total)))
-            return (Int(start) ..< min(Int(end.rounded(.up)), total)).compactMap { s in
-                let covered = min(end, Double(s + 1)) - max(start, Double(s))
-                return covered > 1e-9 ? (s, covered / (end - start)) : nil
-            }
-        }
         let (mean, std) = (network.graph.input.mean, network.graph.input.std)
         var expected = [Float](repeating: 0, count: shape.count)
         for channel in 0 ..< 3 {
@@ -242,8 +234,8 @@ struct RecognitionTests {
                     var value = 114.0  // letterbox grey
                     if y < fitted.height, x < fitted.width {
                         value = 0
-                        for (sy, wy) in overlap(y, fitted.height, total: height) {
-                            for (sx, wx) in overlap(x, fitted.width, total: width) {
+                        for (sy, wy) in areaOverlap(y, of: fitted.height, total: height) {
+                            for (sx, wx) in areaOverlap(x, of: fitted.width, total: width) {
                                 value += wx * wy * Double(frame.pixels[(sy * width + sx) * 3 + channel])
                             }
                         }
@@ -254,6 +246,43 @@ struct RecognitionTests {
             }
         }
         expectClose(actual, expected, tolerance: 1e-4)
+    }
+
+    @Test("the coarse input is the area mean of the main input's content, fractional edges included")
+    func coarseInputAreaMean() throws {
+        let detector = try PlateDetector(network: SyntheticModels.detector().load())
+        detector.coarseInput = (28, 40)
+        let coarse = try #require(detector.coarseNetwork()), main = detector.network
+        var random = SeededRandom(seed: 8)
+        // 250×150 into 96×58 of the 64×96 main input, then 40×24 of the 28×40 coarse one.
+        let frame = try RGBImage(width: 250, height: 150, pixels: (0 ..< 250 * 150 * 3).map { _ in UInt8.random(in: 0 ... 255, using: &random) })
+        _ = detector.prepareInput(frame, network: main)
+        let source = main.withInput { Array($0) }
+        coarse.withInput { $0.update(repeating: .nan) }
+        let (scaleX, scaleY) = detector.prepareInput(frame, network: coarse, from: main)
+        let (from, to) = (PlateDetector.fittedSize(of: frame, in: main.inputShape), PlateDetector.fittedSize(of: frame, in: coarse.inputShape))
+        #expect(to.width == 40 && to.height == 24 && from.width == 96 && from.height == 58)
+        #expect(scaleX == 40.0 / 250 && scaleY == 24.0 / 150)
+        let (shape, mainShape) = (coarse.inputShape, main.inputShape)
+        let padding = source[mainShape.planeSize - 1 ..< mainShape.count].enumerated().filter { $0.offset % mainShape.planeSize == 0 }.map(\.element)
+        var expected = [Float](repeating: 0, count: shape.count)
+        for channel in 0 ..< 3 {
+            for y in 0 ..< shape.height {
+                for x in 0 ..< shape.width {
+                    var value = Double(padding[channel])  // the letterbox grey, as the main input's bottom-right pixel
+                    if y < to.height, x < to.width {
+                        value = 0
+                        for (sy, wy) in areaOverlap(y, of: to.height, total: from.height) {
+                            for (sx, wx) in areaOverlap(x, of: to.width, total: from.width) {
+                                value += wx * wy * Double(source[(channel * mainShape.height + sy) * mainShape.width + sx])
+                            }
+                        }
+                    }
+                    expected[(channel * shape.height + y) * shape.width + x] = Float(value)
+                }
+            }
+        }
+        expectClose(coarse.withInput { Array($0) }, expected, tolerance: 1e-4)
     }
 
     @Test("the synthetic OCR reads the painted text with per-character confidences")
@@ -418,5 +447,16 @@ struct RecognitionTests {
         #expect(throws: VisionError.self) { try PlateDetector(network: SyntheticModels.ocr().load()) }
         #expect(throws: VisionError.self) { try PlateOCR(network: SyntheticModels.detector().load()) }
         #expect(throws: VisionError.self) { try PlateRecognizer(modelsDirectory: URL(fileURLWithPath: "/nonexistent")) }
+    }
+}
+
+/// The source cells that destination cell `cell` of `count` covers when `total` source cells
+/// are shrunk into `count` (area resampling), with the share of the cell each covers.
+private func areaOverlap(_ cell: Int, of count: Int, total: Int) -> [(Int, Double)] {
+    let step = Double(total) / Double(count)
+    let (start, end) = (Double(cell) * step, min(Double(cell + 1) * step, Double(total)))
+    return (Int(start) ..< min(Int(end.rounded(.up)), total)).compactMap { s in
+        let covered = min(end, Double(s + 1)) - max(start, Double(s))
+        return covered > 1e-9 ? (s, covered / (end - start)) : nil
     }
 }

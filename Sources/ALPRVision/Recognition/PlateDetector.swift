@@ -242,30 +242,48 @@ public final class PlateDetector {
         guard fitted.width <= sourceFitted.width, fitted.height <= sourceFitted.height else {
             return prepareInput(image, network: network)
         }
+        // Rows first, as `prepareShrunkInput`: whole source rows summed (contiguous floats),
+        // then the columns of that one row.
         Self.fillAreaTable(&horizontalArea, source: sourceFitted.width, destination: fitted.width)
         Self.fillAreaTable(&verticalArea, source: sourceFitted.height, destination: fitted.height)
-        let rowLength = fitted.width * 3
-        let needed = sourceFitted.height * rowLength
-        if shrinkBuffer.count < needed { shrinkBuffer = [Float](repeating: 0, count: needed) }
-        shrinkBuffer.withUnsafeMutableBufferPointer { rows in
-            source.withInput { from in
-                horizontalArea.withTable { starts, sources, weights in
-                    for channel in 0 ..< 3 {
-                        let sourcePlane = from.baseAddress! + channel * sourceShape.planeSize
-                        for y in 0 ..< sourceFitted.height {
-                            let sourceRow = sourcePlane + y * sourceShape.width, row = y * rowLength + channel
-                            for x in 0 ..< fitted.width {
-                                var sum: Float = 0
-                                for entry in starts[x] ..< starts[x + 1] { sum += sourceRow[sources[entry]] * weights[entry] }
-                                rows[row + 3 * x] = sum
+        if shrinkBuffer.count < sourceFitted.width { shrinkBuffer = [Float](repeating: 0, count: sourceFitted.width) }
+        // The source is normalised already: no gain, and the padding as the letterbox's.
+        let padding = letterboxAffine(network).padding
+        let sourceWidth = sourceFitted.width
+        network.withInput { tensor in
+            shrinkBuffer.withUnsafeMutableBufferPointer { buffer in
+                let row = buffer.baseAddress!
+                source.withInput { from in
+                    verticalArea.withTable { rowStarts, sourceRows, rowWeights in
+                        horizontalArea.withTable { starts, sources, weights in
+                            for channel in 0 ..< 3 {
+                                let sourcePlane = from.baseAddress! + channel * sourceShape.planeSize
+                                let plane = tensor.baseAddress! + channel * input.planeSize
+                                for y in 0 ..< fitted.height {
+                                    let first = rowStarts[y]
+                                    var sourceRow = sourcePlane + sourceRows[first] * sourceShape.width
+                                    var w = rowWeights[first]
+                                    for i in 0 ..< sourceWidth { row[i] = sourceRow[i] * w }
+                                    for entry in first + 1 ..< rowStarts[y + 1] {
+                                        sourceRow = sourcePlane + sourceRows[entry] * sourceShape.width
+                                        w = rowWeights[entry]
+                                        for i in 0 ..< sourceWidth { row[i] += sourceRow[i] * w }
+                                    }
+                                    let out = plane + y * input.width
+                                    for x in 0 ..< fitted.width {
+                                        var sum: Float = 0
+                                        for entry in starts[x] ..< starts[x + 1] { sum += row[sources[entry]] * weights[entry] }
+                                        out[x] = sum
+                                    }
+                                    (out + fitted.width).update(repeating: padding[channel], count: input.width - fitted.width)
+                                }
+                                (plane + fitted.height * input.width).update(repeating: padding[channel],
+                                                                             count: (input.height - fitted.height) * input.width)
                             }
                         }
                     }
                 }
             }
-            // The source is normalised already: no gain, and the padding as the letterbox's.
-            writeVerticalPass(rows, network: network, fittedWidth: fitted.width, fittedHeight: fitted.height,
-                              gain: SIMD3(repeating: 1), offset: SIMD3(repeating: 0), padding: letterboxAffine(network).padding)
         }
         return (Double(fitted.width) / Double(image.width), Double(fitted.height) / Double(image.height))
     }
@@ -448,36 +466,6 @@ public final class PlateDetector {
             offset[channel] = -mean[channel] / std[channel]
         }
         return (gain, offset, 114 * gain + offset)
-    }
-
-    /// The vertical half of an area shrink: input row y (< `fittedHeight`) of each channel plane
-    /// is the `verticalArea`-weighted sum of `rows` (interleaved RGB, `fittedWidth * 3` floats
-    /// per row), then `v * gain + offset`; the rest of the plane is `padding`.
-    private func writeVerticalPass(_ rows: UnsafeMutableBufferPointer<Float>, network: Network, fittedWidth: Int, fittedHeight: Int,
-                                   gain: SIMD3<Float>, offset: SIMD3<Float>, padding: SIMD3<Float>) {
-        let input = network.inputShape, rowLength = fittedWidth * 3
-        network.withInput { tensor in
-            verticalArea.withTable { starts, sources, weights in
-                for channel in 0 ..< 3 {
-                    let gain = gain[channel], offset = offset[channel], padding = padding[channel]
-                    let plane = tensor.baseAddress! + channel * input.planeSize
-                    for y in 0 ..< input.height {
-                        let row = plane + y * input.width
-                        guard y < fittedHeight else {
-                            row.update(repeating: padding, count: input.width)
-                            continue
-                        }
-                        for x in 0 ..< fittedWidth { row[x] = 0 }
-                        for entry in starts[y] ..< starts[y + 1] {
-                            let source = rows.baseAddress! + sources[entry] * rowLength + channel, w = weights[entry]
-                            for x in 0 ..< fittedWidth { row[x] += source[3 * x] * w }
-                        }
-                        for x in 0 ..< fittedWidth { row[x] = row[x] * gain + offset }
-                        for x in fittedWidth ..< input.width { row[x] = padding }
-                    }
-                }
-            }
-        }
     }
 
     /// Source pixels and weights of each destination pixel for area downscaling, following
