@@ -66,6 +66,31 @@ struct ExposureCorrectionTests {
         #expect(corrected == RGBImage(width: 4, height: 2, red: 20, green: 40, blue: 60))
     }
 
+    @Test("single-precision scaling is used only where it gives the Double table's values, and both paths match it")
+    func applyPaths() throws {
+        let image = try Self.frame(width: 67, height: 13, range: 0 ... 255, seed: 12)  // 2,613 bytes: a ragged tail
+        // Gains spread over 1-4, and the first few where single precision rounds a value
+        // differently (about one gain in 2,000), so both paths run.
+        var arithmetic: [Double] = [], table: [Double] = []
+        var k = 0
+        while table.count < 3 || arithmetic.count < 50 {
+            let gain = 1 + Double(k) * 3 / 100_003
+            let exact = ExposureCorrection.scaleTable(gain: gain)
+            if ExposureCorrection.singlePrecisionMatches(exact, scale: Float(gain)) {
+                if arithmetic.count < 50, k % 37 == 0 { arithmetic.append(gain) }
+            } else {
+                table.append(gain)
+            }
+            k += 1
+            try #require(k < 100_003, "no gain where single precision differs")
+        }
+        var buffer: RGBImage?
+        for gain in arithmetic + table {
+            let corrected = ExposureCorrection.apply(gain: gain, to: image, into: &buffer)
+            #expect(corrected.pixels == image.pixels.map { UInt8(min((Double($0) * gain).rounded(), 255)) }, "gain \(gain)")
+        }
+    }
+
     @Test("the OCR lifts a dark input by its own gain: the same reading as from a brightened frame")
     func ocrCorrectsItsInput() throws {
         let ocr = try PlateOCR(network: RandomModels.ocr(seed: 21).load())

@@ -53,9 +53,12 @@ public struct ExposureCorrection: Sendable, Equatable {
 
     /// `image` scaled by `gain` (rounded, clipped at 255), written into `output`'s storage when
     /// it has the same size, so a caller that keeps `output` allocates once.
+    ///
+    /// The value of each byte comes from a 256-entry table computed in `Double`. Where single
+    /// precision gives the same 256 values (checked first: almost every gain), the frame is
+    /// scaled arithmetically instead, which vectorises; a table look-up per byte does not.
     public static func apply(gain: Double, to image: RGBImage, into output: inout RGBImage?) -> RGBImage {
-        var table = [UInt8](repeating: 0, count: 256)
-        for value in 0 ..< 256 { table[value] = UInt8(min((Double(value) * gain).rounded(), 255)) }
+        let table = scaleTable(gain: gain)
         var result: RGBImage
         if let reused = output, reused.width == image.width, reused.height == image.height {
             result = reused
@@ -63,14 +66,37 @@ public struct ExposureCorrection: Sendable, Equatable {
         } else {
             result = RGBImage(width: image.width, height: image.height)
         }
+        let scale = Float(gain)
+        let arithmetic = singlePrecisionMatches(table, scale: scale)
         image.pixels.withUnsafeBufferPointer { source in
             table.withUnsafeBufferPointer { lut in
                 result.pixels.withUnsafeMutableBufferPointer { target in
-                    for i in 0 ..< source.count { target[i] = lut[Int(source[i])] }
+                    if arithmetic {
+                        for i in 0 ..< source.count { target[i] = scaled(source[i], by: scale) }
+                    } else {
+                        for i in 0 ..< source.count { target[i] = lut[Int(source[i])] }
+                    }
                 }
             }
         }
         output = result
         return result
+    }
+
+    /// `min(round(v × gain), 255)` for every byte value v, in `Double`.
+    static func scaleTable(gain: Double) -> [UInt8] {
+        (0 ..< 256).map { UInt8(min((Double($0) * gain).rounded(), 255)) }
+    }
+
+    /// Whether `scaled(_:by: scale)` gives `table`'s value for every byte.
+    static func singlePrecisionMatches(_ table: [UInt8], scale: Float) -> Bool {
+        (0 ..< 256).allSatisfy { scaled(UInt8($0), by: scale) == table[$0] }
+    }
+
+    /// `min(⌊v × scale + 0.5⌋, 255)` in single precision (for v × scale ≥ 0 the same rounding
+    /// as `Double.rounded()`, written so that it vectorises).
+    @inline(__always)
+    static func scaled(_ value: UInt8, by scale: Float) -> UInt8 {
+        UInt8(min((Float(value) * scale + 0.5).rounded(.down), 255))
     }
 }
