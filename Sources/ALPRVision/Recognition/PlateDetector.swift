@@ -339,23 +339,15 @@ public final class PlateDetector {
                                     planes.1[at + x] = g * gain[1] + offset[1]
                                     planes.2[at + x] = b * gain[2] + offset[2]
                                 }
-                                for x in fittedWidth ..< input.width {
-                                    planes.0[at + x] = padding[0]
-                                    planes.1[at + x] = padding[1]
-                                    planes.2[at + x] = padding[2]
-                                }
+                                Self.pad(planes.0 + at, planes.1 + at, planes.2 + at, columns: fittedWidth ..< input.width, with: padding)
                             }
                         }
                     }
                 }
             }
-            let padded = (input.height - fittedHeight) * input.width
-            if padded > 0 {
-                let at = fittedHeight * input.width
-                (planes.0 + at).update(repeating: padding[0], count: padded)
-                (planes.1 + at).update(repeating: padding[1], count: padded)
-                (planes.2 + at).update(repeating: padding[2], count: padded)
-            }
+            // The rows under the content, as one run of each plane.
+            let at = fittedHeight * input.width
+            Self.pad(planes.0 + at, planes.1 + at, planes.2 + at, columns: 0 ..< (input.height - fittedHeight) * input.width, with: padding)
         }
     }
 
