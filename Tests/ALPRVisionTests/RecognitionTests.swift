@@ -179,7 +179,7 @@ struct RecognitionTests {
           arguments: [2, 3, 4, 5])
     func blockLetterbox(k: Int) throws {
         let detector = try PlateDetector(network: SyntheticModels.detector().load())
-        let network = detector.network, shape = network.inputShape  // 3x64x96
+        let network = detector.network  // input 3x64x96
         var random = SeededRandom(seed: 6)
         // (96k)x(50k): 96x50 of content (exactly 1/k), 14 rows of padding.
         let (width, height) = (96 * k, 50 * k)
@@ -188,27 +188,8 @@ struct RecognitionTests {
         let scale = detector.prepareInput(frame, network: network)
         #expect(scale == (1 / Double(k), 1 / Double(k)))
         let actual = network.withInput { Array($0) }
-        let (mean, std) = (network.graph.input.mean, network.graph.input.std)
-        var expected = [Float](repeating: 0, count: shape.count)
-        for channel in 0 ..< 3 {
-            for y in 0 ..< shape.height {
-                for x in 0 ..< shape.width {
-                    var value = 114.0  // letterbox grey
-                    if y < 50 {
-                        var sum = 0.0
-                        for dy in 0 ..< k {
-                            for dx in 0 ..< k {
-                                let index: Int = ((k * y + dy) * width + k * x + dx) * 3 + channel
-                                sum += Double(frame.pixels[index])
-                            }
-                        }
-                        value = sum / Double(k * k)
-                    }
-                    let normalised = (value / 255 - Double(mean[channel])) / Double(std[channel])
-                    expected[(channel * shape.height + y) * shape.width + x] = Float(normalised)
-                }
-            }
-        }
+        // Content 96x50, so every input pixel is the mean of a whole k×k block.
+        let expected = referenceLetterbox(frame, fitted: (96, 50), into: network)
         expectClose(actual, expected, tolerance: 1e-5)
     }
 
@@ -224,27 +205,7 @@ struct RecognitionTests {
         let fitted = PlateDetector.fittedSize(of: frame, in: shape)
         #expect(abs(scaleX - Double(fitted.width) / Double(width)) < 1e-12 && abs(scaleY - Double(fitted.height) / Double(height)) < 1e-12)
         let actual = network.withInput { Array($0) }
-        // Each input pixel is the mean of the source area it covers, partly covered source
-        // pixels weighted by their overlap.
-        let (mean, std) = (network.graph.input.mean, network.graph.input.std)
-        var expected = [Float](repeating: 0, count: shape.count)
-        for channel in 0 ..< 3 {
-            for y in 0 ..< shape.height {
-                for x in 0 ..< shape.width {
-                    var value = 114.0  // letterbox grey
-                    if y < fitted.height, x < fitted.width {
-                        value = 0
-                        for (sy, wy) in areaOverlap(y, of: fitted.height, total: height) {
-                            for (sx, wx) in areaOverlap(x, of: fitted.width, total: width) {
-                                value += wx * wy * Double(frame.pixels[(sy * width + sx) * 3 + channel])
-                            }
-                        }
-                    }
-                    let normalised = (value / 255 - Double(mean[channel])) / Double(std[channel])
-                    expected[(channel * shape.height + y) * shape.width + x] = Float(normalised)
-                }
-            }
-        }
+        let expected = referenceLetterbox(frame, fitted: fitted, into: network)
         expectClose(actual, expected, tolerance: 1e-4)
     }
 
@@ -459,4 +420,31 @@ private func areaOverlap(_ cell: Int, of count: Int, total: Int) -> [(Int, Doubl
         let covered = min(end, Double(s + 1)) - max(start, Double(s))
         return covered > 1e-9 ? (s, covered / (end - start)) : nil
     }
+}
+
+/// The detector input for `frame` letterboxed top-left into `network` with `fitted` content:
+/// each content pixel the mean of the frame area it covers (partly covered pixels weighted by
+/// their overlap), normalised; the rest letterbox grey (114). Computed in Double.
+private func referenceLetterbox(_ frame: RGBImage, fitted: (width: Int, height: Int), into network: Network) -> [Float] {
+    let shape = network.inputShape
+    let (mean, std) = (network.graph.input.mean, network.graph.input.std)
+    var expected = [Float](repeating: 0, count: shape.count)
+    for channel in 0 ..< 3 {
+        for y in 0 ..< shape.height {
+            for x in 0 ..< shape.width {
+                var value = 114.0  // letterbox grey
+                if y < fitted.height, x < fitted.width {
+                    value = 0
+                    for (sy, wy) in areaOverlap(y, of: fitted.height, total: frame.height) {
+                        for (sx, wx) in areaOverlap(x, of: fitted.width, total: frame.width) {
+                            value += wx * wy * Double(frame.pixels[(sy * frame.width + sx) * 3 + channel])
+                        }
+                    }
+                }
+                let normalised = (value / 255 - Double(mean[channel])) / Double(std[channel])
+                expected[(channel * shape.height + y) * shape.width + x] = Float(normalised)
+            }
+        }
+    }
+    return expected
 }

@@ -1,3 +1,4 @@
+import ALPRTestSupport
 import Foundation
 import Testing
 
@@ -10,8 +11,7 @@ struct CommandLineTests {
     func readFiles() throws {
         let folder = try DemoFrames()
         defer { folder.remove() }
-        let notAnImage = folder.url.appending(path: "notes.txt")
-        try Data("not an image".utf8).write(to: notAnImage)
+        let notAnImage = try folder.write("notes.txt", "not an image")
         let missing = folder.url.appending(path: "missing.jpg")
 
         let run = try Alpr.run(["read", folder.ktn.path, notAnImage.path, missing.path, folder.mpr.path, "--models", Alpr.models.path])
@@ -20,8 +20,8 @@ struct CommandLineTests {
         try #require(lines.count == 4)
         #expect(lines.map { $0["file"] as? String } == [folder.ktn.path, notAnImage.path, missing.path, folder.mpr.path])
 
-        try checkPlate(lines[0], reads: "KTN4827", near: (706, 551, 166, 86))
-        try checkPlate(lines[3], reads: "MPR2250", near: (535, 553, 168, 88))
+        try checkPlate(lines[0], reads: "KTN4827", near: DemoFrames.ktnBox)
+        try checkPlate(lines[3], reads: "MPR2250", near: DemoFrames.mprBox)
         for failed in [lines[1], lines[2]] {
             #expect(Set(failed.keys) == ["file", "error"])
             #expect(!((failed["error"] as? String) ?? "").isEmpty)
@@ -37,8 +37,8 @@ struct CommandLineTests {
         let lines = try run.jsonLines()
         try #require(lines.count == 2)
         #expect(lines[0]["file"] as? String == "-")
-        try checkPlate(lines[0], reads: "KTN4827", near: (706, 551, 166, 86))
-        try checkPlate(lines[1], reads: "MPR2250", near: (535, 553, 168, 88))
+        try checkPlate(lines[0], reads: "KTN4827", near: DemoFrames.ktnBox)
+        try checkPlate(lines[1], reads: "MPR2250", near: DemoFrames.mprBox)
 
         let garbage = try Alpr.run(["read", "-", "--models", Alpr.models.path], standardInput: Data("no image here".utf8))
         #expect(garbage.status == 1)
@@ -51,15 +51,15 @@ struct CommandLineTests {
     func readFolder() throws {
         let folder = try DemoFrames()
         defer { folder.remove() }
-        try Data("not an image".utf8).write(to: folder.url.appending(path: "notes.txt"))  // not .jpg/.png: skipped
+        try folder.write("notes.txt", "not an image")  // not .jpg/.png: skipped
 
         let one = try Alpr.run(["read", "--dir", folder.url.path, "--models", Alpr.models.path])
         #expect(one.status == 0)
         let lines = try one.jsonLines()
         #expect(lines.map { ($0["file"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent } } == ["a.jpg", "b.png", "c.jpg"])
         try #require(lines.count == 3)
-        try checkPlate(lines[0], reads: "KTN4827", near: (706, 551, 166, 86))
-        try checkPlate(lines[1], reads: "MPR2250", near: (535, 553, 168, 88))
+        try checkPlate(lines[0], reads: "KTN4827", near: DemoFrames.ktnBox)
+        try checkPlate(lines[1], reads: "MPR2250", near: DemoFrames.mprBox)
         #expect((lines[2]["plates"] as? [Any])?.isEmpty == true, "the frame between the cars has no plate")
 
         let two = try Alpr.run(["read", "--dir", folder.url.path, "--models", Alpr.models.path, "--jobs", "2"])
@@ -87,10 +87,10 @@ struct CommandLineTests {
     func evaluateFolder() throws {
         let folder = try DemoFrames()
         defer { folder.remove() }
-        try Data("a.jpg 706 551 166 86 KTN4827\n".utf8).write(to: folder.url.appending(path: "a.txt"))
+        try folder.write("a.txt", "a.jpg 706 551 166 86 KTN4827\n")
         // Labelled one digit off: found, but not read as labelled.
-        try Data("b.png 535 553 168 88 MPR2251\n".utf8).write(to: folder.url.appending(path: "b.txt"))
-        try Data().write(to: folder.url.appending(path: "c.txt"))
+        try folder.write("b.txt", "b.png 535 553 168 88 MPR2251\n")
+        try folder.write("c.txt", "")
 
         let run = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--json"])
         #expect(run.status == 0, "\(run.standardError)")
@@ -114,8 +114,8 @@ struct CommandLineTests {
     func evaluateBadAnnotation() throws {
         let folder = try DemoFrames()
         defer { folder.remove() }
-        try Data("a.jpg 706 551 166 86 KTN4827\n".utf8).write(to: folder.url.appending(path: "a.txt"))
-        try Data("b.png 535 553 168 88 MPR2250\nb.png 535 553 wide 88 MPR2250\n".utf8).write(to: folder.url.appending(path: "b.txt"))
+        try folder.write("a.txt", "a.jpg 706 551 166 86 KTN4827\n")
+        try folder.write("b.txt", "b.png 535 553 168 88 MPR2250\nb.png 535 553 wide 88 MPR2250\n")
 
         let run = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path])
         #expect(run.status != 0)
@@ -160,13 +160,17 @@ struct CommandLineTests {
 /// Three frames of the demo clip in a temporary folder: `a.jpg` (KTN4827 at 3 s), `b.png`
 /// (MPR2250 at 8 s) and `c.jpg` (no plate, at 5 s).
 struct DemoFrames {
-    let url: URL
+    /// Where the clip draws each plate (x, y, width, height), measured on the frames.
+    static let ktnBox = (706.0, 551.0, 166.0, 86.0)
+    static let mprBox = (535.0, 553.0, 168.0, 88.0)
+
+    private let directory: TemporaryDirectory
+    var url: URL { directory.url }
     var ktn: URL { url.appending(path: "a.jpg") }
     var mpr: URL { url.appending(path: "b.png") }
 
     init() throws {
-        url = FileManager.default.temporaryDirectory.appending(path: "alpr-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        directory = try TemporaryDirectory(prefix: "alpr-cli")
         let clip = Alpr.repository.appending(path: "Demo/sample-720p.mp4")
         for (seconds, name) in [(3, "a.jpg"), (8, "b.png"), (5, "c.jpg")] {
             let ffmpeg = Process()
@@ -179,7 +183,15 @@ struct DemoFrames {
         }
     }
 
-    func remove() { try? FileManager.default.removeItem(at: url) }
+    /// Writes `text` to `name` in the folder.
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> URL {
+        let file = url.appending(path: name)
+        try Data(text.utf8).write(to: file)
+        return file
+    }
+
+    func remove() { directory.remove() }
 }
 
 enum Alpr {
