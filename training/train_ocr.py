@@ -9,6 +9,7 @@ scenes as the engine cuts them, plus synthetic val) and ocr_last.pt.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 import time
@@ -190,9 +191,7 @@ def main():
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     ema_net = None
     if args.ema > 0:
-        ema_net = build_ocr(context_dilations=tuple(int(d) for d in args.context_dilations.split(",") if d.strip()))
-        ema_net.load_state_dict(net.state_dict())
-        ema_net.eval()
+        ema_net = copy.deepcopy(net).eval()
     deadline = time.time() + args.minutes * 60
     start = time.time()
     step, best, log = 0, -1.0, []
