@@ -39,11 +39,12 @@ struct ReadCommand: ParsableCommand {
         options.candidateCount = candidates
         let modelsDirectory = ModelsDirectory.resolve(explicit: models)
         // Standard input is read to its end first and kept in a temporary file for the run;
-        // its output says "-".
+        // its output says "-". A stream longer than any image gets an error in its place.
         var standardInput: URL?
+        var standardInputTooLarge = false
         if images.contains("-") {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("alpr-read-\(UUID().uuidString)")
-            try FileHandle.standardInput.readDataToEndOfFile().write(to: file)
+            standardInputTooLarge = try !Self.copyStandardInput(to: file, limit: Self.standardInputLimit)
             standardInput = file
         }
         defer { if let standardInput { try? FileManager.default.removeItem(at: standardInput) } }
@@ -64,12 +65,40 @@ struct ReadCommand: ParsableCommand {
                                                           ms: rounded(result.timing.totalMilliseconds)))
             case .failure(let error):
                 // A bad file is reported in place and the run goes on.
-                line = try encoder.encode(ImageReadError(file: name, error: "\(error)"))
+                let reason = result.url == standardInput && standardInputTooLarge
+                    ? "standard input is larger than \(Self.standardInputLimit / 1024 / 1024) MiB, more than any image holds"
+                    : "\(error)"
+                line = try encoder.encode(ImageReadError(file: name, error: reason))
                 failures += 1
             }
             FileHandle.standardOutput.write(line + Data("\n".utf8))
         }
         if failures > 0 { throw ExitCode(1) }
+    }
+
+    /// The most `alpr read -` takes from standard input. The decoder accepts at most 100 MP,
+    /// which no JPEG or PNG of a photo comes near in 256 MiB; a stream piped in by mistake
+    /// (a video, `/dev/zero`) stops here instead of filling the temporary folder.
+    static let standardInputLimit = 256 * 1024 * 1024
+
+    /// Copies standard input into `file` in 1 MiB chunks; false (and `file` left empty) when it
+    /// holds more than `limit` bytes.
+    static func copyStandardInput(to file: URL, limit: Int) throws -> Bool {
+        guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path])
+        }
+        let output = try FileHandle(forWritingTo: file)
+        defer { try? output.close() }
+        var total = 0
+        while let chunk = try FileHandle.standardInput.read(upToCount: 1 << 20), !chunk.isEmpty {
+            total += chunk.count
+            guard total <= limit else {
+                try output.truncate(atOffset: 0)
+                return false
+            }
+            try output.write(contentsOf: chunk)
+        }
+        return true
     }
 }
 

@@ -47,6 +47,25 @@ struct CommandLineTests {
         #expect(try Alpr.run(["read", "-", "-"]).standardError.contains("once"))
     }
 
+    @Test("read - stops at 256 MiB of standard input, reports it in place and reads the rest")
+    func readStandardInputLimit() throws {
+        let folder = try DemoFrames()
+        defer { folder.remove() }
+        // A sparse file one byte over the limit: no disk space, but 256 MiB through the pipe.
+        let stream = folder.url.appending(path: "stream.bin")
+        try #require(FileManager.default.createFile(atPath: stream.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: stream)
+        try handle.truncate(atOffset: 256 * 1024 * 1024 + 1)
+        try handle.close()
+        let run = try Alpr.run(["read", "-", folder.mpr.path, "--models", Alpr.models.path], standardInputFile: stream)
+        #expect(run.status == 1)
+        let lines = try run.jsonLines()
+        try #require(lines.count == 2)
+        #expect(lines[0]["file"] as? String == "-")
+        #expect((lines[0]["error"] as? String)?.contains("larger than 256 MiB") == true, "\(lines[0])")
+        try checkPlate(lines[1], reads: "MPR2250", near: DemoFrames.mprBox)
+    }
+
     @Test("read --dir reads the folder's JPEG and PNG images in name order, the same with --jobs 2")
     func readFolder() throws {
         let folder = try DemoFrames()
@@ -215,7 +234,8 @@ enum Alpr {
         }
     }
 
-    static func run(_ arguments: [String], standardInput: Data? = nil) throws -> Run {
+    /// Runs `alpr`; standard input is `standardInput` through a pipe, or `standardInputFile`.
+    static func run(_ arguments: [String], standardInput: Data? = nil, standardInputFile: URL? = nil) throws -> Run {
         try #require(FileManager.default.isExecutableFile(atPath: executable.path), "alpr not built at \(executable.path)")
         let process = Process()
         process.executableURL = executable
@@ -226,7 +246,7 @@ enum Alpr {
         let output = Pipe(), errors = Pipe(), input = Pipe()
         process.standardOutput = output
         process.standardError = errors
-        process.standardInput = input
+        process.standardInput = try standardInputFile.map { try FileHandle(forReadingFrom: $0) } ?? input
         try process.run()
         if let standardInput { input.fileHandleForWriting.write(standardInput) }
         try input.fileHandleForWriting.close()
