@@ -60,6 +60,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
+        LargeImageBuffers.keepInHeap()
         let dataset = try BenchmarkDataset(directory: URL(fileURLWithPath: directory, isDirectory: true))
         guard !dataset.items.isEmpty else { throw ValidationError("No annotated images in \(directory).") }
         var options = PlateRecognizer.Options()

@@ -35,6 +35,7 @@ struct ReadCommand: ParsableCommand {
     }
 
     func run() throws {
+        LargeImageBuffers.keepInHeap()
         var options = PlateRecognizer.Options()
         options.candidateCount = candidates
         let modelsDirectory = ModelsDirectory.resolve(explicit: models)
