@@ -118,7 +118,8 @@ class Pipeline:
         kept = list(main)
         for c in coarse:
             width = c[2][2] - c[2][0]
-            if width * s < DET_COARSE_MIN_WIDTH or width > DET_COARSE_MAX_FRACTION * rgb.shape[1]:
+            inside = min(c[2][2], rgb.shape[1]) - max(c[2][0], 0)  # the engine clamps boxes to the frame
+            if width * s < DET_COARSE_MIN_WIDTH or inside > DET_COARSE_MAX_FRACTION * rgb.shape[1]:
                 continue
             if any(iou(m[2], c[2]) > 0.3 for m in main):
                 continue

@@ -97,6 +97,16 @@ def bucket_of(w: float) -> str:
 # less likely or shorter than these.
 MIN_READ_CONFIDENCE = 0.1
 MIN_READ_CHARACTERS = 2
+# PlateRecognizer.ShortReads: reads of at most this many characters need this confidence.
+SHORT_READ_CHARACTERS = 3
+SHORT_READ_CONFIDENCE = 0.5
+
+
+def counts_as_plate(text: str, confidence: float) -> bool:
+    """The engine's rule for whether a detection's (first-look) read is a plate."""
+    if len(text) < MIN_READ_CHARACTERS or confidence < MIN_READ_CONFIDENCE:
+        return False
+    return len(text) > SHORT_READ_CHARACTERS or confidence >= SHORT_READ_CONFIDENCE
 
 
 def end_to_end(pipe: Pipeline, eval_dir: Path, threshold: float) -> dict:
@@ -115,7 +125,7 @@ def end_to_end(pipe: Pipeline, eval_dir: Path, threshold: float) -> dict:
             dets = []
             for det in pipe.detect(lit, threshold):
                 text, confidence = pipe.read(rgb, det[1])
-                if len(text) >= MIN_READ_CHARACTERS and confidence >= MIN_READ_CONFIDENCE:
+                if counts_as_plate(text, confidence):
                     dets.append((*det, text))
             images += 1
             used = set()

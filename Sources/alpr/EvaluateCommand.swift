@@ -39,6 +39,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("no-unsure-detections"), help: "Read only detections at the detection threshold (skip the lower-scoring ones the OCR must confirm).")
     var noUnsureDetections = false
 
+    @Flag(name: .long, help: "Keep two- and three-character reads the OCR is unsure of (skip the short-read check).")
+    var keepShortReads = false
+
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
@@ -71,6 +74,7 @@ struct EvaluateCommand: ParsableCommand {
         if noExposure { options.exposure = nil }
         if noSecondLook { options.secondLook = nil }
         if noUnsureDetections { options.unsureDetections = nil }
+        if keepShortReads { options.shortReads = nil }
         let modelsDirectory = ModelsDirectory.resolve(explicit: models), chosen = options
         let evaluation = Evaluation(iouThreshold: iou, topK: topK)
         var report = Evaluation.Report()

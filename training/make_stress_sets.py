@@ -1,0 +1,111 @@
+"""Writes the close-up stress folders: the 70 `openalpr_segocr_us` val plates pasted into photo
+frames as in `us_closeup_val`, once per condition that photos the engine was not tuned on may
+show, for `alpr evaluate DIR` (OpenALPR benchmark layout, as `make_eval_set.py`).
+
+    python training/make_stress_sets.py --out training/out/stress
+
+Conditions (one folder each; every folder has the same 70 plates in the same frames):
+  base       25-60 % of a 640x480 / 800x600 / 1024x768 frame's width, up to 4 degrees rotation
+  wide       60-85 % of the width (the plate fills the photo)
+  narrow     12-25 % of the width
+  rot12      rotated up to 12 degrees
+  tilt       strong perspective (yaw up to 0.3)
+  portrait   480x640 / 600x800 / 768x1024 frames, 30-70 % of the width
+  photo12mp  4032x3024 frames, 8-25 % of the width (a phone photo)
+  q35        JPEG quality 35
+  gray       grey frames
+  blur       Gaussian blur, sigma 1.6
+  dark       frames at a quarter of their brightness
+  bright     frames brightened 1.8x plus 30 (washed out)
+  noise      Gaussian noise, sigma 12
+Only val data: the plates never trained on, the frames from `negatives/` val photos.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DATA_DIR, OUT_DIR  # noqa: E402
+from data_real import detection_rows, us_ocr_rows  # noqa: E402
+from make_eval_set import frame_from, write_label  # noqa: E402
+from synth.augment import random_quad  # noqa: E402
+from synth.scenes import paste_plate  # noqa: E402
+
+
+def stress_set(out: Path, plates, backgrounds, sizes, fraction, rot=4.0, tilt=0.1, post=None, quality=92, seed=7) -> int:
+    """One plate per frame of `sizes(n)`, `fraction` (low, high) of its width, then `post`."""
+    rng = np.random.default_rng(seed)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    for n, (img, text) in enumerate(plates):
+        size = sizes(n)
+        frame = frame_from(backgrounds[rng.integers(len(backgrounds))], size, rng)
+        tw = float(rng.uniform(*fraction)) * size[0]
+        th = tw * img.shape[0] / img.shape[1]
+        q = random_quad(tw, th, rng, tilt=tilt, rot_deg=rot)
+        span = q.max(0) - q.min(0)
+        cx = rng.uniform(span[0] / 2 + 2, size[0] - span[0] / 2 - 2) if size[0] - span[0] > 4 else size[0] / 2
+        cy = rng.uniform(span[1] / 2 + 2, size[1] - span[1] / 2 - 2)
+        q = q + np.array([cx, cy], np.float32)
+        paste_plate(frame, img, q, rng)
+        if post is not None:
+            frame = post(frame, rng)
+        x0, y0 = q.min(0)
+        x1, y1 = q.max(0)
+        name = f"{out.name}_{n:04d}.jpg"
+        cv2.imwrite(str(out / name), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+        write_label(out, name, [(x0, y0, x1 - x0, y1 - y0, text)])
+    return len(plates)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", type=Path, default=OUT_DIR / "stress")
+    args = ap.parse_args()
+    plates = []
+    for row in us_ocr_rows("val"):
+        if row["source"] != "openalpr_segocr_us":
+            continue
+        img = cv2.imread(str(DATA_DIR / row["path"]), cv2.IMREAD_COLOR)
+        if img is not None:
+            plates.append((cv2.cvtColor(img, cv2.COLOR_BGR2RGB), row["text"]))
+    backgrounds = detection_rows("val", ("negatives",))
+
+    def photo(n):
+        return [(640, 480), (800, 600), (1024, 768)][n % 3]
+
+    def portrait(n):
+        return [(480, 640), (600, 800), (768, 1024)][n % 3]
+
+    def scaled(gain, offset=0.0):
+        return lambda f, rng: np.clip(f.astype(np.float32) * gain + offset, 0, 255).astype(np.uint8)
+
+    conditions = {
+        "base": dict(sizes=photo, fraction=(0.25, 0.6)),
+        "wide": dict(sizes=photo, fraction=(0.6, 0.85)),
+        "narrow": dict(sizes=photo, fraction=(0.12, 0.25)),
+        "rot12": dict(sizes=photo, fraction=(0.25, 0.6), rot=12),
+        "tilt": dict(sizes=photo, fraction=(0.25, 0.6), tilt=0.3),
+        "portrait": dict(sizes=portrait, fraction=(0.3, 0.7)),
+        "photo12mp": dict(sizes=lambda n: (4032, 3024), fraction=(0.08, 0.25)),
+        "q35": dict(sizes=photo, fraction=(0.25, 0.6), quality=35),
+        "gray": dict(sizes=photo, fraction=(0.25, 0.6),
+                     post=lambda f, rng: np.repeat(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY)[:, :, None], 3, 2)),
+        "blur": dict(sizes=photo, fraction=(0.25, 0.6), post=lambda f, rng: cv2.GaussianBlur(f, (0, 0), 1.6)),
+        "dark": dict(sizes=photo, fraction=(0.25, 0.6), post=scaled(0.25)),
+        "bright": dict(sizes=photo, fraction=(0.25, 0.6), post=scaled(1.8, 30)),
+        "noise": dict(sizes=photo, fraction=(0.25, 0.6),
+                      post=lambda f, rng: np.clip(f.astype(np.float32) + rng.normal(0, 12, f.shape), 0, 255).astype(np.uint8)),
+    }
+    for name, condition in conditions.items():
+        print(name, stress_set(args.out / name, plates, backgrounds, **condition))
+
+
+if __name__ == "__main__":
+    main()
