@@ -18,6 +18,10 @@ Conditions (one folder each; every folder has the same 70 plates in the same fra
   dark       frames at a quarter of their brightness
   bright     frames brightened 1.8x plus 30 (washed out)
   noise      Gaussian noise, sigma 12
+  motion7    horizontal motion blur over 7 px (a passing car, a slow shutter)
+  motion13   horizontal motion blur over 13 px
+  street     1280x720 frames, 6-20 % of the width (a street camera's distance)
+  street_motion5  the same with horizontal motion blur over 5 px
 Only val data: the plates never trained on, the frames from `negatives/` val photos.
 """
 from __future__ import annotations
@@ -86,6 +90,14 @@ def main():
     def scaled(gain, offset=0.0):
         return lambda f, rng: np.clip(f.astype(np.float32) * gain + offset, 0, 255).astype(np.uint8)
 
+    def motion(length):
+        kernel = np.zeros((length, length), np.float32)
+        kernel[length // 2, :] = 1.0 / length
+        return lambda f, rng: cv2.filter2D(f, -1, kernel)
+
+    def street(n):
+        return (1280, 720)
+
     conditions = {
         "base": dict(sizes=photo, fraction=(0.25, 0.6)),
         "wide": dict(sizes=photo, fraction=(0.6, 0.85)),
@@ -102,6 +114,10 @@ def main():
         "bright": dict(sizes=photo, fraction=(0.25, 0.6), post=scaled(1.8, 30)),
         "noise": dict(sizes=photo, fraction=(0.25, 0.6),
                       post=lambda f, rng: np.clip(f.astype(np.float32) + rng.normal(0, 12, f.shape), 0, 255).astype(np.uint8)),
+        "motion7": dict(sizes=photo, fraction=(0.25, 0.6), post=motion(7)),
+        "motion13": dict(sizes=photo, fraction=(0.25, 0.6), post=motion(13)),
+        "street": dict(sizes=street, fraction=(0.06, 0.2)),
+        "street_motion5": dict(sizes=street, fraction=(0.06, 0.2), post=motion(5)),
     }
     for name, condition in conditions.items():
         print(name, stress_set(args.out / name, plates, backgrounds, **condition))

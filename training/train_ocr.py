@@ -95,6 +95,17 @@ def framed_validation(store: np.ndarray, texts, copies: int = 2):
     return images, [t for _ in range(copies) for t in texts]
 
 
+def level_motion_blur(img: np.ndarray, rng) -> np.ndarray:
+    """Blur along a line 3-11 px long within 20 degrees of horizontal (`--motion-blur`)."""
+    k = int(rng.integers(3, 12))
+    kernel = np.zeros((k, k), np.float32)
+    kernel[k // 2, :] = 1.0
+    rot = cv2.getRotationMatrix2D((k / 2 - 0.5, k / 2 - 0.5), float(rng.uniform(-20, 20)), 1.0)
+    kernel = cv2.warpAffine(kernel, rot, (k, k))
+    kernel /= max(kernel.sum(), 1e-6)
+    return cv2.filter2D(img, -1, kernel, borderType=cv2.BORDER_REPLICATE)
+
+
 def plain_real(img: np.ndarray) -> np.ndarray:
     return cv2.resize(img, (OCR_WIDTH, OCR_HEIGHT), interpolation=cv2.INTER_AREA)
 
@@ -157,6 +168,9 @@ def main():
     ap.add_argument("--context-dilations", default="1,2,4",
                     help="dilations of the residual 1x3 context blocks, comma-separated; '' for none "
                          "(the first two rounds of the shipped OCR had none)")
+    ap.add_argument("--motion-blur", type=float, default=0.0,
+                    help="share of each batch blurred along a near-horizontal line (3-11 px at the OCR input, "
+                         "within 20 degrees of level), as a passing car or a slow shutter blurs a plate")
     ap.add_argument("--ema", type=float, default=0.0,
                     help="keep an exponential moving average of the weights (and batch-norm statistics) with "
                          "this decay, e.g. 0.999; evaluated and saved instead of the raw weights")
@@ -209,6 +223,9 @@ def main():
                      else jitter_real(real_images[i], rng) for i in ri]
         real_part += [photometric(engine_images[i], rng, 0.3) for i in ei]
         batch = np.concatenate([synth_images[si], np.stack(real_part)])
+        if args.motion_blur > 0:
+            for i in np.flatnonzero(rng.random(len(batch)) < args.motion_blur):
+                batch[i] = level_motion_blur(batch[i], rng)
         texts = [synth_texts[i] for i in si] + [real_texts[i] for i in ri] + [engine_texts[i] for i in ei]
         logits = net(to_tensor(batch))[:, :, 0, :]              # [N, K, T]
         log_probs = F.log_softmax(logits, 1).permute(2, 0, 1)    # [T, N, K]
