@@ -10,7 +10,7 @@ import Glibc
 /// faulted its buffers in page by page and gave them back after: about 7,000 page faults and
 /// an eighth of the photo's time. Raising the threshold to 128 MB (and keeping up to 256 MB of
 /// freed heap) lets the next image reuse the memory. Called by the commands that read images
-/// one after another (`read`, `evaluate`); a no-op where the C library is not glibc.
+/// one after another (`read`, `evaluate`, `agent`); a no-op where the C library is not glibc.
 enum LargeImageBuffers {
     static func keepInHeap() {
         #if canImport(Glibc)
