@@ -102,11 +102,19 @@ SHORT_READ_CHARACTERS = 3
 SHORT_READ_CONFIDENCE = 0.5
 
 
+# PlateRecognizer.StrokeReads: reads at least this fraction I or 1 need this confidence.
+STROKE_READ_FRACTION = 0.5
+STROKE_READ_CONFIDENCE = 0.5
+
+
 def counts_as_plate(text: str, confidence: float) -> bool:
     """The engine's rule for whether a detection's (first-look) read is a plate."""
     if len(text) < MIN_READ_CHARACTERS or confidence < MIN_READ_CONFIDENCE:
         return False
-    return len(text) > SHORT_READ_CHARACTERS or confidence >= SHORT_READ_CONFIDENCE
+    if len(text) <= SHORT_READ_CHARACTERS and confidence < SHORT_READ_CONFIDENCE:
+        return False
+    strokes = sum(c in "I1" for c in text)
+    return strokes < STROKE_READ_FRACTION * len(text) or confidence >= STROKE_READ_CONFIDENCE
 
 
 def end_to_end(pipe: Pipeline, eval_dir: Path, threshold: float) -> dict:

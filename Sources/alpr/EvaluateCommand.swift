@@ -42,6 +42,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .long, help: "Keep two- and three-character reads the OCR is unsure of (skip the short-read check).")
     var keepShortReads = false
 
+    @Flag(name: .long, help: "Keep reads of mostly I and 1 the OCR is unsure of (skip the stroke-read check).")
+    var keepStrokeReads = false
+
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
@@ -75,6 +78,7 @@ struct EvaluateCommand: ParsableCommand {
         if noSecondLook { options.secondLook = nil }
         if noUnsureDetections { options.unsureDetections = nil }
         if keepShortReads { options.shortReads = nil }
+        if keepStrokeReads { options.strokeReads = nil }
         let modelsDirectory = ModelsDirectory.resolve(explicit: models), chosen = options
         let evaluation = Evaluation(iouThreshold: iou, topK: topK)
         var report = Evaluation.Report()

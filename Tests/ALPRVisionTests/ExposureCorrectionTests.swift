@@ -125,6 +125,7 @@ struct ExposureCorrectionTests {
         recognizer.options.minimumConfidence = 0
         recognizer.options.minimumCharacters = 1
         recognizer.options.shortReads = nil  // the random OCR reads one letter: keep every read, as below
+        recognizer.options.strokeReads = nil
         recognizer.options.unsureDetections = nil  // every detection at the threshold is read, as below
         let dark = try Self.frame(width: 320, height: 200, range: 0 ... 60, seed: 4)
         let correction = try #require(recognizer.options.exposure)

@@ -386,6 +386,40 @@ struct RecognitionTests {
         #expect(try recognizer.recognize(three).isEmpty)
     }
 
+    @Test("a read made mostly of I and 1 counts only when the OCR is sure of it")
+    func strokeReads() throws {
+        let rule = PlateRecognizer.StrokeReads()
+        #expect(rule == .init(minimumFraction: 0.5, minimumConfidence: 0.5))
+        for text in ["I111", "1I1II1", "II71C", "1WG011", "T111411C", "I1"] { #expect(rule.isMostlyStrokes(text), "\(text)") }
+        for text in ["", "12AB", "LIKE7", "ABCDEF", "7LLT77"] { #expect(!rule.isMostlyStrokes(text), "\(text)") }
+        #expect(!PlateRecognizer.StrokeReads(minimumFraction: 2.0 / 3).isMostlyStrokes("1WG011"))
+        #expect(PlateRecognizer.StrokeReads(minimumFraction: 2.0 / 3).isMostlyStrokes("LII11C"))
+
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try SyntheticModels.writeDetectorAndOCR(to: directory)
+        let recognizer = try PlateRecognizer(modelsDirectory: directory)
+        recognizer.options.exposure = nil
+        #expect(recognizer.options.strokeReads == rule)
+        let strokes = SyntheticModels.plateImage(steps: SyntheticModels.steps(spelling: "1I1A7"))
+        let letters = SyntheticModels.plateImage(steps: SyntheticModels.steps(spelling: "12ABC"))
+        let confidence = try #require(try recognizer.recognize(strokes).first).confidence
+        #expect(confidence >= 0.5)
+        #expect(try recognizer.recognize(strokes).map(\.text) == ["1I1A7"])
+        // Asked to be surer than the read is, the strokes go; a read of other characters stays.
+        recognizer.options.strokeReads = .init(minimumConfidence: min(1, confidence + 0.001))
+        #expect(try recognizer.recognize(strokes).isEmpty)
+        #expect(try recognizer.recognize(letters).map(\.text) == ["12ABC"])
+        // Three strokes of five are under a fraction of two thirds.
+        recognizer.options.strokeReads = .init(minimumFraction: 2.0 / 3, minimumConfidence: 1.001)
+        #expect(try recognizer.recognize(strokes).map(\.text) == ["1I1A7"])
+        recognizer.options.strokeReads = .init(minimumFraction: 0.6, minimumConfidence: 1.001)
+        #expect(try recognizer.recognize(strokes).isEmpty)
+        // Without the check, minimumConfidence alone applies.
+        recognizer.options.strokeReads = nil
+        #expect(try recognizer.recognize(strokes).map(\.text) == ["1I1A7"])
+    }
+
     @Test("a detection mostly inside a plate already read is part of that plate")
     func partOfAPlate() {
         let plate = PlateBox(x: 100, y: 100, width: 200, height: 100)
