@@ -92,9 +92,9 @@ public final class PlateRecognizer {
     /// Railings, fences, blinds, grilles and barcodes read as rows of `I` and `1`: `I111`,
     /// `1I1II1`, `LII11C`, `II71C`. Real plates rarely do: of the 5,303 labelled plates in the
     /// training data (US and Spanish) none is two-thirds strokes and 12 are half (`1WG011`,
-    /// `521116`, `T111411C`), while the held-out folders' false plates of at least half strokes
-    /// were all but two read under 0.5 sure. So a read at least `minimumFraction` of whose
-    /// characters are `I` or `1` needs a first look at least `minimumConfidence` sure.
+    /// `521116`, `T111411C`), while 12 of the 18 such false plates in the held-out folders had
+    /// a first look under 0.5. So a read at least `minimumFraction` of whose characters are `I`
+    /// or `1` needs a first look at least `minimumConfidence` sure (docs/accuracy.md).
     public struct StrokeReads: Sendable, Equatable {
         public static let strokes: Set<Character> = ["I", "1"]
         public var minimumFraction: Double
