@@ -108,7 +108,9 @@ STROKE_READ_CONFIDENCE = 0.5
 
 
 def counts_as_plate(text: str, confidence: float) -> bool:
-    """The engine's rule for whether a detection's (first-look) read is a plate."""
+    """The engine's rule for whether a detection's (first-look) read is a plate: the mirror of
+    PlateRecognizer.Options.whyNotAPlate for sure detections (a Swift test checks that the
+    constants above are the engine's defaults)."""
     if len(text) < MIN_READ_CHARACTERS or confidence < MIN_READ_CONFIDENCE:
         return False
     if len(text) <= SHORT_READ_CHARACTERS and confidence < SHORT_READ_CONFIDENCE:

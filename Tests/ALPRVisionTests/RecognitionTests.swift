@@ -421,6 +421,68 @@ struct RecognitionTests {
         #expect(try recognizer.recognize(strokes).map(\.text) == ["1I1A7"])
     }
 
+    @Test("every rule a read is held to, checked in one place and in order")
+    func whyNotAPlate() {
+        let options = PlateRecognizer.Options()
+        func why(_ text: String, _ confidence: Float, sure: Bool = true) -> PlateRecognizer.NotAPlate? {
+            options.whyNotAPlate(text: text, firstLookConfidence: confidence, sureDetection: sure)
+        }
+        #expect(why("ABC1234", 0.9) == nil)
+        #expect(why("ABC1234", 0.1) == nil)
+        #expect(why("", 0.99) == .tooFewCharacters)
+        #expect(why("A", 0.99) == .tooFewCharacters)
+        #expect(why("ABC1234", 0.099) == .tooUnsure)
+        // Short reads: up to three characters need 0.5; four do not.
+        #expect(why("12A", 0.49) == .unsureShortRead)
+        #expect(why("12A", 0.5) == nil)
+        #expect(why("12AB", 0.2) == nil)
+        // Stroke reads: half I and 1 needs 0.5; less than half does not.
+        #expect(why("1I1A7", 0.49) == .unsureStrokeRead)
+        #expect(why("1I1A7", 0.5) == nil)
+        #expect(why("1IA1C7", 0.2) == .unsureStrokeRead)
+        #expect(why("1IABC7", 0.2) == nil)
+        // A short stroke read is reported as short: the checks run in order.
+        #expect(why("I1", 0.3) == .unsureShortRead)
+        // A detection under the threshold needs a read of four characters at least 0.5 sure.
+        #expect(why("ABC1234", 0.49, sure: false) == .unconfirmedDetection)
+        #expect(why("ABC1234", 0.5, sure: false) == nil)
+        #expect(why("ABC", 0.9, sure: false) == .unconfirmedDetection)
+        #expect(why("ABCD", 0.9, sure: false) == nil)
+        #expect(options.countsAsPlate(text: "ABCD", firstLookConfidence: 0.9, sureDetection: false))
+        #expect(!options.countsAsPlate(text: "ABC", firstLookConfidence: 0.9, sureDetection: false))
+
+        // Each rule switched off lets through what only it held back.
+        var off = options
+        off.shortReads = nil
+        #expect(off.whyNotAPlate(text: "12A", firstLookConfidence: 0.49, sureDetection: true) == nil)
+        off.strokeReads = nil
+        #expect(off.whyNotAPlate(text: "I1", firstLookConfidence: 0.3, sureDetection: true) == nil)
+        #expect(off.whyNotAPlate(text: "1I1A7", firstLookConfidence: 0.2, sureDetection: true) == nil)
+        off.unsureDetections = nil
+        #expect(off.whyNotAPlate(text: "ABC", firstLookConfidence: 0.2, sureDetection: false) == nil)
+        #expect(off.whyNotAPlate(text: "ABC", firstLookConfidence: 0.05, sureDetection: false) == .tooUnsure)
+        off.minimumCharacters = 0  // a read always needs one character
+        #expect(off.whyNotAPlate(text: "", firstLookConfidence: 0.9, sureDetection: true) == .tooFewCharacters)
+        #expect(off.whyNotAPlate(text: "A", firstLookConfidence: 0.9, sureDetection: true) == nil)
+    }
+
+    @Test("the training pipeline's mirror of the read rules uses the engine's defaults")
+    func pythonMirrorOfTheReadRules() throws {
+        let source = try String(contentsOf: GoldenModelTests.packageRoot.appendingPathComponent("training/validate.py"), encoding: .utf8)
+        func constant(_ name: String) throws -> Double {
+            let line = try #require(source.split(separator: "\n").first { $0.hasPrefix("\(name) = ") }, "\(name) in validate.py")
+            return try #require(Double(line.dropFirst(name.count + 3).trimmingCharacters(in: .whitespaces)), "\(line)")
+        }
+        let options = PlateRecognizer.Options()
+        let short = try #require(options.shortReads), strokes = try #require(options.strokeReads)
+        #expect(try constant("MIN_READ_CHARACTERS") == Double(options.minimumCharacters))
+        #expect(try Float(constant("MIN_READ_CONFIDENCE")) == options.minimumConfidence)
+        #expect(try constant("SHORT_READ_CHARACTERS") == Double(short.maximumCharacters))
+        #expect(try Float(constant("SHORT_READ_CONFIDENCE")) == short.minimumConfidence)
+        #expect(try constant("STROKE_READ_FRACTION") == strokes.minimumFraction)
+        #expect(try Float(constant("STROKE_READ_CONFIDENCE")) == strokes.minimumConfidence)
+    }
+
     @Test("a detection mostly inside a plate already read is part of that plate")
     func partOfAPlate() {
         let plate = PlateBox(x: 100, y: 100, width: 200, height: 100)

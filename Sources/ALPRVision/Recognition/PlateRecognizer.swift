@@ -46,6 +46,48 @@ public final class PlateRecognizer {
         public var secondLook: PlateOCR.SecondLook? = PlateOCR.SecondLook()
 
         public init() {}
+
+        /// Why a read is not a plate, or nil when it counts as one: every rule the engine holds a
+        /// read to, in one place (the Python mirror is `counts_as_plate` in
+        /// training/validate.py). `firstLookConfidence` is the OCR's first look at the plate
+        /// (a second look only chooses among texts); `sureDetection` is whether the detector
+        /// scored the plate at least the detection threshold (otherwise `unsureDetections`
+        /// must confirm it).
+        public func whyNotAPlate(text: String, firstLookConfidence: Float, sureDetection: Bool) -> NotAPlate? {
+            if text.count < max(minimumCharacters, 1) { return .tooFewCharacters }
+            if firstLookConfidence < minimumConfidence { return .tooUnsure }
+            if let shortReads, text.count <= shortReads.maximumCharacters,
+               firstLookConfidence < shortReads.minimumConfidence {
+                return .unsureShortRead
+            }
+            if let strokeReads, firstLookConfidence < strokeReads.minimumConfidence, strokeReads.isMostlyStrokes(text) {
+                return .unsureStrokeRead
+            }
+            if !sureDetection, let unsureDetections,
+               firstLookConfidence < unsureDetections.minimumConfidence || text.count < unsureDetections.minimumCharacters {
+                return .unconfirmedDetection
+            }
+            return nil
+        }
+
+        /// Whether a read counts as a plate (`whyNotAPlate` is nil).
+        public func countsAsPlate(text: String, firstLookConfidence: Float, sureDetection: Bool) -> Bool {
+            whyNotAPlate(text: text, firstLookConfidence: firstLookConfidence, sureDetection: sureDetection) == nil
+        }
+    }
+
+    /// The rule a read failed, in the order `Options.whyNotAPlate` checks them.
+    public enum NotAPlate: String, Sendable, Equatable, CaseIterable {
+        /// Fewer than `minimumCharacters` (at least one).
+        case tooFewCharacters
+        /// A first look under `minimumConfidence`.
+        case tooUnsure
+        /// `ShortReads`: a short read not sure enough.
+        case unsureShortRead
+        /// `StrokeReads`: a read mostly of `I` and `1` not sure enough.
+        case unsureStrokeRead
+        /// `UnsureDetections`: a detection under the threshold the OCR did not confirm.
+        case unconfirmedDetection
     }
 
     /// A second, lower detection threshold whose plates must prove themselves to the OCR.
@@ -201,19 +243,8 @@ public final class PlateRecognizer {
             }
             // Whether it is a plate at all is judged on the first look; a second look only
             // chooses among the texts.
-            guard reading.text.count >= max(options.minimumCharacters, 1), reading.firstLookConfidence >= options.minimumConfidence else { continue }
-            if let short = options.shortReads, reading.text.count <= short.maximumCharacters,
-               reading.firstLookConfidence < short.minimumConfidence {
-                continue
-            }
-            if let strokes = options.strokeReads, reading.firstLookConfidence < strokes.minimumConfidence,
-               strokes.isMostlyStrokes(reading.text) {
-                continue
-            }
-            if detection.score < sure, let unsure = options.unsureDetections,
-               reading.firstLookConfidence < unsure.minimumConfidence || reading.text.count < unsure.minimumCharacters {
-                continue
-            }
+            guard options.countsAsPlate(text: reading.text, firstLookConfidence: reading.firstLookConfidence,
+                                        sureDetection: detection.score >= sure) else { continue }
             results.append(PlateResult(text: reading.text, confidence: reading.confidence,
                                        characterConfidences: reading.characterConfidences, box: box,
                                        corners: corners, candidates: reading.candidates, detectionScore: detection.score))
