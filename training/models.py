@@ -36,14 +36,14 @@ class GraphBuilder:
                            "padding": list(pad), "dilation": [dilation, dilation], "groups": groups})
         return name
 
-    def bn(self, x, c):
-        name = self._name("bn")
+    def bn(self, x, c, name=None):
+        name = name or self._name("bn")
         self.modules[name] = nn.BatchNorm2d(c)
         self.nodes.append({"name": name, "op": "batchnorm2d", "inputs": [x], "eps": 1e-5})
         return name
 
-    def act(self, x, op="relu"):
-        name = self._name(op)
+    def act(self, x, op="relu", name=None):
+        name = name or self._name(op)
         self.nodes.append({"name": name, "op": op, "inputs": [x]})
         return name
 
@@ -68,8 +68,8 @@ class GraphBuilder:
         self.nodes.append({"name": name, "op": "upsample_nearest", "inputs": [x], "scale": scale})
         return name
 
-    def add(self, a, b):
-        name = self._name("add")
+    def add(self, a, b, name=None):
+        name = name or self._name("add")
         self.nodes.append({"name": name, "op": "add", "inputs": [a, b]})
         return name
 
@@ -136,9 +136,13 @@ class GraphNet(nn.Module):
 
 
 OCR_CONTEXT_DILATIONS = (1, 2, 4)
+# Residual 3x3 blocks in the convolutional trunk, by stage (see build_ocr); none ship yet.
+OCR_TRUNK_BLOCKS: tuple[str, ...] = ()
+OCR_TRUNK_STAGES = ("s12", "s6")
 
 
-def build_ocr(width_mult: float = 1.0, context_dilations: tuple[int, ...] = OCR_CONTEXT_DILATIONS) -> GraphNet:
+def build_ocr(width_mult: float = 1.0, context_dilations: tuple[int, ...] = OCR_CONTEXT_DILATIONS,
+              trunk_blocks: tuple[str, ...] | None = None) -> GraphNet:
     """Conv-only CRNN: 48x128 grey -> [1, 37, 1, 32] logits (stride 4 along the width), ~47 MMAC.
 
     After the height is collapsed, residual 1x3 blocks with growing dilation widen the horizontal
@@ -146,7 +150,17 @@ def build_ocr(width_mult: float = 1.0, context_dilations: tuple[int, ...] = OCR_
     at each column sees the plate's layout around it. Each block is relu(x + bn(conv(x))) with
     the BN scale starting at zero: a new block starts as the identity, and a network trained
     without the blocks loads into one with them (`load_ocr_state`) and gives the same outputs.
+
+    `trunk_blocks` (default OCR_TRUNK_BLOCKS) adds capacity to the 2-D trunk the same way: a
+    residual 3x3 block relu(x + bn(conv(x))), zero-started, at the 12x32 stage ("s12", 64
+    channels) and/or the 6x32 stage ("s6", 96 channels). Their layers are named after the stage
+    (trunk_s12_conv, ...) rather than numbered, so the numbered layers keep their names and a
+    network without them loads into one with them.
     """
+    trunk_blocks = OCR_TRUNK_BLOCKS if trunk_blocks is None else tuple(trunk_blocks)
+    unknown = set(trunk_blocks) - set(OCR_TRUNK_STAGES)
+    if unknown:
+        raise ValueError(f"unknown OCR trunk stages {sorted(unknown)}; known: {OCR_TRUNK_STAGES}")
     c = [int(v * width_mult) for v in (16, 32, 64, 96, 128)]
     g = GraphBuilder()
     x = g.cbr("input", 1, c[0])                    # 48x128
@@ -155,8 +169,12 @@ def build_ocr(width_mult: float = 1.0, context_dilations: tuple[int, ...] = OCR_
     x = g.maxpool(x, 2, 2)                          # 12x32
     x = g.cbr(x, c[1], c[2])
     x = g.cbr(x, c[2], c[2])
+    if "s12" in trunk_blocks:
+        x = trunk_block(g, x, c[2], "s12")
     x = g.maxpool(x, (2, 1), (2, 1))                # 6x32
     x = g.cbr(x, c[2], c[3])
+    if "s6" in trunk_blocks:
+        x = trunk_block(g, x, c[3], "s6")
     x = g.maxpool(x, (2, 1), (2, 1))                # 3x32
     # Collapse the height with a 3x1 kernel and no vertical padding.
     name = "collapse"
@@ -175,6 +193,19 @@ def build_ocr(width_mult: float = 1.0, context_dilations: tuple[int, ...] = OCR_
     meta = {"alphabet": ALPHABET, "blank": 0, "stride": 4, "plate_margin": OCR_PLATE_MARGIN,
             "colour": "grey", "grey_weights": [0.299, 0.587, 0.114]}
     return GraphNet(g, ["logits"], spec, meta, "ocr")
+
+
+def trunk_block(g: GraphBuilder, x: str, channels: int, stage: str) -> str:
+    """relu(x + bn(conv3x3(x))) with the BN scale at zero (the identity at first), named by stage."""
+    prefix = f"trunk_{stage}_"
+    branch = g.bn(g.conv(x, channels, channels, 3, name=prefix + "conv"), channels, name=prefix + "bn")
+    g.zero_init.append(branch)
+    return g.act(g.add(x, branch, name=prefix + "add"), name=prefix + "relu")
+
+
+def ocr_trunk_blocks(state_dict: dict) -> tuple[str, ...]:
+    """The trunk stages whose blocks a checkpoint's weights include."""
+    return tuple(stage for stage in OCR_TRUNK_STAGES if f"layers.trunk_{stage}_conv.weight" in state_dict)
 
 
 def checkpoint_state(path) -> dict:

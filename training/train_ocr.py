@@ -23,7 +23,7 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA_DIR, OCR_HEIGHT, OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, decode_greedy, encode_text  # noqa: E402
 from data_real import load_grey, us_ocr_rows  # noqa: E402
-from models import build_ocr, checkpoint_state, load_ocr_state  # noqa: E402
+from models import build_ocr, checkpoint_state, load_ocr_state, ocr_trunk_blocks  # noqa: E402
 from synth.augment import photometric, random_quad  # noqa: E402
 from synth.ocr_set import background_paths, grow_quad, load_backgrounds  # noqa: E402
 
@@ -168,6 +168,9 @@ def main():
     ap.add_argument("--context-dilations", default="1,2,4",
                     help="dilations of the residual 1x3 context blocks, comma-separated; '' for none "
                          "(the first two rounds of the shipped OCR had none)")
+    ap.add_argument("--trunk-blocks", default=None,
+                    help="comma-separated OCR trunk stages given a residual block (s12, s6; models.build_ocr); "
+                         "default: those of --resume, else models.OCR_TRUNK_BLOCKS")
     ap.add_argument("--motion-blur", type=float, default=0.0,
                     help="share of each batch blurred along a near-horizontal line (3-11 px at the OCR input, "
                          "within 20 degrees of level), as a passing car or a slow shutter blurs a plate")
@@ -197,9 +200,15 @@ def main():
         engine_images, engine_texts = engine["images"], [str(t) for t in engine["texts"]]
         print(f"engine-cut real train crops {len(engine_texts)}", flush=True)
 
-    net = build_ocr(context_dilations=tuple(int(d) for d in args.context_dilations.split(",") if d.strip()))
-    if args.resume:
-        added = load_ocr_state(net, checkpoint_state(args.resume))
+    resume_state = checkpoint_state(args.resume) if args.resume else None
+    if args.trunk_blocks is not None:
+        trunk = tuple(b.strip() for b in args.trunk_blocks.split(",") if b.strip())
+    else:
+        trunk = ocr_trunk_blocks(resume_state) if resume_state is not None else None
+    net = build_ocr(context_dilations=tuple(int(d) for d in args.context_dilations.split(",") if d.strip()),
+                    trunk_blocks=trunk)
+    if resume_state is not None:
+        added = load_ocr_state(net, resume_state)
         if added:
             print(f"layers new to the checkpoint (start as the identity): {', '.join(added)}", flush=True)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
