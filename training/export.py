@@ -18,9 +18,10 @@ from safetensors.torch import save_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import FIXTURES_DIR, MODELS_DIR, OUT_DIR  # noqa: E402
-from models import GraphNet, build_detector, build_ocr, build_refiner, ocr_trunk_blocks  # noqa: E402
+from models import GraphNet, build_detector, build_ocr_for, build_refiner  # noqa: E402
 
-BUILDERS = {"ocr": build_ocr, "detector": build_detector, "refiner": build_refiner}
+# Each builds its network for a checkpoint's state dict (the OCR's trunk blocks follow it).
+BUILDERS = {"ocr": build_ocr_for, "detector": lambda state: build_detector(), "refiner": lambda state: build_refiner()}
 GOLDEN_SEED = 20240601
 
 
@@ -90,8 +91,7 @@ def golden(net: GraphNet) -> dict:
 
 def export(name: str, checkpoint: Path, write_golden: bool, models_dir: Path = MODELS_DIR) -> None:
     state = torch.load(checkpoint, map_location="cpu")
-    # The OCR's trunk blocks are whatever the checkpoint was trained with.
-    net = build_ocr(trunk_blocks=ocr_trunk_blocks(state["state_dict"])) if name == "ocr" else BUILDERS[name]()
+    net = BUILDERS[name](state["state_dict"])
     net.load_state_dict(state["state_dict"])
     net.eval()
     graph, tensors = graph_json(net)

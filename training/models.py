@@ -208,6 +208,11 @@ def ocr_trunk_blocks(state_dict: dict) -> tuple[str, ...]:
     return tuple(stage for stage in OCR_TRUNK_STAGES if f"layers.trunk_{stage}_conv.weight" in state_dict)
 
 
+def build_ocr_for(state_dict: dict) -> GraphNet:
+    """The OCR with the trunk blocks `state_dict` was trained with (load it with load_ocr_state)."""
+    return build_ocr(trunk_blocks=ocr_trunk_blocks(state_dict))
+
+
 def checkpoint_state(path) -> dict:
     """The state dict of a training checkpoint (`*.pt`) or of shipped weights
     (`Models/NAME.safetensors`, which export.py writes unfolded under the layer names), so a

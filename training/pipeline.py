@@ -12,7 +12,7 @@ from common import (DET_COARSE_HEIGHT, DET_COARSE_MAX_FRACTION, DET_COARSE_MIN_W
                     OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, decode_greedy, encode_text, refiner_corners, refiner_region,
                     refiner_sample)
 from det_decode import area, decode, intersection, iou
-from models import build_detector, build_ocr, build_refiner, checkpoint_state, load_ocr_state, load_state, ocr_trunk_blocks
+from models import build_detector, build_ocr_for, build_refiner, checkpoint_state, load_ocr_state, load_state
 from synth.ocr_set import grow_quad
 
 
@@ -80,7 +80,7 @@ class Pipeline:
         self.ocr = None
         if Path(ocr_ckpt).exists():  # checkpoints from before the context blocks load too
             state = checkpoint_state(ocr_ckpt)
-            self.ocr = build_ocr(trunk_blocks=ocr_trunk_blocks(state))
+            self.ocr = build_ocr_for(state)
             load_ocr_state(self.ocr, state)
             self.ocr.eval()
         self.refiner = load_net(build_refiner, refiner_ckpt) if refiner_ckpt and Path(refiner_ckpt).exists() else None
