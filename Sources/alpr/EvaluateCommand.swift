@@ -54,6 +54,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("by-width"), help: "Also break recall and top-1 accuracy down by the annotated plate's width in pixels.")
     var byWidth = false
 
+    @Option(name: .customLong("hot-list-size"), help: "Pad the hot list of annotated plates with random plates to this many entries, to count hits raised for plates not in view (default: the annotated plates only).")
+    var hotListSize: Int = 0
+
     @Option(name: .long, help: "Images read at once, one core each (per-image times compare only while every job has a core of its own).")
     var jobs: Int = 1
 
@@ -63,6 +66,7 @@ struct EvaluateCommand: ParsableCommand {
         }
         guard topK >= 1 else { throw ValidationError("--top-k must be at least 1.") }
         try CommandLineInput.checkJobs(jobs)
+        guard (0 ... 10_000_000).contains(hotListSize) else { throw ValidationError("--hot-list-size must be from 0 to 10000000, got \(hotListSize).") }
     }
 
     func run() throws {
@@ -82,6 +86,9 @@ struct EvaluateCommand: ParsableCommand {
         let modelsDirectory = ModelsDirectory.resolve(explicit: models), chosen = options
         let evaluation = Evaluation(iouThreshold: iou, topK: topK)
         var report = Evaluation.Report()
+        let alertScorer = try HotListAlertScorer(annotatedPlates: dataset.items.flatMap { $0.annotations.map(\.plate) }, evaluation: evaluation,
+                                                 size: hotListSize)
+        var alerts = HotListAlertScore()
         var milliseconds: [Double] = [], cpuMilliseconds: [Double] = []
         var unreadable = 0
         var listed: [EvaluationOutput.ImageMistake] = []
@@ -96,10 +103,12 @@ struct EvaluateCommand: ParsableCommand {
             switch result.plates {
             case .success(let plates):
                 predictions = plates.map(Evaluation.Prediction.init)
+                alertScorer.accumulate(&alerts, annotations: item.annotations, plates: plates)
                 cpuMilliseconds.append(result.cpuMilliseconds)
                 milliseconds.append(result.timing.totalMilliseconds)
             case .failure(let error):
                 unreadable += 1
+                alertScorer.accumulate(&alerts, annotations: item.annotations, plates: [])
                 FileHandle.standardError.write(Data("\(item.imageURL.lastPathComponent): \(error)\n".utf8))
             }
             let found = evaluation.accumulate(&report, annotations: item.annotations, predictions: predictions)
@@ -113,6 +122,7 @@ struct EvaluateCommand: ParsableCommand {
             var output = EvaluationOutput(report: report, topK: topK, iou: iou, unreadableImages: unreadable,
                                           unannotatedImages: dataset.unannotated.count)
             output.medianCPUMilliseconds = medianCPU
+            output.hotList = alerts
             if mistakes { output.mistakes = listed }
             if byWidth { output.byWidth = report.byWidth }
             let encoder = JSONEncoder()
@@ -124,6 +134,7 @@ struct EvaluateCommand: ParsableCommand {
                 if !listed.isEmpty { print("") }
             }
             print(table(report, cpu: medianCPU, unreadable: unreadable, unannotated: dataset.unannotated.count))
+            print(alerts.line)
             if byWidth { print("\n" + Self.widthTable(report.byWidth)) }
         }
     }
@@ -207,6 +218,8 @@ struct EvaluationOutput: Encodable {
     var medianCPUMilliseconds: Double = 0
     var unreadableImages: Int
     var unannotatedImages: Int
+    /// What a hot list of the annotated plates would have raised (`HotListAlertScore`).
+    var hotList = HotListAlertScore()
     /// With `--mistakes`: every missed, misread and false plate.
     var mistakes: [ImageMistake]?
     /// With `--by-width`: the counts by annotated plate width.

@@ -92,9 +92,10 @@ struct CommandLineTests {
         }
     }
 
-    @Test("read refuses bad options with a reason and reads nothing")
+    @Test("read and evaluate refuse bad options with a reason and read nothing")
     func readOptions() throws {
-        for arguments in [["read"], ["read", "x.jpg", "--jobs", "0"], ["read", "x.jpg", "--candidates", "0"]] {
+        for arguments in [["read"], ["read", "x.jpg", "--jobs", "0"], ["read", "x.jpg", "--candidates", "0"],
+                          ["evaluate", ".", "--hot-list-size=-1"]] {
             let run = try Alpr.run(arguments)
             #expect(run.status != 0 && run.status != 1, "\(arguments): a usage error, not a file error")
             #expect(run.standardOutput.isEmpty)
@@ -122,6 +123,10 @@ struct CommandLineTests {
         let interval = try #require(report["top1Interval"] as? [Double])
         #expect(interval.count == 2 && interval[0] < 0.5 && interval[1] > 0.5)
         #expect((report["medianMilliseconds"] as? Double ?? 0) > 0)
+        let hotList = try #require(report["hotList"] as? [String: Any])
+        #expect(hotList["plates"] as? Int == 2)
+        #expect(hotList["exact"] as? Int == 1, "KTN4827 is read as it is listed; MPR2250 is not the listed MPR2251")
+        #expect(hotList["otherPlateHits"] as? Int == 0)
 
         let listed = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--mistakes"])
         #expect(listed.status == 0)
