@@ -158,32 +158,50 @@ class Pipeline:
     def read(self, rgb: np.ndarray, quad: np.ndarray) -> tuple[str, float]:
         """Greedy text and the first look's path probability (a lower bound of the engine's
         beam-search text probability). As PlateOCR.SecondLook: under SECOND_LOOK_BELOW, the
-        crop is also read shifted up and down by SECOND_LOOK_OFFSET of the plate height, and
-        the view texts are ranked by their exact CTC probability averaged over the views."""
+        crop is also read shifted up and down by SECOND_LOOK_OFFSET of the plate height and
+        sharpened (unsharp_mask, SECOND_LOOK_SHARPEN), and the view texts are ranked by their
+        exact CTC probability averaged over the views."""
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         quad = np.asarray(quad, np.float32)
-        log_probs = self._log_probs(grey, [quad])
+        first = self._crops(grey, [quad])
+        log_probs = self._log_probs_of(first)
         best, classes = log_probs[0].max(0)
         text, confidence = decode_greedy(classes.tolist()), float(best.sum().exp())
         if not self.second_look or confidence >= SECOND_LOOK_BELOW:
             return text, confidence
         tl, tr, br, bl = quad
         down = ((bl - tl) + (br - tr)) / 2
-        views = torch.cat([log_probs, self._log_probs(grey, [quad + down * SECOND_LOOK_OFFSET, quad - down * SECOND_LOOK_OFFSET])])
+        crops = self._crops(grey, [quad + down * SECOND_LOOK_OFFSET, quad - down * SECOND_LOOK_OFFSET])
+        crops.append(unsharp_mask(first[0], SECOND_LOOK_SHARPEN))
+        views = torch.cat([log_probs, self._log_probs_of(crops)])
         texts = {decode_greedy(v.argmax(0).tolist()) for v in views} - {""}
         if not texts:
             return text, confidence
         return max(texts, key=lambda t: mean_text_probability(views, t)), confidence
 
+    def _crops(self, grey: np.ndarray, quads) -> list[np.ndarray]:
+        return [np.asarray(ocr_crop(grey, quad, self.exposure), np.float32) for quad in quads]
+
     @torch.no_grad()
-    def _log_probs(self, grey: np.ndarray, quads) -> torch.Tensor:
-        """[views, classes, steps] log-probabilities of the OCR on each quad's crop."""
-        crops = [np.asarray(ocr_crop(grey, quad, self.exposure), np.float32) for quad in quads]
+    def _log_probs_of(self, crops) -> torch.Tensor:
+        """[views, classes, steps] log-probabilities of the OCR on each crop (0-255 floats)."""
         x = (torch.from_numpy(np.stack(crops))[:, None] / 255 - 0.5) / 0.5
         return torch.log_softmax(self.ocr(x)[:, :, 0, :], 1)
 
+    def _log_probs(self, grey: np.ndarray, quads) -> torch.Tensor:
+        """[views, classes, steps] log-probabilities of the OCR on each quad's crop."""
+        return self._log_probs_of(self._crops(grey, quads))
 
-SECOND_LOOK_BELOW, SECOND_LOOK_OFFSET = 0.7, 0.06
+
+SECOND_LOOK_BELOW, SECOND_LOOK_OFFSET, SECOND_LOOK_SHARPEN = 0.7, 0.06, 1.0
+
+
+def unsharp_mask(crop: np.ndarray, amount: float) -> np.ndarray:
+    """PlateOCR.unsharpMask: the crop plus `amount` times its difference from a 5x5 binomial
+    blur (edges mirrored, BORDER_REFLECT_101), clamped to 0-255."""
+    crop = np.asarray(crop, np.float32)
+    blurred = cv2.GaussianBlur(crop, (5, 5), 0, borderType=cv2.BORDER_REFLECT_101)
+    return np.clip(crop + amount * (crop - blurred), 0, 255)
 
 
 def ocr_crop(grey: np.ndarray, quad, exposure: bool = True) -> np.ndarray:

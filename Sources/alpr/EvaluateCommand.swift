@@ -36,6 +36,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("no-second-look"), help: "Read every plate once (skip the shifted re-reads of unsure plates).")
     var noSecondLook = false
 
+    @Flag(name: .customLong("no-sharpened-view"), help: "Leave the sharpened view out of the second look (read only the shifted views).")
+    var noSharpenedView = false
+
     @Flag(name: .customLong("no-unsure-detections"), help: "Read only detections at the detection threshold (skip the lower-scoring ones the OCR must confirm).")
     var noUnsureDetections = false
 
@@ -80,6 +83,7 @@ struct EvaluateCommand: ParsableCommand {
         options.coarsePass = !noCoarsePass
         if noExposure { options.exposure = nil }
         if noSecondLook { options.secondLook = nil }
+        if noSharpenedView { options.secondLook?.sharpen = nil }
         if noUnsureDetections { options.unsureDetections = nil }
         if keepShortReads { options.shortReads = nil }
         if keepStrokeReads { options.strokeReads = nil }

@@ -481,6 +481,17 @@ struct RecognitionTests {
         #expect(try Float(constant("SHORT_READ_CONFIDENCE")) == short.minimumConfidence)
         #expect(try constant("STROKE_READ_FRACTION") == strokes.minimumFraction)
         #expect(try Float(constant("STROKE_READ_CONFIDENCE")) == strokes.minimumConfidence)
+
+        // The second look, in training/pipeline.py: `SECOND_LOOK_BELOW, ... = 0.7, ...`.
+        let pipeline = try String(contentsOf: GoldenModelTests.packageRoot.appendingPathComponent("training/pipeline.py"), encoding: .utf8)
+        let line = try #require(pipeline.split(separator: "\n").first { $0.hasPrefix("SECOND_LOOK_BELOW, ") }, "SECOND_LOOK_* in pipeline.py")
+        let sides = line.split(separator: "=").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        try #require(sides.count == 2 && sides[0].count == sides[1].count)
+        let values = Dictionary(uniqueKeysWithValues: zip(sides[0], sides[1].map { Double($0) }))
+        let look = try #require(options.secondLook)
+        #expect(values["SECOND_LOOK_BELOW"].flatMap { $0.map(Float.init) } == look.below)
+        #expect(values["SECOND_LOOK_OFFSET"] == look.offsets.first.map(Optional.some) && look.offsets == [look.offsets[0], -look.offsets[0]])
+        #expect(values["SECOND_LOOK_SHARPEN"].flatMap { $0.map(Float.init) } == look.sharpen)
     }
 
     @Test("a detection mostly inside a plate already read is part of that plate")

@@ -22,8 +22,9 @@ struct SecondLookTests {
         #expect(PlateOCR.shift(Self.corners, alongHeight: 0) == Self.corners)
     }
 
-    @Test("texts are ranked by their probability averaged over the views, computed apart", arguments: [UInt64(1), 2, 3])
-    func meanOverViews(seed: UInt64) throws {
+    @Test("texts are ranked by their probability averaged over the views, computed apart",
+          arguments: [(UInt64(1), Float?.none), (2, nil), (3, nil), (4, 1), (5, 1), (6, 2.5)])
+    func meanOverViews(seed: UInt64, sharpen: Float?) throws {
         let ocr = try PlateOCR(network: RandomModels.ocr(seed: seed + 30).load())
         let image = try Self.frame(seed: seed)
         let offsets = [0.06, -0.06]
@@ -35,12 +36,21 @@ struct SecondLookTests {
             firstConfidence = firstConfidence ?? reading.confidence
             texts.formUnion(reading.candidates.map(\.text))
         }
+        if let sharpen {
+            // The first view, sharpened.
+            try ocr.prepareInput(image, corners: Self.corners)
+            ocr.unsharpMask(amount: sharpen)
+            ocr.network.run()
+            ocr.computeProbabilities()
+            views.append(ocr.probabilities)
+            texts.formUnion(ocr.rank(ocr.hypotheses(candidateCount: 5, formats: nil), candidateCount: 5, formats: nil).candidates.map(\.text))
+        }
         func mean(_ text: String) -> Float {
             views.map { ocr.decoder.probability(of: text, $0, steps: $0.count / (ocr.alphabet.count + 1)) }.reduce(0, +) / Float(views.count)
         }
-        ocr.secondLook = PlateOCR.SecondLook(below: 1.01, offsets: offsets)  // always look again
+        ocr.secondLook = PlateOCR.SecondLook(below: 1.01, offsets: offsets, sharpen: sharpen)  // always look again
         let merged = try ocr.read(image, corners: Self.corners, candidateCount: 5, formats: nil)
-        #expect(ocr.lastViewCount == 3)
+        #expect(ocr.lastViewCount == views.count)
         #expect(merged.firstLookConfidence == firstConfidence)
         try #require(!merged.text.isEmpty)
         #expect(texts.contains(merged.text))
@@ -59,10 +69,63 @@ struct SecondLookTests {
         #expect(ocr.lastViewCount == 1)
         ocr.secondLook?.below = once.confidence.nextUp
         _ = try ocr.read(image, corners: Self.corners)
+        #expect(ocr.lastViewCount == 4, "the first view, two shifted and one sharpened")
+        ocr.secondLook?.sharpen = nil
+        _ = try ocr.read(image, corners: Self.corners)
         #expect(ocr.lastViewCount == 3)
         // Too unsure to be kept at all: not looked at again either.
         ocr.secondLook?.atLeast = once.confidence.nextUp
         #expect(try ocr.read(image, corners: Self.corners) == once)
         #expect(ocr.lastViewCount == 1)
+    }
+
+    @Test("the unsharp mask equals a plain 5x5 convolution with mirrored edges, clamped, on random inputs", arguments: [UInt64(7), 8, 9])
+    func unsharpMask(seed: UInt64) throws {
+        let ocr = try PlateOCR(network: RandomModels.ocr(seed: seed).load())
+        let shape = ocr.network.inputShape
+        var random = SeededRandom(seed: seed)
+        let mean = ocr.network.graph.input.mean, std = ocr.network.graph.input.std
+        // Pixel values 0-255 normalised as the input is, so the clamp at both ends is exercised.
+        var pixels: [Float] = []
+        for channel in 0 ..< shape.channels {
+            let m = mean[min(channel, mean.count - 1)], s = std[min(channel, std.count - 1)]
+            pixels += (0 ..< shape.planeSize).map { _ in (Float(UInt8.random(in: 0 ... 255, using: &random)) / 255 - m) / s }
+        }
+        ocr.network.withInput { buffer in _ = buffer.update(fromContentsOf: pixels) }
+        let amount = Float.random(in: 0.5 ... 2, using: &random)
+        ocr.unsharpMask(amount: amount)
+        let fast = ocr.network.withInput { Array($0) }
+
+        // Reference: the 2-D kernel as the outer product of (1 4 6 4 1)/16, edges mirrored
+        // without repeating the edge pixel (OpenCV's BORDER_REFLECT_101), written out plainly.
+        func mirrored(_ i: Int, _ n: Int) -> Int { i < 0 ? -i : (i >= n ? 2 * n - 2 - i : i) }
+        let taps: [Float] = [1, 4, 6, 4, 1]
+        var largest: Float = 0
+        for channel in 0 ..< shape.channels {
+            let m = mean[min(channel, mean.count - 1)], s = std[min(channel, std.count - 1)]
+            for y in 0 ..< shape.height {
+                for x in 0 ..< shape.width {
+                    var blur: Float = 0
+                    for dy in -2 ... 2 {
+                        for dx in -2 ... 2 {
+                            let yy = mirrored(y + dy, shape.height), xx = mirrored(x + dx, shape.width)
+                            blur += taps[dy + 2] * taps[dx + 2] / 256 * pixels[channel * shape.planeSize + yy * shape.width + xx]
+                        }
+                    }
+                    let index = channel * shape.planeSize + y * shape.width + x
+                    let value = pixels[index] + amount * (pixels[index] - blur)
+                    let expected = min(max(value, (0 - m) / s), (1 - m) / s)
+                    largest = max(largest, abs(fast[index] - expected))
+                }
+            }
+        }
+        #expect(largest < 1e-4, "largest difference \(largest)")
+        #expect(fast != pixels)
+    }
+
+    @Test("mirrored indices follow OpenCV's BORDER_REFLECT_101")
+    func reflect101() {
+        #expect((-4 ... 8).map { PlateOCR.reflect101($0, 5) } == [4, 3, 2, 1, 0, 1, 2, 3, 4, 3, 2, 1, 0])
+        #expect(PlateOCR.reflect101(-3, 1) == 0)
     }
 }

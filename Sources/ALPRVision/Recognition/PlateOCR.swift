@@ -26,8 +26,9 @@ public final class PlateOCR {
 
     /// A second look at a plate the OCR is unsure of: the rectification moved up and down by
     /// `offsets` of the plate's height (a corner refiner's vertical error is the commonest cause
-    /// of a misread), each read, and every text the views proposed ranked by its probability
-    /// averaged over all the views (the first read included).
+    /// of a misread), and the first view sharpened (for plates blurred by motion or focus), each
+    /// read, and every text the views proposed ranked by its probability averaged over all the
+    /// views (the first read included).
     public struct SecondLook: Sendable, Equatable {
         /// Reads whose confidence is at least this keep their first reading.
         public var below: Float = 0.7
@@ -35,12 +36,20 @@ public final class PlateOCR {
         /// sets this to its `minimumConfidence`).
         public var atLeast: Float = 0
         public var offsets: [Double] = [0.06, -0.06]
+        /// The first view is also read sharpened by an unsharp mask of this amount
+        /// (`PlateOCR.unsharpMask`: the crop plus this times its difference from a 5×5 binomial
+        /// blur); nil leaves that view out.
+        public var sharpen: Float? = 1
 
-        public init(below: Float = 0.7, atLeast: Float = 0, offsets: [Double] = [0.06, -0.06]) {
+        public init(below: Float = 0.7, atLeast: Float = 0, offsets: [Double] = [0.06, -0.06], sharpen: Float? = 1) {
             self.below = below
             self.atLeast = atLeast
             self.offsets = offsets
+            self.sharpen = sharpen
         }
+
+        /// Views after the first.
+        var extraViews: Int { offsets.count + (sharpen == nil ? 0 : 1) }
     }
 
     public let network: Network
@@ -63,6 +72,9 @@ public final class PlateOCR {
     private(set) var probabilities: [Float]
     private var levelHistogram = [Int](repeating: 0, count: 256)
     private var viewProbabilities: [[Float]] = []
+    /// Scratch planes for `unsharpMask`, allocated once.
+    private var blurRows: [Float] = []
+    private var blurred: [Float] = []
 
     public convenience init(directory: URL, name: String = "ocr") throws {
         try self.init(network: Network(directory: directory, name: name))
@@ -97,11 +109,11 @@ public final class PlateOCR {
         computeProbabilities()
         let first = hypotheses(candidateCount: candidateCount, formats: formats)
         let reading = rank(first, candidateCount: candidateCount, formats: formats)
-        guard let secondLook, !secondLook.offsets.isEmpty, reading.confidence < secondLook.below,
+        guard let secondLook, secondLook.extraViews > 0, reading.confidence < secondLook.below,
               reading.confidence >= secondLook.atLeast else { return reading }
 
         // Each view's probabilities are kept in a buffer of their own, allocated once.
-        while viewProbabilities.count < secondLook.offsets.count + 1 { viewProbabilities.append(probabilities) }
+        while viewProbabilities.count < secondLook.extraViews + 1 { viewProbabilities.append(probabilities) }
         keepProbabilities(asView: 0)
         var proposals = first
         for offset in secondLook.offsets {
@@ -110,6 +122,15 @@ public final class PlateOCR {
             } catch VisionError.invalidImage {
                 continue  // a degenerate shifted quadrilateral: that view is left out
             }
+            network.run()
+            computeProbabilities()
+            keepProbabilities(asView: lastViewCount)
+            proposals += hypotheses(candidateCount: candidateCount, formats: formats)
+            lastViewCount += 1
+        }
+        if let amount = secondLook.sharpen {
+            try prepareInput(image, corners: corners)  // the first view again (its buffer was overwritten)
+            unsharpMask(amount: amount)
             network.run()
             computeProbabilities()
             keepProbabilities(asView: lastViewCount)
@@ -143,6 +164,64 @@ public final class PlateOCR {
                 for i in 0 ..< source.count { target[i] = source[i] }
             }
         }
+    }
+
+    /// Sharpens the network input in place: each plane becomes `x + amount * (x - blur(x))`,
+    /// `blur` the separable 5×5 binomial filter (1 4 6 4 1)/16 with mirrored edges (OpenCV's
+    /// `GaussianBlur(x, (5, 5), 0)` and `BORDER_REFLECT_101`), clamped to the input's range of
+    /// pixel values 0-255. Linear, so it works on the normalised values directly.
+    func unsharpMask(amount: Float) {
+        let input = network.inputShape
+        let width = input.width, height = input.height, plane = input.planeSize
+        if blurRows.count < plane {
+            blurRows = [Float](repeating: 0, count: plane)
+            blurred = [Float](repeating: 0, count: plane)
+        }
+        let mean = network.graph.input.mean, std = network.graph.input.std
+        network.withInput { tensor in
+            blurRows.withUnsafeMutableBufferPointer { rows in
+                blurred.withUnsafeMutableBufferPointer { blur in
+                    for channel in 0 ..< input.channels {
+                        let base = channel * plane
+                        for y in 0 ..< height {
+                            for x in 0 ..< width {
+                                var sum: Float = 0
+                                for (k, weight) in Self.binomial5.enumerated() {
+                                    sum += weight * tensor[base + y * width + Self.reflect101(x + k - 2, width)]
+                                }
+                                rows[y * width + x] = sum
+                            }
+                        }
+                        for y in 0 ..< height {
+                            for x in 0 ..< width {
+                                var sum: Float = 0
+                                for (k, weight) in Self.binomial5.enumerated() {
+                                    sum += weight * rows[Self.reflect101(y + k - 2, height) * width + x]
+                                }
+                                blur[y * width + x] = sum
+                            }
+                        }
+                        let meanValue = mean[min(channel, mean.count - 1)], stdValue = std[min(channel, std.count - 1)]
+                        let lowest = (0 - meanValue) / stdValue, highest = (1 - meanValue) / stdValue
+                        for i in 0 ..< plane {
+                            let value = tensor[base + i]
+                            tensor[base + i] = min(max(value + amount * (value - blur[i]), lowest), highest)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static let binomial5: [Float] = [1 / 16, 4 / 16, 6 / 16, 4 / 16, 1 / 16]
+
+    /// OpenCV's `BORDER_REFLECT_101` index: -1 reads 1, `count` reads `count - 2`.
+    @inline(__always)
+    static func reflect101(_ index: Int, _ count: Int) -> Int {
+        guard count > 1 else { return 0 }
+        var i = index
+        while i < 0 || i >= count { i = i < 0 ? -i : 2 * (count - 1) - i }
+        return i
     }
 
     /// The quadrilateral moved by `fraction` of its mean height vector (positive: down).
