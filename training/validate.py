@@ -9,9 +9,9 @@ negatives val (original frames, letterboxed like the engine) and composited val 
 Refiner: mean corner error (fraction of the plate width) on val scene plates and pasted
 openalpr_segocr_us val crops, from perturbed boxes.
 End to end (if --eval-dir exists): plate read rate on the make_eval_set.py folders, with the
-refiner when there is one and the coarse second pass; as in the engine, detections read as
-fewer than two characters or with a greedy path probability under 0.1 are dropped before
-matching and before counting false plates.
+refiner when there is one and the coarse second pass; detections are read and kept as the
+engine keeps them (read_plates: unsure detections from 0.2 confirmed by the OCR, lettering
+inside a plate skipped, counts_as_plate), before matching and before counting false plates.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA_DIR, OUT_DIR  # noqa: E402
 from data_real import detection_rows, us_ocr_rows  # noqa: E402
-from det_decode import iou, match  # noqa: E402
+from det_decode import area, intersection, iou, match  # noqa: E402
 from pipeline import Pipeline, correct_exposure  # noqa: E402
 from train_detector import evaluate as evaluate_scenes, load_split  # noqa: E402
 from train_ocr import exact_match, load_real, plain_real  # noqa: E402
@@ -107,16 +107,56 @@ STROKE_READ_FRACTION = 0.5
 STROKE_READ_CONFIDENCE = 0.5
 
 
-def counts_as_plate(text: str, confidence: float) -> bool:
+# PlateRecognizer.UnsureDetections: detections from this score up to the detection threshold
+# are read, and kept only when the read has this confidence and this many characters.
+UNSURE_DETECTION_THRESHOLD = 0.2
+UNSURE_READ_CONFIDENCE = 0.5
+UNSURE_READ_CHARACTERS = 4
+
+
+# PlateRecognizer.Options.suppressionIoU: a detection refined onto a plate already read (IoU
+# over this) is that plate.
+SUPPRESSION_IOU = 0.3
+
+
+# PlateRecognizer.partOfPlateShare: a detection with this share of its area inside a plate
+# already read is lettering on that plate.
+PART_OF_PLATE_SHARE = 0.5
+
+
+def counts_as_plate(text: str, confidence: float, sure_detection: bool = True) -> bool:
     """The engine's rule for whether a detection's (first-look) read is a plate: the mirror of
-    PlateRecognizer.Options.whyNotAPlate for sure detections (a Swift test checks that the
-    constants above are the engine's defaults)."""
+    PlateRecognizer.Options.whyNotAPlate (a Swift test checks that the constants above are the
+    engine's defaults)."""
     if len(text) < MIN_READ_CHARACTERS or confidence < MIN_READ_CONFIDENCE:
         return False
     if len(text) <= SHORT_READ_CHARACTERS and confidence < SHORT_READ_CONFIDENCE:
         return False
     strokes = sum(c in "I1" for c in text)
-    return strokes < STROKE_READ_FRACTION * len(text) or confidence >= STROKE_READ_CONFIDENCE
+    if strokes >= STROKE_READ_FRACTION * len(text) and confidence < STROKE_READ_CONFIDENCE:
+        return False
+    return sure_detection or (confidence >= UNSURE_READ_CONFIDENCE and len(text) >= UNSURE_READ_CHARACTERS)
+
+
+def read_plates(pipe: Pipeline, rgb: np.ndarray, threshold: float) -> list:
+    """The plates the engine reports for a frame, as PlateRecognizer.recognize finds them:
+    detections from UNSURE_DETECTION_THRESHOLD (those under `threshold` kept only when the OCR
+    confirms them), refined, skipped when refined onto a plate already read or mostly inside
+    one, read, and kept by counts_as_plate. Returns [(score, quad, box, text)]."""
+    lit = correct_exposure(rgb) if pipe.exposure else rgb
+    plates = []
+    for score, quad, _ in pipe.detections(lit, min(threshold, UNSURE_DETECTION_THRESHOLD)):
+        if pipe.refiner is not None:
+            quad = pipe.refine(lit, quad)
+        box = (*quad.min(0), *quad.max(0))
+        if pipe.refiner is not None and any(iou(box, p[2]) > SUPPRESSION_IOU for p in plates):
+            continue
+        if any(intersection(p[2], box) >= PART_OF_PLATE_SHARE * area(box) for p in plates):
+            continue
+        text, confidence = pipe.read(rgb, quad)
+        if counts_as_plate(text, confidence, score >= threshold):
+            plates.append((score, quad, box, text))
+    return plates
 
 
 def end_to_end(pipe: Pipeline, eval_dir: Path, threshold: float) -> dict:
@@ -130,13 +170,8 @@ def end_to_end(pipe: Pipeline, eval_dir: Path, threshold: float) -> dict:
             if image is None:
                 continue
             rgb = cv2.cvtColor(cv2.imread(str(image), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-            lit = correct_exposure(rgb) if pipe.exposure else rgb
             # As the engine: a detection whose read is empty or unlikely is not a plate.
-            dets = []
-            for det in pipe.detect(lit, threshold):
-                text, confidence = pipe.read(rgb, det[1])
-                if counts_as_plate(text, confidence):
-                    dets.append((*det, text))
+            dets = read_plates(pipe, rgb, threshold)
             images += 1
             used = set()
             for _, x, y, w, h, text in labels:

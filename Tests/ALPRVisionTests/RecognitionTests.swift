@@ -481,6 +481,12 @@ struct RecognitionTests {
         #expect(try Float(constant("SHORT_READ_CONFIDENCE")) == short.minimumConfidence)
         #expect(try constant("STROKE_READ_FRACTION") == strokes.minimumFraction)
         #expect(try Float(constant("STROKE_READ_CONFIDENCE")) == strokes.minimumConfidence)
+        let unsure = try #require(options.unsureDetections)
+        #expect(try Float(constant("UNSURE_DETECTION_THRESHOLD")) == unsure.threshold)
+        #expect(try Float(constant("UNSURE_READ_CONFIDENCE")) == unsure.minimumConfidence)
+        #expect(try constant("UNSURE_READ_CHARACTERS") == Double(unsure.minimumCharacters))
+        #expect(try constant("PART_OF_PLATE_SHARE") == PlateRecognizer.partOfPlateShare)
+        #expect(try constant("SUPPRESSION_IOU") == options.suppressionIoU)
 
         // The second look, in training/pipeline.py: `SECOND_LOOK_BELOW, ... = 0.7, ...`.
         let pipeline = try String(contentsOf: GoldenModelTests.packageRoot.appendingPathComponent("training/pipeline.py"), encoding: .utf8)
