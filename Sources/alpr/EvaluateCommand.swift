@@ -96,6 +96,7 @@ struct EvaluateCommand: ParsableCommand {
         var milliseconds: [Double] = [], cpuMilliseconds: [Double] = []
         var unreadable = 0
         var listed: [EvaluationOutput.ImageMistake] = []
+        var otherPlateHits: [EvaluationOutput.ImageHit] = []
         let items = dataset.items
         var index = 0
         try FileRecognition.recognize(files: items.map(\.imageURL), jobs: jobs, makeRecognizer: {
@@ -107,7 +108,8 @@ struct EvaluateCommand: ParsableCommand {
             switch result.plates {
             case .success(let plates):
                 predictions = plates.map(Evaluation.Prediction.init)
-                alertScorer.accumulate(&alerts, annotations: item.annotations, plates: plates)
+                let others = alertScorer.accumulate(&alerts, annotations: item.annotations, plates: plates)
+                if mistakes { otherPlateHits += others.map { EvaluationOutput.ImageHit(file: item.imageURL.lastPathComponent, hit: $0) } }
                 cpuMilliseconds.append(result.cpuMilliseconds)
                 milliseconds.append(result.timing.totalMilliseconds)
             case .failure(let error):
@@ -127,7 +129,10 @@ struct EvaluateCommand: ParsableCommand {
                                           unannotatedImages: dataset.unannotated.count)
             output.medianCPUMilliseconds = medianCPU
             output.hotList = alerts
-            if mistakes { output.mistakes = listed }
+            if mistakes {
+                output.mistakes = listed
+                output.otherPlateHits = otherPlateHits
+            }
             if byWidth { output.byWidth = report.byWidth }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
@@ -135,7 +140,8 @@ struct EvaluateCommand: ParsableCommand {
         } else {
             if mistakes {
                 for entry in listed { print(entry.line) }
-                if !listed.isEmpty { print("") }
+                for entry in otherPlateHits { print("\(entry.file)\thot-list hit for another plate\t\(entry.hit.line)") }
+                if !listed.isEmpty || !otherPlateHits.isEmpty { print("") }
             }
             print(table(report, cpu: medianCPU, unreadable: unreadable, unannotated: dataset.unannotated.count))
             print(alerts.line)
@@ -178,6 +184,24 @@ extension EvaluateCommand {
 }
 
 struct EvaluationOutput: Encodable {
+    /// One hot-list hit for a plate not in view, and its image.
+    struct ImageHit: Encodable {
+        var file: String
+        var hit: OtherPlateHit
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(file, forKey: .file)
+            try container.encodeIfPresent(hit.expected, forKey: .expected)
+            try container.encode(hit.read, forKey: .read)
+            try container.encode(hit.listed, forKey: .listed)
+            try container.encode(hit.matchKind, forKey: .matchKind)
+            try container.encode(hit.box, forKey: .box)
+        }
+
+        enum CodingKeys: String, CodingKey { case file, expected, read, listed, matchKind, box }
+    }
+
     /// One entry of `--mistakes`: the image and what went wrong in it.
     struct ImageMistake: Encodable {
         var file: String
@@ -224,6 +248,8 @@ struct EvaluationOutput: Encodable {
     var unannotatedImages: Int
     /// What a hot list of the annotated plates would have raised (`HotListAlertScore`).
     var hotList = HotListAlertScore()
+    /// With `--mistakes`: every hot-list hit raised for a plate not in view.
+    var otherPlateHits: [ImageHit]?
     /// With `--mistakes`: every missed, misread and false plate.
     var mistakes: [ImageMistake]?
     /// With `--by-width`: the counts by annotated plate width.

@@ -57,6 +57,22 @@ struct HotListAlertScore: Sendable, Equatable, Encodable {
     }
 }
 
+/// A hit raised for a listed plate that was not the one read, for `alpr evaluate --mistakes`.
+struct OtherPlateHit: Sendable, Equatable, Encodable {
+    /// The annotated plate the read belongs to; nil for a false plate.
+    var expected: String?
+    var read: String
+    var listed: String
+    var matchKind: HotListMatchKind
+    var box: ALPRVision.PlateBox
+
+    /// `expected -> read hits listed (kind)  at x,y wxh`, after the file name and kind.
+    var line: String {
+        let at = String(format: "at %.0f,%.0f %.0fx%.0f", box.x, box.y, box.width, box.height)
+        return "\(expected ?? "-") -> \(read) hits \(listed) (\(matchKind.rawValue))\t\(at)"
+    }
+}
+
 /// Scores reads against a hot list of the annotated plates (see `HotListAlertScore`).
 struct HotListAlertScorer: Sendable {
     let index: HotListIndex
@@ -99,17 +115,28 @@ struct HotListAlertScorer: Sendable {
     static let digits = Array("0123456789")
 
     /// Adds one image: its annotations and the plates the engine read in it. A read is paired
-    /// with an annotation as `Evaluation` pairs them (box overlap).
-    func accumulate(_ score: inout HotListAlertScore, annotations: [BenchmarkAnnotation], plates: [PlateResult]) {
+    /// with an annotation as `Evaluation` pairs them (box overlap). Returns the hits raised for
+    /// plates not in view, in read order.
+    @discardableResult
+    func accumulate(_ score: inout HotListAlertScore, annotations: [BenchmarkAnnotation], plates: [PlateResult]) -> [OtherPlateHit] {
         score.plates += annotations.count
         let pairs = evaluation.match(annotations, plates.map(Evaluation.Prediction.init))
+        var others: [OtherPlateHit] = []
         for (p, plate) in plates.enumerated() {
             let hits = Self.hits(index, for: plate)
-            let truth = pairs.first { $0.prediction == p }.flatMap { try? PlateNumber(annotations[$0.annotation].plate) }
+            let annotated = pairs.first { $0.prediction == p }.map { annotations[$0.annotation].plate }
+            let truth = annotated.flatMap { try? PlateNumber($0) }
             for hit in hits {
-                if hit.entry.plate == truth { score.count(hit.matchKind) } else { score.otherPlateHits += 1 }
+                if hit.entry.plate == truth {
+                    score.count(hit.matchKind)
+                } else {
+                    score.otherPlateHits += 1
+                    others.append(OtherPlateHit(expected: annotated.map(Evaluation.normalized), read: plate.text,
+                                                listed: hit.entry.plate.value, matchKind: hit.matchKind, box: plate.box))
+                }
             }
         }
+        return others
     }
 
     /// The hits one read raises, its candidates sent along as the reader agent sends them.

@@ -128,6 +128,11 @@ struct CommandLineTests {
         #expect(hotList["exact"] as? Int == 1, "KTN4827 is read as it is listed; MPR2250 is not the listed MPR2251")
         #expect(hotList["otherPlateHits"] as? Int == 0)
 
+        let withMistakes = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--json", "--mistakes"])
+        let detailed = try #require(try JSONSerialization.jsonObject(with: Data(withMistakes.standardOutput.utf8)) as? [String: Any])
+        #expect((detailed["mistakes"] as? [Any])?.count == 1)
+        #expect((detailed["otherPlateHits"] as? [Any])?.isEmpty == true, "MPR2250 is not on the list of KTN4827 and MPR2251")
+
         let listed = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--mistakes"])
         #expect(listed.status == 0)
         #expect(listed.standardOutput.contains("MPR2251 -> MPR2250"), "\(listed.standardOutput)")

@@ -37,7 +37,8 @@ struct HotListAlertScoreTests {
         let all = images.flatMap { $0.0.map(\.plate) }
         let scorer = try HotListAlertScorer(annotatedPlates: all, evaluation: Evaluation())
         var score = HotListAlertScore()
-        for (annotations, plates) in images { scorer.accumulate(&score, annotations: annotations, plates: plates) }
+        var others: [OtherPlateHit] = []
+        for (annotations, plates) in images { others += scorer.accumulate(&score, annotations: annotations, plates: plates) }
 
         #expect(score.plates == 8)
         #expect(score.exact == 1)
@@ -49,6 +50,9 @@ struct HotListAlertScoreTests {
         // XYZ789 read for LMN456, the listed ABC123 read where no plate is annotated, and GROWAPR
         // read away from the annotated box (a false plate and a missed plate, like exact match).
         #expect(score.otherPlateHits == 3)
+        #expect(others.map { [$0.expected ?? "-", $0.read, $0.listed, $0.matchKind.rawValue] }
+                == [["LMN456", "XYZ789", "XYZ789", "exact"], ["-", "ABC123", "ABC123", "exact"], ["-", "GROWAPR", "GROWAPR", "exact"]])
+        #expect(others.first?.line == "LMN456 -> XYZ789 hits XYZ789 (exact)\tat 100,100 120x60")
         #expect(score.line.contains("(4/8): 1 exact, 1 by a candidate, 1 lookalike, 1 lookalike candidate; 3 for another plate"),
                 "\(score.line)")
     }
