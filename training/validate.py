@@ -105,6 +105,8 @@ SHORT_READ_CONFIDENCE = 0.5
 # PlateRecognizer.StrokeReads: reads at least this fraction I or 1 need this confidence.
 STROKE_READ_FRACTION = 0.5
 STROKE_READ_CONFIDENCE = 0.5
+# PlateRecognizer.StrokeReads.dropsOnlyStrokes: a read of nothing but I and 1 is never a plate.
+DROP_ONLY_STROKES = True
 
 
 # PlateRecognizer.UnsureDetections: detections from this score up to the detection threshold
@@ -133,6 +135,8 @@ def counts_as_plate(text: str, confidence: float, sure_detection: bool = True) -
     if len(text) <= SHORT_READ_CHARACTERS and confidence < SHORT_READ_CONFIDENCE:
         return False
     strokes = sum(c in "I1" for c in text)
+    if DROP_ONLY_STROKES and strokes == len(text):
+        return False
     if strokes >= STROKE_READ_FRACTION * len(text) and confidence < STROKE_READ_CONFIDENCE:
         return False
     return sure_detection or (confidence >= UNSURE_READ_CONFIDENCE and len(text) >= UNSURE_READ_CHARACTERS)

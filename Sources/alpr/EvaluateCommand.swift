@@ -45,7 +45,7 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .long, help: "Keep two- and three-character reads the OCR is unsure of (skip the short-read check).")
     var keepShortReads = false
 
-    @Flag(name: .long, help: "Keep reads of mostly I and 1 the OCR is unsure of (skip the stroke-read check).")
+    @Flag(name: .long, help: "Keep reads of mostly I and 1 the OCR is unsure of, and reads of nothing but I and 1 (skip the stroke-read checks).")
     var keepStrokeReads = false
 
     @Flag(name: .long, help: "Print the report as JSON.")

@@ -443,6 +443,12 @@ struct RecognitionTests {
         #expect(why("1IABC7", 0.2) == nil)
         // A short stroke read is reported as short: the checks run in order.
         #expect(why("I1", 0.3) == .unsureShortRead)
+        // Nothing but strokes is never a plate, however sure; the most stroke-heavy real plates are.
+        #expect(why("I1I1", 0.99) == .onlyStrokes)
+        #expect(why("111", 0.99) == .onlyStrokes)
+        #expect(why("1I1II1", 1) == .onlyStrokes)
+        #expect(why("T111411C", 0.99) == nil)
+        #expect(why("111LS", 0.99) == nil)
         // A detection under the threshold needs a read of four characters at least 0.5 sure.
         #expect(why("ABC1234", 0.49, sure: false) == .unconfirmedDetection)
         #expect(why("ABC1234", 0.5, sure: false) == nil)
@@ -453,6 +459,9 @@ struct RecognitionTests {
 
         // Each rule switched off lets through what only it held back.
         var off = options
+        off.strokeReads?.dropsOnlyStrokes = false
+        #expect(off.whyNotAPlate(text: "I1I1", firstLookConfidence: 0.99, sureDetection: true) == nil)
+        #expect(off.whyNotAPlate(text: "I1I1", firstLookConfidence: 0.3, sureDetection: true) == .unsureStrokeRead)
         off.shortReads = nil
         #expect(off.whyNotAPlate(text: "12A", firstLookConfidence: 0.49, sureDetection: true) == nil)
         off.strokeReads = nil
@@ -481,6 +490,8 @@ struct RecognitionTests {
         #expect(try Float(constant("SHORT_READ_CONFIDENCE")) == short.minimumConfidence)
         #expect(try constant("STROKE_READ_FRACTION") == strokes.minimumFraction)
         #expect(try Float(constant("STROKE_READ_CONFIDENCE")) == strokes.minimumConfidence)
+        let dropsOnlyStrokes = try #require(source.split(separator: "\n").first { $0.hasPrefix("DROP_ONLY_STROKES = ") })
+        #expect(dropsOnlyStrokes.hasSuffix(strokes.dropsOnlyStrokes ? "True" : "False"), "\(dropsOnlyStrokes)")
         let unsure = try #require(options.unsureDetections)
         #expect(try Float(constant("UNSURE_DETECTION_THRESHOLD")) == unsure.threshold)
         #expect(try Float(constant("UNSURE_READ_CONFIDENCE")) == unsure.minimumConfidence)

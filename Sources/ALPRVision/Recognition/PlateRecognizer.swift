@@ -60,6 +60,9 @@ public final class PlateRecognizer {
                firstLookConfidence < shortReads.minimumConfidence {
                 return .unsureShortRead
             }
+            if let strokeReads, strokeReads.dropsOnlyStrokes, strokeReads.isOnlyStrokes(text) {
+                return .onlyStrokes
+            }
             if let strokeReads, firstLookConfidence < strokeReads.minimumConfidence, strokeReads.isMostlyStrokes(text) {
                 return .unsureStrokeRead
             }
@@ -84,6 +87,8 @@ public final class PlateRecognizer {
         case tooUnsure
         /// `ShortReads`: a short read not sure enough.
         case unsureShortRead
+        /// `StrokeReads.dropsOnlyStrokes`: a read of nothing but `I` and `1`.
+        case onlyStrokes
         /// `StrokeReads`: a read mostly of `I` and `1` not sure enough.
         case unsureStrokeRead
         /// `UnsureDetections`: a detection under the threshold the OCR did not confirm.
@@ -137,14 +142,26 @@ public final class PlateRecognizer {
     /// `521116`, `T111411C`), while 12 of the 18 such false plates in the held-out folders had
     /// a first look under 0.5. So a read at least `minimumFraction` of whose characters are `I`
     /// or `1` needs a first look at least `minimumConfidence` sure (docs/accuracy.md).
+    ///
+    /// A read of nothing but strokes (`III`, `I1`, `1I1II1`) is not a plate however sure the OCR
+    /// is (`dropsOnlyStrokes`): no US serial format makes one and none of the 5,303 labelled
+    /// plates is one (the most are 62.5 %, `T111411C`, and 60 %, `111LS`), while washed-out
+    /// railings read that way over 0.5 sure.
     public struct StrokeReads: Sendable, Equatable {
         public static let strokes: Set<Character> = ["I", "1"]
         public var minimumFraction: Double
         public var minimumConfidence: Float
+        public var dropsOnlyStrokes: Bool
 
-        public init(minimumFraction: Double = 0.5, minimumConfidence: Float = 0.5) {
+        public init(minimumFraction: Double = 0.5, minimumConfidence: Float = 0.5, dropsOnlyStrokes: Bool = true) {
             self.minimumFraction = minimumFraction
             self.minimumConfidence = minimumConfidence
+            self.dropsOnlyStrokes = dropsOnlyStrokes
+        }
+
+        /// Whether `text` is nothing but strokes (an empty text is not).
+        public func isOnlyStrokes(_ text: String) -> Bool {
+            !text.isEmpty && text.allSatisfy { Self.strokes.contains($0) }
         }
 
         /// Whether `text` is at least `minimumFraction` strokes (an empty text is not).
