@@ -102,6 +102,12 @@ struct USPlateFormatsTests {
         #expect(!formats.matches("AB1234"))
         #expect(!formats.matches("ABC12O"))
         #expect(!formats.matches("HELLO"))
+        // New York for-hire (a literal T and C around six digits), commercial, New Jersey.
+        #expect(formats.matches("T752794C"))
+        #expect(!formats.matches("T75279AC"))
+        #expect(!formats.matches("X752794C"))
+        #expect(formats.matches("54273MN"))
+        #expect(formats.matches("A12BCD"))
     }
 
     @Test("a fitting candidate is boosted, but a much more confident misfit still wins")
@@ -119,5 +125,8 @@ struct USPlateFormatsTests {
         #expect(formats.lookAlikeVariants(of: "8BC123") == ["BBC123"])
         #expect(formats.lookAlikeVariants(of: "ABC123").isEmpty)
         #expect(formats.lookAlikeVariants(of: "AB").isEmpty)
+        // A literal is kept, never swapped: only the digits of a for-hire plate are.
+        #expect(formats.lookAlikeVariants(of: "T75279BC") == ["T752798C"])
+        #expect(formats.lookAlikeVariants(of: "175279BC").isEmpty)
     }
 }

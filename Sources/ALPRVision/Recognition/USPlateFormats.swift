@@ -7,8 +7,11 @@
 /// probability.
 public struct USPlateFormats: Sendable {
     /// Minnesota passenger (`ABC123`, newer `123ABC`) and common other states' serials
-    /// (`ABC1234`: e.g. Texas, Pennsylvania, New York; `1ABC234`: California).
-    public static let standard = USPlateFormats(patterns: ["LLLNNN", "NNNLLL", "LLLNNNN", "NLLLNNN"])
+    /// (`ABC1234`: e.g. Texas, Pennsylvania, New York; `1ABC234`: California), and the next most
+    /// common serials among the real US training plates (`split == train` of
+    /// `openalpr_segocr_us` and `reported_ocr_us`): New York's for-hire vehicles (`T123456C`,
+    /// 565 of 2,481), New York commercial (`12345MN`, 126) and New Jersey passenger (`A12BCD`, 91).
+    public static let standard = USPlateFormats(patterns: ["LLLNNN", "NNNLLL", "LLLNNNN", "NLLLNNN", "TNNNNNNC", "NNNNNLL", "LNNLLL"])
 
     public var patterns: [String]
     public var boost: Float
