@@ -184,22 +184,10 @@ extension EvaluateCommand {
 }
 
 struct EvaluationOutput: Encodable {
-    /// One hot-list hit for a plate not in view, and its image.
+    /// One hot-list hit for a plate not in view, and its image: `{"file", "hit": {...}}`.
     struct ImageHit: Encodable {
         var file: String
         var hit: OtherPlateHit
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(file, forKey: .file)
-            try container.encodeIfPresent(hit.expected, forKey: .expected)
-            try container.encode(hit.read, forKey: .read)
-            try container.encode(hit.listed, forKey: .listed)
-            try container.encode(hit.matchKind, forKey: .matchKind)
-            try container.encode(hit.box, forKey: .box)
-        }
-
-        enum CodingKeys: String, CodingKey { case file, expected, read, listed, matchKind, box }
     }
 
     /// One entry of `--mistakes`: the image and what went wrong in it.
