@@ -90,7 +90,7 @@ struct HotListAlertScorer: Sendable {
             guard let plate = try? PlateNumber(text), seen.insert(plate.value).inserted else { continue }
             entries.append(HotListEntry(plate: plate, state: nil, category: .stolenVehicle))
         }
-        var random = SplitMix64(seed: 0x5EED_0A1E_27)
+        var random = SeededGenerator(seed: 0x5EED_0A1E_27)
         while entries.count < size {
             let format = Self.paddingFormats[Int(random.next() % UInt64(Self.paddingFormats.count))]
             let text = String(format.map { slot -> Character in
@@ -144,18 +144,5 @@ struct HotListAlertScorer: Sendable {
         guard let number = try? PlateNumber(plate.text) else { return [] }
         let candidates = plate.candidates.map { ALPRCore.PlateCandidate(text: $0.text, confidence: Double($0.confidence)) }
         return index.match(plate: number, state: nil, candidates: candidates, now: Date(timeIntervalSince1970: 0))
-    }
-}
-
-/// A small seeded generator (SplitMix64): the same padding plates on every run and machine.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
-/// A deterministic random number generator (SplitMix64), so a failing random test can be
-/// re-run with the same data.
+/// A deterministic random number generator (SplitMix64): the same numbers from the same seed on
+/// every run and machine. Tests use it so a failing random test can be re-run with the same
+/// data; `alpr evaluate` uses it for the plates it pads a hot list with.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
