@@ -188,10 +188,6 @@ class Pipeline:
         x = (torch.from_numpy(np.stack(crops))[:, None] / 255 - 0.5) / 0.5
         return torch.log_softmax(self.ocr(x)[:, :, 0, :], 1)
 
-    def _log_probs(self, grey: np.ndarray, quads) -> torch.Tensor:
-        """[views, classes, steps] log-probabilities of the OCR on each quad's crop."""
-        return self._log_probs_of(self._crops(grey, quads))
-
 
 SECOND_LOOK_BELOW, SECOND_LOOK_OFFSET, SECOND_LOOK_SHARPEN = 0.7, 0.06, 1.0
 
