@@ -478,9 +478,13 @@ struct RecognitionTests {
     @Test("the training pipeline's mirror of the read rules uses the engine's defaults")
     func pythonMirrorOfTheReadRules() throws {
         let source = try String(contentsOf: GoldenModelTests.packageRoot.appendingPathComponent("training/validate.py"), encoding: .utf8)
-        func constant(_ name: String) throws -> Double {
+        func value(_ name: String) throws -> String {
             let line = try #require(source.split(separator: "\n").first { $0.hasPrefix("\(name) = ") }, "\(name) in validate.py")
-            return try #require(Double(line.dropFirst(name.count + 3).trimmingCharacters(in: .whitespaces)), "\(line)")
+            return line.dropFirst(name.count + 3).trimmingCharacters(in: .whitespaces)
+        }
+        func constant(_ name: String) throws -> Double {
+            let text = try value(name)
+            return try #require(Double(text), "\(name) = \(text)")
         }
         let options = PlateRecognizer.Options()
         let short = try #require(options.shortReads), strokes = try #require(options.strokeReads)
@@ -490,8 +494,7 @@ struct RecognitionTests {
         #expect(try Float(constant("SHORT_READ_CONFIDENCE")) == short.minimumConfidence)
         #expect(try constant("STROKE_READ_FRACTION") == strokes.minimumFraction)
         #expect(try Float(constant("STROKE_READ_CONFIDENCE")) == strokes.minimumConfidence)
-        let dropsOnlyStrokes = try #require(source.split(separator: "\n").first { $0.hasPrefix("DROP_ONLY_STROKES = ") })
-        #expect(dropsOnlyStrokes.hasSuffix(strokes.dropsOnlyStrokes ? "True" : "False"), "\(dropsOnlyStrokes)")
+        #expect(try value("DROP_ONLY_STROKES") == (strokes.dropsOnlyStrokes ? "True" : "False"))
         let unsure = try #require(options.unsureDetections)
         #expect(try Float(constant("UNSURE_DETECTION_THRESHOLD")) == unsure.threshold)
         #expect(try Float(constant("UNSURE_READ_CONFIDENCE")) == unsure.minimumConfidence)
@@ -505,10 +508,11 @@ struct RecognitionTests {
         let sides = line.split(separator: "=").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         try #require(sides.count == 2 && sides[0].count == sides[1].count)
         let values = Dictionary(uniqueKeysWithValues: zip(sides[0], sides[1].map { Double($0) }))
+        func secondLook(_ name: String) -> Double? { values[name] ?? nil }
         let look = try #require(options.secondLook)
-        #expect(values["SECOND_LOOK_BELOW"].flatMap { $0.map(Float.init) } == look.below)
-        #expect(values["SECOND_LOOK_OFFSET"] == look.offsets.first.map(Optional.some) && look.offsets == [look.offsets[0], -look.offsets[0]])
-        #expect(values["SECOND_LOOK_SHARPEN"].flatMap { $0.map(Float.init) } == look.sharpen)
+        #expect(secondLook("SECOND_LOOK_BELOW").map(Float.init) == look.below)
+        #expect(secondLook("SECOND_LOOK_OFFSET").map { [$0, -$0] } == look.offsets)
+        #expect(secondLook("SECOND_LOOK_SHARPEN").map(Float.init) == look.sharpen)
     }
 
     @Test("a detection mostly inside a plate already read is part of that plate")
