@@ -75,6 +75,36 @@ struct ConvolutionTests {
         expectClose(try #require(try graph.load()(x)["act"]), expected, tolerance: 1e-4)
     }
 
+    /// Every path of the depthwise kernel (`Conv2DStep.runDepthwise`): 3x3 of stride 1 read in
+    /// place (rows wide enough for eight-wide groups with an overlapping last group, an
+    /// interior narrower than eight, no padding, padding wider than the kernel's reach, kernel
+    /// rows above and below the input), and the padded copy (strided, and a 5x5 kernel).
+    static let depthwiseActivationCases: [ReferenceConv] = [
+        ReferenceConv(inChannels: 3, outChannels: 3, kernelH: 3, kernelW: 3, padH: 1, padW: 1, groups: 3, height: 6, width: 30),
+        ReferenceConv(inChannels: 2, outChannels: 2, kernelH: 3, kernelW: 3, padH: 2, padW: 2, dilationH: 2, dilationW: 2, groups: 2, height: 5, width: 5),
+        ReferenceConv(inChannels: 2, outChannels: 2, kernelH: 3, kernelW: 3, groups: 2, height: 5, width: 19),
+        ReferenceConv(inChannels: 2, outChannels: 2, kernelH: 3, kernelW: 3, padH: 3, padW: 2, groups: 2, height: 4, width: 17),
+        ReferenceConv(inChannels: 3, outChannels: 3, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, groups: 3, height: 9, width: 37),
+        ReferenceConv(inChannels: 2, outChannels: 2, kernelH: 5, kernelW: 5, padH: 2, padW: 2, groups: 2, height: 7, width: 12),
+    ]
+
+    @Test("depthwise convs fuse ReLU and apply other activations on every path",
+          arguments: depthwiseActivationCases, [ReferenceActivation.relu, .leaky_relu, .sigmoid])
+    func depthwiseActivation(conv: ReferenceConv, activation: ReferenceActivation) throws {
+        var random = SeededRandom(seed: conv.description.utf8.reduce(5) { $0 &* 31 &+ UInt64($1) })
+        let x = random.floats(conv.inChannels * conv.height * conv.width)
+        let w = random.floats(conv.weightCount), b = random.floats(conv.outChannels)
+        var graph = TestGraph(channels: conv.inChannels, height: conv.height, width: conv.width)
+        graph.conv("c", "input", conv, weights: w, bias: b)
+        graph.node("act", activation.rawValue, ["c"], activation == .leaky_relu ? ["negative_slope": 0.1] : [:])
+        graph.outputs = ["act"]
+        let network = try graph.load()
+        #expect(network.outputShapes["act"] == TensorShape(channels: conv.outChannels, height: conv.outHeight, width: conv.outWidth))
+        let expected = conv.apply(x, weights: w, bias: b).map { activation.apply($0) }
+        #expect(expected.contains { $0 != activation.apply(0) }, "the case must not be all zeros")
+        expectClose(try #require(try network(x)["act"]), expected, tolerance: 1e-5)
+    }
+
     @Test("batch norm folds into the conv and the activation fuses, with the same result")
     func foldedBatchNormMatches() throws {
         var random = SeededRandom(seed: 7)

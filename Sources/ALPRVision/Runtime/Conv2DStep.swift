@@ -47,14 +47,10 @@ final class Conv2DStep: InferenceStep {
     let activation: Activation?
     let kernel: Kernel
     let input: Int, output: Int
-    /// Depthwise only, fixed by the geometry so that `execute` allocates nothing: per
-    /// horizontal tap, its valid output columns and where its input for output column 0 sits
-    /// relative to the start of an input row (of the plane, or of the stride phases).
-    private let tapColumns: [(first: Int, end: Int)]
+    /// Depthwise only, fixed by the geometry so that `execute` allocates nothing: where tap
+    /// `kx`'s input for output column 0 sits relative to the start of a row of the padded
+    /// input (see `runDepthwise`): its stride phase's offset plus its column within the phase.
     private let tapOffsets: [Int]
-    /// Depthwise only: output columns where every horizontal tap is inside the input.
-    private let interiorColumns: Range<Int>
-
     init(geometry: ConvGeometry, inputShape: TensorShape, outputShape: TensorShape, weights: [Float], bias: [Float],
          activation: Activation?, input: Int, output: Int) {
         self.geometry = geometry
@@ -66,28 +62,22 @@ final class Conv2DStep: InferenceStep {
         self.kernel = geometry.isPointwise ? .pointwise : geometry.isDepthwise ? .depthwise : .im2col
         self.input = input
         self.output = output
-        let (stride, width) = (geometry.stride.second, inputShape.width)
-        let phaseSize = inputShape.height * ((width + stride - 1) / stride)
-        var tapColumns: [(first: Int, end: Int)] = [], tapOffsets: [Int] = []
-        for kx in 0 ..< geometry.kernel.second {
-            let offset = kx * geometry.dilation.second - geometry.padding.second
-            tapColumns.append(Self.validRange(offset: offset, stride: stride, size: width, count: outputShape.width))
-            let phase = ((offset % stride) + stride) % stride
-            tapOffsets.append(phase * phaseSize + (offset - phase) / stride)
+        let stride = geometry.stride.second
+        let phaseSize = (inputShape.height + 2 * geometry.padding.first)
+            * ((inputShape.width + 2 * geometry.padding.second + stride - 1) / stride)
+        tapOffsets = (0 ..< geometry.kernel.second).map { kx in
+            let column = kx * geometry.dilation.second
+            return (column % stride) * phaseSize + column / stride
         }
-        self.tapColumns = tapColumns
-        self.tapOffsets = tapOffsets
-        let interiorStart = tapColumns.map(\.first).max() ?? 0, interiorEnd = tapColumns.map(\.end).min() ?? 0
-        interiorColumns = interiorStart ..< max(interiorStart, interiorEnd)
     }
 
-    /// Floats of scratch this step needs: one band of the im2col matrix, or the stride phases
-    /// of one input plane for a strided depthwise conv.
+    /// Floats of scratch this step needs: one band of the im2col matrix, or one zero-padded
+    /// input plane (in its stride phases) for a depthwise conv.
     var scratchCount: Int {
         switch kernel {
         case .pointwise: 0
         case .im2col: geometry.columnRows * bandRows * outputShape.width
-        case .depthwise: geometry.stride.second == 1 ? 0 : geometry.stride.second * inputShape.height * phaseWidth
+        case .depthwise: copiesPaddedInput ? geometry.stride.second * paddedHeight * phaseWidth : inputShape.width
         }
     }
 
@@ -102,8 +92,19 @@ final class Conv2DStep: InferenceStep {
         return min(height, max(byCache, byEfficiency, 1))
     }
 
-    /// Input columns per stride phase (see `runDepthwise`).
-    var phaseWidth: Int { (inputShape.width + geometry.stride.second - 1) / geometry.stride.second }
+    /// Depthwise only: whether `runDepthwise` copies each input plane with its padding (strided
+    /// or other than 3x3) or reads it where it is (3x3, stride 1).
+    var copiesPaddedInput: Bool {
+        !(geometry.kernel == IntPair(3, 3) && geometry.stride == IntPair(1, 1))
+    }
+
+    /// Rows of the zero-padded input plane (see `runDepthwise`).
+    var paddedHeight: Int { inputShape.height + 2 * geometry.padding.first }
+
+    /// Columns per stride phase of the zero-padded input plane (see `runDepthwise`).
+    var phaseWidth: Int {
+        (inputShape.width + 2 * geometry.padding.second + geometry.stride.second - 1) / geometry.stride.second
+    }
 
     func execute(buffers: UnsafePointer<UnsafeMutablePointer<Float>>, scratch: UnsafeMutablePointer<Float>) {
         let x = buffers[input], y = buffers[output]
@@ -236,106 +237,201 @@ final class Conv2DStep: InferenceStep {
         return (min(first, count), max(min(end, count), min(first, count)))
     }
 
-    /// Output row by output row: the row is set to the bias, each kernel row adds its taps
-    /// times input row segments, then the activation runs, all while the row sits in L1.
-    /// (Accumulating one tap over the whole plane instead streams the plane through the cache
-    /// once per tap.) For the usual 3-wide kernel the three taps of a kernel row are summed in
-    /// one pass over the columns where all three are inside the input; the border columns, and
-    /// other kernel widths, take one pass per tap. A 3x3 kernel whose three rows are all inside
-    /// the input sums its nine taps in one pass (the output row is read and written once, not
-    /// three times).
-    ///
-    /// With a horizontal stride s > 1 each input plane is first split into s phases (phase p
-    /// holds columns p, p + s, p + 2s, ...), so input column `s * ox + o` is element `ox + q` of
-    /// phase `o mod s` (q = floor(o / s)) and every tap reads contiguously; strided reads
-    /// defeat vectorisation and took most of the time of the stride-2 layers.
+    /// Channel by channel, output row by output row. A 3x3 kernel of stride 1 (most of the
+    /// detector's depthwise layers) reads the input plane where it is: kernel rows above or
+    /// below it read a row of zeros, the columns whose taps all lie inside the input are summed
+    /// in one pass (`nineTaps`: bias, nine taps and activation while the values sit in
+    /// registers), and the few border columns one by one, their outside taps reading zero.
+    /// Other depthwise convs first copy the input plane with its zero padding into the scratch
+    /// buffer (`fillPadded`), so every tap lies inside it; with a horizontal stride s > 1 the
+    /// padded plane is stored as s phases (phase p holds padded columns p, p + s, p + 2s, ...),
+    /// so padded column `s * ox + k` is element `ox + k / s` of phase `k mod s` and every tap
+    /// reads contiguously (strided reads defeat vectorisation). A 3x3 kernel then sums its nine
+    /// taps in one pass per row; other kernels add one tap at a time over the row.
     private func runDepthwise(_ x: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                              _ y: UnsafeMutablePointer<Float>, _ phases: UnsafeMutablePointer<Float>) {
+                              _ y: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
+        guard copiesPaddedInput else { return runUnstrided3x3(x, w, b, y, zeroRow: scratch) }
         let (kh, kw) = (geometry.kernel.first, geometry.kernel.second)
-        let (sh, sw) = (geometry.stride.first, geometry.stride.second)
-        let (ph, dh) = (geometry.padding.first, geometry.dilation.first)
-        let (height, width) = (inputShape.height, inputShape.width)
+        let (sh, dh) = (geometry.stride.first, geometry.dilation.first)
         let (outHeight, outWidth) = (outputShape.height, outputShape.width)
-        let phaseWidth = self.phaseWidth, phaseSize = height * phaseWidth
-        let rowPitch = sw == 1 ? width : phaseWidth
-        let (fusedStart, fusedEnd) = (interiorColumns.lowerBound, interiorColumns.upperBound)
-        let fuseThreeTaps = kw == 3 && !interiorColumns.isEmpty
-        let fuseNineTaps = fuseThreeTaps && kh == 3
+        let pitch = phaseWidth
+        let nineTaps = kh == 3 && kw == 3
+        let fusedReLU = activation == .relu
         for c in 0 ..< geometry.outChannels {
-            var rows = x + c * inputShape.planeSize
-            if sw == 2 {
-                for iy in 0 ..< height {
-                    Self.splitEvenOdd(rows + iy * width, count: width,
-                                      even: phases + iy * phaseWidth, odd: phases + phaseSize + iy * phaseWidth)
-                }
-                rows = phases
-            } else if sw > 1 {
-                for phase in 0 ..< sw {
-                    let count = (width - phase + sw - 1) / sw
-                    for iy in 0 ..< height {
-                        let source = rows + iy * width + phase, destination = phases + phase * phaseSize + iy * phaseWidth
-                        for j in 0 ..< count { destination[j] = source[j * sw] }
-                    }
-                }
-                rows = phases
-            }
+            fillPadded(x + c * inputShape.planeSize, into: scratch)
             let outPlane = y + c * outputShape.planeSize
             let filter = w + c * kh * kw
             for oy in 0 ..< outHeight {
                 let destination = outPlane + oy * outWidth
-                destination.update(repeating: b[c], count: outWidth)
-                let topRow = oy * sh - ph
-                if fuseNineTaps, topRow >= 0, topRow + 2 * dh < height {
-                    // All three kernel rows inside the input: the border columns tap by tap,
-                    // then the interior in one pass over the nine taps. Each output sums
-                    // its taps in the same order as the row-by-row loop below.
-                    for ky in 0 ..< 3 {
-                        let sourceRow = rows + (topRow + ky * dh) * rowPitch
-                        for kx in 0 ..< 3 {
-                            let (first, end) = tapColumns[kx]
-                            Self.accumulate(destination, sourceRow + tapOffsets[kx], filter[ky * 3 + kx],
-                                            first ..< end, outside: interiorColumns)
-                        }
-                    }
-                    let r0 = rows + topRow * rowPitch, r1 = r0 + dh * rowPitch, r2 = r1 + dh * rowPitch
-                    let (o0, o1, o2) = (tapOffsets[0], tapOffsets[1], tapOffsets[2])
-                    let (a0, a1, a2) = (r0 + o0, r0 + o1, r0 + o2)
-                    let (b0, b1, b2) = (r1 + o0, r1 + o1, r1 + o2)
-                    let (c0, c1, c2) = (r2 + o0, r2 + o1, r2 + o2)
-                    let (f0, f1, f2, f3, f4) = (filter[0], filter[1], filter[2], filter[3], filter[4])
-                    let (f5, f6, f7, f8) = (filter[5], filter[6], filter[7], filter[8])
-                    for ox in fusedStart ..< fusedEnd {
-                        var value = destination[ox]
-                        value += f0 * a0[ox] + f1 * a1[ox] + f2 * a2[ox]
-                        value += f3 * b0[ox] + f4 * b1[ox] + f5 * b2[ox]
-                        value += f6 * c0[ox] + f7 * c1[ox] + f8 * c2[ox]
-                        destination[ox] = value
-                    }
-                    activation?.apply(destination, count: outWidth)
+                let top = scratch + oy * sh * pitch
+                if nineTaps {
+                    Self.nineTaps(destination, rows: top, top + dh * pitch, top + 2 * dh * pitch,
+                                  offsets: (tapOffsets[0], tapOffsets[1], tapOffsets[2]),
+                                  filter: filter, bias: b[c], count: outWidth, relu: fusedReLU)
+                    if !fusedReLU { activation?.apply(destination, count: outWidth) }
                     continue
                 }
+                destination.update(repeating: b[c], count: outWidth)
                 for ky in 0 ..< kh {
-                    let iy = oy * sh - ph + ky * dh
-                    if iy < 0 || iy >= height { continue }
-                    let sourceRow = rows + iy * rowPitch
-                    let taps = filter + ky * kw
+                    let row = top + ky * dh * pitch
                     for kx in 0 ..< kw {
-                        let (first, end) = tapColumns[kx]
-                        let source = sourceRow + tapOffsets[kx]
-                        if fuseThreeTaps {
-                            Self.accumulate(destination, source, taps[kx], first ..< end, outside: interiorColumns)
-                        } else {
-                            Self.accumulate(destination, source, taps[kx], first ..< end)
-                        }
-                    }
-                    if fuseThreeTaps {
-                        let (t0, t1, t2) = (taps[0], taps[1], taps[2])
-                        let s0 = sourceRow + tapOffsets[0], s1 = sourceRow + tapOffsets[1], s2 = sourceRow + tapOffsets[2]
-                        for ox in fusedStart ..< fusedEnd { destination[ox] += t0 * s0[ox] + t1 * s1[ox] + t2 * s2[ox] }
+                        let tap = filter[ky * kw + kx], source = row + tapOffsets[kx]
+                        for ox in 0 ..< outWidth { destination[ox] += tap * source[ox] }
                     }
                 }
                 activation?.apply(destination, count: outWidth)
             }
+        }
+    }
+
+    /// The 3x3, stride-1 case of `runDepthwise`, without copying the input. `zeroRow` holds at
+    /// least one input row's width of floats (set to zero here).
+    private func runUnstrided3x3(_ x: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                                 _ y: UnsafeMutablePointer<Float>, zeroRow: UnsafeMutablePointer<Float>) {
+        let (ph, pw) = (geometry.padding.first, geometry.padding.second)
+        let (dh, dw) = (geometry.dilation.first, geometry.dilation.second)
+        let (height, width) = (inputShape.height, inputShape.width)
+        let (outHeight, outWidth) = (outputShape.height, outputShape.width)
+        let fusedReLU = activation == .relu
+        zeroRow.update(repeating: 0, count: width)
+        // Output columns whose three taps, at columns ox - pw + (0, 1, 2) * dw, are all inside.
+        let interiorStart = min(pw, outWidth)
+        let interiorEnd = max(interiorStart, min(outWidth, width + pw - 2 * dw))
+        let offsets = (-pw, dw - pw, 2 * dw - pw)
+        for c in 0 ..< geometry.outChannels {
+            let plane = x + c * inputShape.planeSize
+            let outPlane = y + c * outputShape.planeSize
+            let filter = w + c * 9
+            let bias = b[c]
+            for oy in 0 ..< outHeight {
+                let destination = outPlane + oy * outWidth
+                func row(_ ky: Int) -> UnsafePointer<Float> {
+                    let iy = oy - ph + ky * dh
+                    return iy >= 0 && iy < height ? UnsafePointer(plane + iy * width) : UnsafePointer(zeroRow)
+                }
+                let (r0, r1, r2) = (row(0), row(1), row(2))
+                Self.nineTaps(destination + interiorStart, rows: r0 + interiorStart, r1 + interiorStart, r2 + interiorStart,
+                              offsets: offsets, filter: filter, bias: bias, count: interiorEnd - interiorStart,
+                              relu: fusedReLU)
+                // Border columns: the same sums, taps outside the row reading zero.
+                func tap(_ r: UnsafePointer<Float>, _ column: Int) -> Float {
+                    column >= 0 && column < width ? r[column] : 0
+                }
+                func border(_ ox: Int) {
+                    let (i0, i1, i2) = (ox + offsets.0, ox + offsets.1, ox + offsets.2)
+                    var value = bias
+                    value += filter[0] * tap(r0, i0) + filter[1] * tap(r0, i1) + filter[2] * tap(r0, i2)
+                    value += filter[3] * tap(r1, i0) + filter[4] * tap(r1, i1) + filter[5] * tap(r1, i2)
+                    value += filter[6] * tap(r2, i0) + filter[7] * tap(r2, i1) + filter[8] * tap(r2, i2)
+                    destination[ox] = fusedReLU ? max(value, 0) : value
+                }
+                for ox in 0 ..< interiorStart { border(ox) }
+                for ox in interiorEnd ..< outWidth { border(ox) }
+                if !fusedReLU { activation?.apply(destination, count: outWidth) }
+            }
+        }
+    }
+
+    /// Copies one input plane into `padded`: `paddedHeight` rows of the stride phases, each
+    /// `phaseWidth` wide, the padding and any unused phase columns set to zero.
+    private func fillPadded(_ plane: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>) {
+        let (ph, pw, sw) = (geometry.padding.first, geometry.padding.second, geometry.stride.second)
+        let (height, width) = (inputShape.height, inputShape.width)
+        let pitch = phaseWidth, rows = paddedHeight, phaseSize = rows * pitch
+        for phase in 0 ..< sw {
+            let start = padded + phase * phaseSize
+            start.update(repeating: 0, count: ph * pitch)
+            (start + (ph + height) * pitch).update(repeating: 0, count: (rows - ph - height) * pitch)
+        }
+        for iy in 0 ..< height {
+            let source = plane + iy * width, rowStart = padded + (ph + iy) * pitch
+            // Input column i is padded column i + pw: phase (i + pw) mod sw, element (i + pw) / sw.
+            for phase in 0 ..< sw {
+                let first = ((phase - pw) % sw + sw) % sw  // first input column of this phase
+                let count = first < width ? (width - first + sw - 1) / sw : 0
+                let at = (first + pw) / sw
+                let row = rowStart + phase * phaseSize
+                row.update(repeating: 0, count: at)
+                (row + at + count).update(repeating: 0, count: pitch - at - count)
+                if sw == 1 {
+                    (row + at).update(from: source, count: count)
+                } else if sw > 2 {
+                    for j in 0 ..< count { row[at + j] = source[first + j * sw] }
+                }
+            }
+            if sw == 2 {
+                // Even input columns go to phase pw mod 2, odd ones to the other.
+                let evenPhase = pw % 2
+                Self.splitEvenOdd(source, count: width,
+                                  even: rowStart + evenPhase * phaseSize + pw / 2,
+                                  odd: rowStart + (1 - evenPhase) * phaseSize + (pw + 1) / 2)
+            }
+        }
+    }
+
+    /// One 3x3 depthwise output row: `destination[ox]` for `ox < count` is the bias plus the
+    /// nine taps over input rows `r0`, `r1`, `r2` (tap `kx`'s input for column `ox` at
+    /// `row + offsets.kx + ox`, all inside the rows), summed as `((bias + row 0) + row 1) +
+    /// row 2`, each kernel row as `(t0 + t1) + t2`. Eight columns at a time, with a ReLU applied
+    /// before the store when `relu`; a last group of eight overlaps the one before it rather
+    /// than leaving a scalar remainder (each output is computed afresh, so computing one twice
+    /// changes nothing). Rows narrower than eight columns take the scalar loop.
+    @inline(__always)
+    static func nineTaps(_ destination: UnsafeMutablePointer<Float>, rows r0: UnsafePointer<Float>, _ r1: UnsafePointer<Float>,
+                         _ r2: UnsafePointer<Float>, offsets: (Int, Int, Int), filter: UnsafePointer<Float>, bias: Float,
+                         count: Int, relu: Bool) {
+        let (a0, a1, a2) = (r0 + offsets.0, r0 + offsets.1, r0 + offsets.2)
+        let (b0, b1, b2) = (r1 + offsets.0, r1 + offsets.1, r1 + offsets.2)
+        let (c0, c1, c2) = (r2 + offsets.0, r2 + offsets.1, r2 + offsets.2)
+        let (f0, f1, f2, f3, f4) = (filter[0], filter[1], filter[2], filter[3], filter[4])
+        let (f5, f6, f7, f8) = (filter[5], filter[6], filter[7], filter[8])
+        guard count >= 8 else {
+            for ox in 0 ..< count {
+                var value = bias
+                value += f0 * a0[ox] + f1 * a1[ox] + f2 * a2[ox]
+                value += f3 * b0[ox] + f4 * b1[ox] + f5 * b2[ox]
+                value += f6 * c0[ox] + f7 * c1[ox] + f8 * c2[ox]
+                destination[ox] = relu ? max(value, 0) : value
+            }
+            return
+        }
+        typealias V = SIMD8<Float>
+        let (v0, v1, v2, v3, v4) = (V(repeating: f0), V(repeating: f1), V(repeating: f2), V(repeating: f3), V(repeating: f4))
+        let (v5, v6, v7, v8) = (V(repeating: f5), V(repeating: f6), V(repeating: f7), V(repeating: f8))
+        let start = V(repeating: bias)
+        @inline(__always) func load(_ p: UnsafePointer<Float>, _ ox: Int) -> V {
+            UnsafeRawPointer(p + ox).loadUnaligned(as: V.self)
+        }
+        @inline(__always) func sum(_ at: Int) -> V {
+            var value = start
+            value += v0 * load(a0, at) + v1 * load(a1, at) + v2 * load(a2, at)
+            value += v3 * load(b0, at) + v4 * load(b1, at) + v5 * load(b2, at)
+            value += v6 * load(c0, at) + v7 * load(c1, at) + v8 * load(c2, at)
+            return value
+        }
+        @inline(__always) func store(_ value: V, _ at: Int) {
+            UnsafeMutableRawPointer(destination + at).storeBytes(of: value, as: V.self)
+        }
+        let last = count - 8
+        if relu {
+            let zero = V(repeating: 0)
+            var ox = 0
+            while ox < last {
+                var value = sum(ox)
+                value.replace(with: zero, where: value .< zero)
+                store(value, ox)
+                ox += 8
+            }
+            var value = sum(last)
+            value.replace(with: zero, where: value .< zero)
+            store(value, last)
+        } else {
+            var ox = 0
+            while ox < last {
+                store(sum(ox), ox)
+                ox += 8
+            }
+            store(sum(last), last)
         }
     }
 
@@ -369,22 +465,6 @@ final class Conv2DStep: InferenceStep {
             if 2 * j + 1 < count { odd[j] = source[2 * j + 1] }
             j += 1
         }
-    }
-
-    /// `accumulate` over the part of `columns` before `interior` and the part after it (the
-    /// border columns of a fused kernel row, whose interior is summed in one pass).
-    @inline(__always)
-    private static func accumulate(_ destination: UnsafeMutablePointer<Float>, _ source: UnsafeMutablePointer<Float>, _ tap: Float,
-                                   _ columns: Range<Int>, outside interior: Range<Int>) {
-        accumulate(destination, source, tap, columns.lowerBound ..< min(columns.upperBound, interior.lowerBound))
-        accumulate(destination, source, tap, max(columns.lowerBound, interior.upperBound) ..< columns.upperBound)
-    }
-
-    /// `destination[ox] += tap * source[ox]` over `columns`.
-    @inline(__always)
-    private static func accumulate(_ destination: UnsafeMutablePointer<Float>, _ source: UnsafeMutablePointer<Float>, _ tap: Float,
-                                   _ columns: Range<Int>) {
-        for ox in columns { destination[ox] += tap * source[ox] }
     }
 
     /// `c += a * b` (row major; `a` is `rows` x `depth`, `b` is `depth` x `columns`).
