@@ -18,8 +18,8 @@ struct ConvolutionTests {
         ReferenceConv(inChannels: 4, outChannels: 4, kernelH: 3, kernelW: 3, padH: 2, padW: 2, dilationH: 2, dilationW: 2, groups: 4, height: 12, width: 21),
         ReferenceConv(inChannels: 3, outChannels: 3, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 2, padW: 2, dilationH: 2, dilationW: 2, groups: 3, height: 11, width: 23),
         ReferenceConv(inChannels: 2, outChannels: 2, kernelH: 3, kernelW: 3, strideH: 1, strideW: 3, padH: 1, padW: 1, groups: 2, height: 7, width: 26),
-        // Stride 2 over rows wide enough for the eight-wide even/odd splits (Conv2DStep.copyEven,
-        // splitEvenOdd), with a remainder: im2col (the detector's first conv) and depthwise.
+        // Stride 2 over rows wide enough for the eight-wide even/odd split of the padded copy
+        // (Conv2DStep.splitEvenOdd), with a remainder: im2col (the detector's first conv) and depthwise.
         ReferenceConv(inChannels: 3, outChannels: 16, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, height: 9, width: 41),
         ReferenceConv(inChannels: 3, outChannels: 3, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, groups: 3, height: 8, width: 37),
         // Depthwise with a channel multiplier goes through im2col.

@@ -26,6 +26,9 @@ struct LayerTests {
         ReferencePool(kernelH: 2, kernelW: 1, strideH: 2, strideW: 1, padH: 0, padW: 0, channels: 2, height: 9, width: 6),
         ReferencePool(kernelH: 1, kernelW: 2, strideH: 1, strideW: 2, padH: 0, padW: 0, channels: 2, height: 4, width: 7),
         ReferencePool(kernelH: 3, kernelW: 3, strideH: 3, strideW: 3, padH: 0, padW: 0, channels: 2, height: 10, width: 11),
+        // Rows wide enough for the vector paths (MaxPoolStep.max2x2, maxInPlace), with leftovers.
+        ReferencePool(kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, channels: 2, height: 5, width: 37),
+        ReferencePool(kernelH: 2, kernelW: 1, strideH: 2, strideW: 1, padH: 0, padW: 0, channels: 2, height: 6, width: 21),
     ]
 
     @Test("max and average pooling match the naive loop", arguments: pools)

@@ -31,7 +31,9 @@ struct ConvGeometry: Equatable {
 /// pixels at a time; depthwise convs use a direct loop (a GEMM of one row per group would be
 /// all overhead); everything else builds the im2col matrix in the shared scratch buffer and
 /// calls `sgemm` per group, a band of output rows at a time so that the matrix stays in cache
-/// between being written and being packed.
+/// between being written and being packed. Depthwise (except 3x3 of stride 1) and im2col convs
+/// first copy their input planes with the zero padding, in stride phases (`fillPadded`), so
+/// every tap reads a contiguous run without bounds checks or strided loads.
 ///
 /// The GEMM kernels start from the bias and accumulate (`beta = 1`): OpenBLAS would otherwise
 /// clear the output first and the bias would need a pass of its own. Every kernel sets the
@@ -47,9 +49,9 @@ final class Conv2DStep: InferenceStep {
     let activation: Activation?
     let kernel: Kernel
     let input: Int, output: Int
-    /// Depthwise only, fixed by the geometry so that `execute` allocates nothing: where tap
-    /// `kx`'s input for output column 0 sits relative to the start of a row of the padded
-    /// input (see `runDepthwise`): its stride phase's offset plus its column within the phase.
+    /// Fixed by the geometry so that `execute` allocates nothing: where tap `kx`'s input for
+    /// output column 0 sits relative to the start of a row of the padded input (`fillPadded`):
+    /// its stride phase's offset plus its column within the phase.
     private let tapOffsets: [Int]
     init(geometry: ConvGeometry, inputShape: TensorShape, outputShape: TensorShape, weights: [Float], bias: [Float],
          activation: Activation?, input: Int, output: Int) {
@@ -76,7 +78,7 @@ final class Conv2DStep: InferenceStep {
     var scratchCount: Int {
         switch kernel {
         case .pointwise: 0
-        case .im2col: geometry.columnRows * bandRows * outputShape.width
+        case .im2col: geometry.columnRows * bandRows * outputShape.width + geometry.inChannels * paddedPlaneSize
         case .depthwise: copiesPaddedInput ? geometry.stride.second * paddedHeight * phaseWidth : inputShape.width
         }
     }
@@ -97,6 +99,9 @@ final class Conv2DStep: InferenceStep {
     var copiesPaddedInput: Bool {
         !(geometry.kernel == IntPair(3, 3) && geometry.stride == IntPair(1, 1))
     }
+
+    /// Floats of one zero-padded input plane in its stride phases (see `fillPadded`).
+    var paddedPlaneSize: Int { geometry.stride.second * paddedHeight * phaseWidth }
 
     /// Rows of the zero-padded input plane (see `runDepthwise`).
     var paddedHeight: Int { inputShape.height + 2 * geometry.padding.first }
@@ -165,11 +170,15 @@ final class Conv2DStep: InferenceStep {
         let depth = geometry.columnRows
         let plane = outputShape.planeSize, outHeight = outputShape.height, outWidth = outputShape.width
         let band = bandRows
+        let padded = columns + depth * band * outWidth
+        for c in 0 ..< geometry.inChannels {
+            fillPadded(x + c * inputShape.planeSize, into: padded + c * paddedPlaneSize)
+        }
         for group in 0 ..< groups {
             for firstRow in stride(from: 0, to: outHeight, by: band) {
                 let rows = firstRow ..< min(firstRow + band, outHeight)
                 let bandColumns = rows.count * outWidth
-                fillColumns(x + group * inPerGroup * inputShape.planeSize, channels: inPerGroup, outputRows: rows, into: columns)
+                fillColumns(padded + group * inPerGroup * paddedPlaneSize, channels: inPerGroup, outputRows: rows, into: columns)
                 // The band's outputs are rows `rows` of each output plane: same leading
                 // dimension as the whole plane, shifted start.
                 let bandStart = y + group * outPerGroup * plane + firstRow * outWidth
@@ -187,54 +196,27 @@ final class Conv2DStep: InferenceStep {
     }
 
     /// Lays out every receptive field of the output rows `outputRows` as a column: row
-    /// `(c, ky, kx)`, column `(oy - outputRows.lowerBound, ox)`.
-    private func fillColumns(_ x: UnsafeMutablePointer<Float>, channels: Int, outputRows: Range<Int>,
+    /// `(c, ky, kx)`, column `(oy - outputRows.lowerBound, ox)`. `padded` holds the input planes
+    /// copied with their padding in stride phases (`fillPadded`), so each row of the matrix is
+    /// one contiguous run of a padded phase row.
+    private func fillColumns(_ padded: UnsafePointer<Float>, channels: Int, outputRows: Range<Int>,
                              into columns: UnsafeMutablePointer<Float>) {
         let (kh, kw) = (geometry.kernel.first, geometry.kernel.second)
-        let (sh, sw) = (geometry.stride.first, geometry.stride.second)
-        let (ph, pw) = (geometry.padding.first, geometry.padding.second)
-        let (dh, dw) = (geometry.dilation.first, geometry.dilation.second)
-        let (height, width) = (inputShape.height, inputShape.width)
-        let outWidth = outputShape.width
+        let rowStep = geometry.stride.first * phaseWidth, kernelRowStep = geometry.dilation.first * phaseWidth
+        let outWidth = outputShape.width, planeSize = paddedPlaneSize
         var row = columns
         for c in 0 ..< channels {
-            let plane = x + c * height * width
+            let plane = padded + c * planeSize
             for ky in 0 ..< kh {
                 for kx in 0 ..< kw {
-                    let offsetX = kx * dw - pw
-                    let (first, end) = Self.validRange(offset: offsetX, stride: sw, size: width, count: outWidth)
+                    let tap = plane + ky * kernelRowStep + tapOffsets[kx]
                     for oy in outputRows {
-                        let iy = oy * sh - ph + ky * dh
-                        let destination = row + (oy - outputRows.lowerBound) * outWidth
-                        if iy < 0 || iy >= height {
-                            destination.update(repeating: 0, count: outWidth)
-                            continue
-                        }
-                        let source = plane + iy * width + offsetX
-                        for ox in 0 ..< first { destination[ox] = 0 }
-                        if sw == 1 {
-                            for ox in first ..< end { destination[ox] = source[ox] }
-                        } else if sw == 2 {
-                            Self.copyEven(destination + first, source + 2 * first, count: end - first,
-                                          readable: width - offsetX - 2 * first)
-                        } else {
-                            for ox in first ..< end { destination[ox] = source[ox * sw] }
-                        }
-                        for ox in end ..< outWidth { destination[ox] = 0 }
+                        Self.copy(row + (oy - outputRows.lowerBound) * outWidth, tap + oy * rowStep, count: outWidth)
                     }
                     row += outputRows.count * outWidth
                 }
             }
         }
-    }
-
-    /// Output columns `first ..< end` whose input column `o * stride + offset` is inside `0 ..< size`.
-    @inline(__always)
-    private static func validRange(offset: Int, stride: Int, size: Int, count: Int) -> (first: Int, end: Int) {
-        let first = offset >= 0 ? 0 : (-offset + stride - 1) / stride
-        let last = size - 1 - offset  // largest o * stride allowed
-        let end = last < 0 ? 0 : last / stride + 1
-        return (min(first, count), max(min(end, count), min(first, count)))
     }
 
     /// Channel by channel, output row by output row. A 3x3 kernel of stride 1 (most of the
@@ -435,18 +417,23 @@ final class Conv2DStep: InferenceStep {
         }
     }
 
-    /// `destination[j] = source[2 * j]` for `j < count`, eight at a time (a strided scalar loop
-    /// does not vectorise). `readable`: floats that may be read from `source` on.
+    /// `destination[0 ..< count] = source[0 ..< count]` (not overlapping), eight at a time with
+    /// a last group of eight overlapping the one before: the rows copied are short (32 to 320
+    /// floats) and many, where a `memmove` call costs as much as the copy.
     @inline(__always)
-    static func copyEven(_ destination: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, count: Int, readable: Int) {
-        var j = 0
-        let raw = UnsafeRawPointer(source)
-        while j + 8 <= count, 2 * j + 16 <= readable {
-            let values = raw.loadUnaligned(fromByteOffset: 8 * j, as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(destination + j).storeBytes(of: values.evenHalf, as: SIMD8<Float>.self)
-            j += 8
+    static func copy(_ destination: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, count: Int) {
+        guard count >= 8 else {
+            for i in 0 ..< count { destination[i] = source[i] }
+            return
         }
-        while j < count { destination[j] = source[2 * j]; j += 1 }
+        var i = 0
+        while true {
+            let at = min(i, count - 8)
+            let values = UnsafeRawPointer(source + at).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(destination + at).storeBytes(of: values, as: SIMD8<Float>.self)
+            if at + 8 >= count { break }
+            i += 8
+        }
     }
 
     /// The even elements of `source[0 ..< count]` into `even`, the odd ones into `odd`.

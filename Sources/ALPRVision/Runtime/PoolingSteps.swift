@@ -25,7 +25,8 @@ final class MaxPoolStep: InferenceStep {
 
     /// Windows that tile the input (kernel = stride, no padding: the OCR's 2x2 and 2x1 pools)
     /// take `executeTiled`, which reads each input row once and, for 1-wide windows, runs
-    /// over whole rows, without the general loop's per-output window bounds.
+    /// over whole rows, without the general loop's per-output window bounds; 2x2 and 1-wide
+    /// windows go eight outputs at a time.
     var isTiled: Bool { geometry.kernel == geometry.stride && geometry.padding == IntPair(0, 0) }
 
     func execute(buffers: UnsafePointer<UnsafeMutablePointer<Float>>, scratch: UnsafeMutablePointer<Float>) {
@@ -48,9 +49,10 @@ final class MaxPoolStep: InferenceStep {
                 if kw == 1 {
                     destination.update(from: firstRow, count: outWidth)
                     for ky in 1 ..< kh {
-                        let row = firstRow + ky * width
-                        for ox in 0 ..< outWidth { destination[ox] = max(destination[ox], row[ox]) }
+                        Self.maxInPlace(destination, firstRow + ky * width, count: outWidth)
                     }
+                } else if kw == 2, kh == 2 {
+                    Self.max2x2(destination, firstRow, firstRow + width, count: outWidth)
                 } else {
                     for ky in 0 ..< kh {
                         let row = firstRow + ky * width
@@ -63,6 +65,43 @@ final class MaxPoolStep: InferenceStep {
                     }
                 }
             }
+        }
+    }
+
+    /// `destination[i] = max(destination[i], row[i])`, eight at a time.
+    @inline(__always)
+    static func maxInPlace(_ destination: UnsafeMutablePointer<Float>, _ row: UnsafePointer<Float>, count: Int) {
+        typealias V = SIMD8<Float>
+        var i = 0
+        while i + 8 <= count {
+            var best = UnsafeRawPointer(destination + i).loadUnaligned(as: V.self)
+            let value = UnsafeRawPointer(row + i).loadUnaligned(as: V.self)
+            best.replace(with: value, where: value .> best)
+            UnsafeMutableRawPointer(destination + i).storeBytes(of: best, as: V.self)
+            i += 8
+        }
+        while i < count { destination[i] = max(destination[i], row[i]); i += 1 }
+    }
+
+    /// One output row of a 2x2 pool of stride 2 over input rows `top` and `bottom`: the two
+    /// rows' maximum sixteen columns at a time, then the maximum of its even and odd columns.
+    @inline(__always)
+    static func max2x2(_ destination: UnsafeMutablePointer<Float>, _ top: UnsafePointer<Float>, _ bottom: UnsafePointer<Float>,
+                       count: Int) {
+        var ox = 0
+        while ox + 8 <= count {
+            var best = UnsafeRawPointer(top + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+            let other = UnsafeRawPointer(bottom + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+            best.replace(with: other, where: other .> best)
+            var even = best.evenHalf
+            let odd = best.oddHalf
+            even.replace(with: odd, where: odd .> even)
+            UnsafeMutableRawPointer(destination + ox).storeBytes(of: even, as: SIMD8<Float>.self)
+            ox += 8
+        }
+        while ox < count {
+            destination[ox] = max(max(top[2 * ox], top[2 * ox + 1]), max(bottom[2 * ox], bottom[2 * ox + 1]))
+            ox += 1
         }
     }
 
