@@ -35,10 +35,12 @@ struct ConvGeometry: Equatable {
 /// first copy their input planes with the zero padding, in stride phases (`fillPadded`), so
 /// every tap reads a contiguous run without bounds checks or strided loads.
 ///
-/// The GEMM kernels start from the bias and accumulate (`beta = 1`): OpenBLAS would otherwise
-/// clear the output first and the bias would need a pass of its own. Every kernel sets the
-/// bias and applies the activation band by band (the depthwise one row by row), while the
-/// outputs are still in cache.
+/// The GEMM kernels write their products with `beta = 0`, and one pass then adds the bias and
+/// applies the activation (`addBias`), band by band while the outputs are still in cache (the
+/// depthwise kernel starts from the bias, row by row). Setting the outputs to the bias first
+/// and accumulating onto them (`beta = 1`) cost a pass of stores more: OpenBLAS's small-matrix
+/// kernels, which take most of the bands, have a `beta = 0` variant that writes the output
+/// without reading it.
 final class Conv2DStep: InferenceStep {
     enum Kernel { case pointwise, depthwise, im2col }
 
@@ -146,22 +148,18 @@ final class Conv2DStep: InferenceStep {
         let plane = outputShape.planeSize, band = pointwiseBandColumns
         for first in stride(from: 0, to: plane, by: band) {
             let count = min(band, plane - first)
-            for channel in 0 ..< outputShape.channels {
-                (y + channel * plane + first).update(repeating: b[channel], count: count)
-            }
             for group in 0 ..< groups {
                 gemm(rows: outPerGroup, columns: count, depth: inPerGroup,
                      a: w + group * outPerGroup * inPerGroup, b: x + group * inPerGroup * plane + first, bStride: plane,
-                     c: y + group * outPerGroup * plane + first, cStride: plane)
+                     c: y + group * outPerGroup * plane + first, cStride: plane, beta: 0)
             }
-            if let activation {
-                for channel in 0 ..< outputShape.channels { activation.apply(y + channel * plane + first, count: count) }
+            for channel in 0 ..< outputShape.channels {
+                Self.addBias(b[channel], activation, y + channel * plane + first, count: count)
             }
         }
     }
 
-    /// Band by band of output rows: im2col, then each of the group's output channels is set
-    /// to its bias over the band, the GEMM accumulates onto it, and the activation runs while
+    /// Band by band of output rows: im2col, the GEMM, then the bias and the activation while
     /// the band is still in cache.
     private func runIm2col(_ x: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                            _ y: UnsafeMutablePointer<Float>, _ columns: UnsafeMutablePointer<Float>) {
@@ -182,14 +180,11 @@ final class Conv2DStep: InferenceStep {
                 // The band's outputs are rows `rows` of each output plane: same leading
                 // dimension as the whole plane, shifted start.
                 let bandStart = y + group * outPerGroup * plane + firstRow * outWidth
-                for channel in 0 ..< outPerGroup {
-                    (bandStart + channel * plane).update(repeating: b[group * outPerGroup + channel], count: bandColumns)
-                }
                 gemm(rows: outPerGroup, columns: bandColumns, depth: depth,
                      a: w + group * outPerGroup * depth, b: columns, bStride: bandColumns,
-                     c: bandStart, cStride: plane)
-                if let activation {
-                    for channel in 0 ..< outPerGroup { activation.apply(bandStart + channel * plane, count: bandColumns) }
+                     c: bandStart, cStride: plane, beta: 0)
+                for channel in 0 ..< outPerGroup {
+                    Self.addBias(b[group * outPerGroup + channel], activation, bandStart + channel * plane, count: bandColumns)
                 }
             }
         }
@@ -457,8 +452,34 @@ final class Conv2DStep: InferenceStep {
     /// `c += a * b` (row major; `a` is `rows` x `depth`, `b` is `depth` x `columns`).
     @inline(__always)
     private func gemm(rows: Int, columns: Int, depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStride: Int,
-                      c: UnsafeMutablePointer<Float>, cStride: Int) {
+                      c: UnsafeMutablePointer<Float>, cStride: Int, beta: Float = 1) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(columns), Int32(depth),
-                    1, a, Int32(depth), b, Int32(bStride), 1, c, Int32(cStride))
+                    1, a, Int32(depth), b, Int32(bStride), beta, c, Int32(cStride))
+    }
+
+    /// `values[i] = activation(values[i] + bias)` for `i < count`, in one pass; a ReLU, or no
+    /// activation, eight at a time.
+    @inline(__always)
+    static func addBias(_ bias: Float, _ activation: Activation?, _ values: UnsafeMutablePointer<Float>, count: Int) {
+        typealias V = SIMD8<Float>
+        let relu = activation == .relu
+        guard relu || activation == nil else {
+            for i in 0 ..< count { values[i] += bias }
+            activation?.apply(values, count: count)
+            return
+        }
+        let shift = V(repeating: bias), zero = V(repeating: 0)
+        var i = 0
+        while i + 8 <= count {
+            var value = UnsafeRawPointer(values + i).loadUnaligned(as: V.self) + shift
+            if relu { value.replace(with: zero, where: value .< zero) }
+            UnsafeMutableRawPointer(values + i).storeBytes(of: value, as: V.self)
+            i += 8
+        }
+        while i < count {
+            let value = values[i] + bias
+            values[i] = relu ? max(value, 0) : value
+            i += 1
+        }
     }
 }
