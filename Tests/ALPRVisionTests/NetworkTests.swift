@@ -113,6 +113,41 @@ struct NetworkTests {
         expectClose(try #require(try network(x)[previous]), expected)
     }
 
+    @Test("an upsampling read only by an add is fused into it, either side, any factor; one read twice is not",
+          arguments: [2, 3])
+    func upsamplingFusesIntoAdd(factor: Int) throws {
+        var random = SeededRandom(seed: 40 + UInt64(factor))
+        let (h, w) = (2 * factor, 11 * factor)  // 11 source columns: the eight-wide paths and a remainder
+        var graph = TestGraph(channels: 3, height: h, width: w)
+        let full = ReferenceConv(inChannels: 3, outChannels: 4, kernelH: 1, kernelW: 1, height: h, width: w)
+        let fullW = random.floats(full.weightCount), fullB = random.floats(4)
+        graph.conv("full", "input", full, weights: fullW, bias: fullB)
+        graph.node("pool", "maxpool2d", ["input"], ["kernel": [factor, factor], "stride": [factor, factor], "padding": [0, 0]])
+        let small = ReferenceConv(inChannels: 3, outChannels: 4, kernelH: 1, kernelW: 1, height: 2, width: 11)
+        let smallW = random.floats(small.weightCount), smallB = random.floats(4)
+        graph.conv("small", "pool", small, weights: smallW, bias: smallB)
+        graph.node("up1", "upsample_nearest", ["small"], ["scale": factor])
+        graph.node("sum1", "add", ["up1", "full"])  // upsampling on the left
+        graph.node("up2", "upsample_nearest", ["small"], ["scale": factor])
+        graph.node("sum2", "add", ["sum1", "up2"])  // on the right, onto a tensor read nowhere else
+        graph.node("up3", "upsample_nearest", ["small"], ["scale": factor])
+        graph.node("sum3", "add", ["up3", "full"])
+        graph.outputs = ["sum2", "sum3", "up3"]  // up3 is read twice: kept as it is
+        let network = try graph.load()
+        #expect(network.steps.filter { $0 is UpsampleAddStep }.count == 2)
+        #expect(network.steps.filter { $0 is UpsampleNearestStep }.count == 1)
+
+        let x = random.floats(3 * h * w)
+        let f = full.apply(x, weights: fullW, bias: fullB)
+        let pooled = ReferencePool(kernelH: factor, kernelW: factor, strideH: factor, strideW: factor, padH: 0, padW: 0,
+                                   channels: 3, height: h, width: w).apply(x, max: true)
+        let up = referenceUpsample(small.apply(pooled, weights: smallW, bias: smallB), channels: 4, height: 2, width: 11, factor: factor)
+        let outputs = try network(x)
+        expectClose(try #require(outputs["sum2"]), zip(zip(up, f).map { $0 + $1 }, up).map { $0 + $1 })
+        expectClose(try #require(outputs["sum3"]), zip(up, f).map { $0 + $1 })
+        expectClose(try #require(outputs["up3"]), up)
+    }
+
     @Test("graph errors name the problem")
     func graphErrors() throws {
         var graph = TestGraph(channels: 2, height: 4, width: 4)

@@ -150,6 +150,62 @@ final class UpsampleNearestStep: InferenceStep {
     }
 }
 
+/// `input + upsample_nearest(source, factor)` in one pass: each row of `source` is widened
+/// once into the scratch buffer, then added to the `factor` rows of `input` it covers, eight
+/// at a time (the widening too for the usual factor of 2). The output may be `input`'s buffer
+/// (each element is read before it is written).
+final class UpsampleAddStep: InferenceStep {
+    let sourceShape: TensorShape
+    let factor: Int
+    let input: Int, source: Int, output: Int
+
+    init(sourceShape: TensorShape, factor: Int, input: Int, source: Int, output: Int) {
+        self.sourceShape = sourceShape
+        self.factor = factor
+        self.input = input
+        self.source = source
+        self.output = output
+    }
+
+    /// One widened source row.
+    var scratchCount: Int { sourceShape.width * factor }
+
+    func execute(buffers: UnsafePointer<UnsafeMutablePointer<Float>>, scratch: UnsafeMutablePointer<Float>) {
+        let x = buffers[input], small = buffers[source], y = buffers[output]
+        let width = sourceShape.width, outWidth = width * factor, outPlane = outWidth * sourceShape.height * factor
+        for channel in 0 ..< sourceShape.channels {
+            for sourceY in 0 ..< sourceShape.height {
+                let sourceRow = small + channel * sourceShape.planeSize + sourceY * width
+                var column = 0
+                if factor == 2 {
+                    while column + 4 <= width {
+                        let v = UnsafeRawPointer(sourceRow + column).loadUnaligned(as: SIMD4<Float>.self)
+                        let widened = SIMD8<Float>(v[0], v[0], v[1], v[1], v[2], v[2], v[3], v[3])
+                        UnsafeMutableRawPointer(scratch + 2 * column).storeBytes(of: widened, as: SIMD8<Float>.self)
+                        column += 4
+                    }
+                }
+                for column in column ..< width {
+                    let value = sourceRow[column]
+                    for repeatIndex in 0 ..< factor { scratch[column * factor + repeatIndex] = value }
+                }
+                for repeatIndex in 0 ..< factor {
+                    let offset = channel * outPlane + (sourceY * factor + repeatIndex) * outWidth
+                    let (a, b) = (x + offset, y + offset)
+                    var i = 0
+                    while i + 8 <= outWidth {
+                        let sum = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+                            + UnsafeRawPointer(scratch + i).loadUnaligned(as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(b + i).storeBytes(of: sum, as: SIMD8<Float>.self)
+                        i += 8
+                    }
+                    for i in i ..< outWidth { b[i] = a[i] + scratch[i] }
+                }
+            }
+        }
+    }
+}
+
 /// Softmax across channels at each spatial position (`axis == 1`).
 final class ChannelSoftmaxStep: InferenceStep {
     let shape: TensorShape

@@ -16,7 +16,7 @@ public final class Network {
     /// Shapes of the graph outputs, by name.
     public let outputShapes: [String: TensorShape]
 
-    private let steps: [any InferenceStep]
+    let steps: [any InferenceStep]
     private let buffers: UnsafeMutablePointer<UnsafeMutablePointer<Float>>
     private let bufferCapacities: [Int]
     private let scratch: UnsafeMutablePointer<Float>

@@ -21,6 +21,9 @@ struct NetworkPlanner {
         case avgPool(PoolGeometry)
         case globalAvgPool
         case upsample(Int)
+        /// `inputs[0] + upsample(inputs[1], factor)`: a nearest upsampling whose only reader is
+        /// an add, fused into it.
+        case upsampleAdd(Int)
         case concat
         case add
         case flatten
@@ -30,7 +33,7 @@ struct NetworkPlanner {
         /// Element-wise ops whose output may overwrite their first input.
         var canRunInPlace: Bool {
             switch self {
-            case .batchNorm, .activation, .add, .flatten, .softmax: true
+            case .batchNorm, .activation, .add, .upsampleAdd, .flatten, .softmax: true
             default: false
             }
         }
@@ -202,18 +205,49 @@ struct NetworkPlanner {
 
     /// Folds batch norm into the conv before it and activations into the conv or linear layer
     /// before them, when that producer feeds nothing else. The fused layer takes the name of
-    /// the last node it absorbed, so later references still resolve.
+    /// the last node it absorbed, so later references still resolve. Then a nearest upsampling
+    /// read only by an add is fused into the add (`upsampleAdd`), which reads the small tensor
+    /// directly instead of a written-out upsampled copy.
     private func fuse(_ input: [Layer]) -> [Layer] {
+        fuseUpsamplingIntoAdds(fuseIntoProducers(input))
+    }
+
+    private func fuseUpsamplingIntoAdds(_ input: [Layer]) -> [Layer] {
         var layers = input
-        func consumerCount(_ name: String) -> Int {
-            layers.reduce(0) { $0 + $1.inputs.filter { $0 == name }.count } + graph.outputs.filter { $0 == name }.count
+        var index = 0
+        while index < layers.count {
+            let layer = layers[index]
+            guard case .add = layer.kind,
+                  let side = layer.inputs.indices.first(where: { side in
+                      guard let producer = layers[..<index].last(where: { $0.name == layer.inputs[side] }),
+                            case .upsample = producer.kind else { return false }
+                      return consumerCount(layer.inputs[side], in: layers) == 1
+                  }),
+                  let producerIndex = layers[..<index].lastIndex(where: { $0.name == layer.inputs[side] }),
+                  case .upsample(let factor) = layers[producerIndex].kind else {
+                index += 1
+                continue
+            }
+            let other = layer.inputs[1 - side], small = layers[producerIndex].inputs[0]
+            layers[index] = Layer(name: layer.name, inputs: [other, small], kind: .upsampleAdd(factor), shape: layer.shape)
+            layers.remove(at: producerIndex)
         }
+        return layers
+    }
+
+    /// Readers of `name`: inputs of layers, and the graph's outputs.
+    private func consumerCount(_ name: String, in layers: [Layer]) -> Int {
+        layers.reduce(0) { $0 + $1.inputs.filter { $0 == name }.count } + graph.outputs.filter { $0 == name }.count
+    }
+
+    private func fuseIntoProducers(_ input: [Layer]) -> [Layer] {
+        var layers = input
         var index = 0
         while index < layers.count {
             let layer = layers[index]
             guard layer.inputs.count == 1,
                   let producerIndex = layers[..<index].lastIndex(where: { $0.name == layer.inputs[0] }),
-                  consumerCount(layer.inputs[0]) == 1 else {
+                  consumerCount(layer.inputs[0], in: layers) == 1 else {
                 index += 1
                 continue
             }
@@ -309,6 +343,11 @@ struct NetworkPlanner {
                 step = GlobalAvgPoolStep(inputShape: inputShapes[0], input: inputBuffers[0], output: output)
             case .upsample(let factor):
                 step = UpsampleNearestStep(inputShape: inputShapes[0], factor: factor, input: inputBuffers[0], output: output)
+            case .upsampleAdd(let factor):
+                let fused = UpsampleAddStep(sourceShape: inputShapes[1], factor: factor, input: inputBuffers[0],
+                                            source: inputBuffers[1], output: output)
+                scratchCount = max(scratchCount, fused.scratchCount)
+                step = fused
             case .concat:
                 step = ConcatStep(inputs: zip(inputBuffers, inputShapes).map { ($0, $1.count) }, output: output)
             case .add:
