@@ -78,13 +78,18 @@ struct ConvolutionTests {
     /// Every path of the depthwise kernel (`Conv2DStep.runDepthwise`): 3x3 of stride 1 read in
     /// place (rows wide enough for eight-wide groups with an overlapping last group, an
     /// interior narrower than eight, no padding, padding wider than the kernel's reach, kernel
-    /// rows above and below the input), and the padded copy (strided, and a 5x5 kernel).
+    /// rows above and below the input), 3x3 of stride 2 and padding 1 read in place (odd and
+    /// even widths and heights, a row too narrow for the sixteen-column loads), and the padded
+    /// copy (stride 2 with padding 2, and a 5x5 kernel).
     static let depthwiseActivationCases: [ReferenceConv] = [
         ReferenceConv(inChannels: 3, outChannels: 3, kernelH: 3, kernelW: 3, padH: 1, padW: 1, groups: 3, height: 6, width: 30),
         ReferenceConv(inChannels: 2, outChannels: 2, kernelH: 3, kernelW: 3, padH: 2, padW: 2, dilationH: 2, dilationW: 2, groups: 2, height: 5, width: 5),
         ReferenceConv(inChannels: 2, outChannels: 2, kernelH: 3, kernelW: 3, groups: 2, height: 5, width: 19),
         ReferenceConv(inChannels: 2, outChannels: 2, kernelH: 3, kernelW: 3, padH: 3, padW: 2, groups: 2, height: 4, width: 17),
         ReferenceConv(inChannels: 3, outChannels: 3, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, groups: 3, height: 9, width: 37),
+        ReferenceConv(inChannels: 2, outChannels: 2, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, groups: 2, height: 7, width: 32),
+        ReferenceConv(inChannels: 2, outChannels: 2, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, groups: 2, height: 4, width: 17),
+        ReferenceConv(inChannels: 2, outChannels: 2, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 2, padW: 2, groups: 2, height: 6, width: 40),
         ReferenceConv(inChannels: 2, outChannels: 2, kernelH: 5, kernelW: 5, padH: 2, padW: 2, groups: 2, height: 7, width: 12),
     ]
 

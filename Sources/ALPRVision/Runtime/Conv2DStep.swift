@@ -96,10 +96,16 @@ final class Conv2DStep: InferenceStep {
         return min(height, max(byCache, byEfficiency, 1))
     }
 
-    /// Depthwise only: whether `runDepthwise` copies each input plane with its padding (strided
-    /// or other than 3x3) or reads it where it is (3x3, stride 1).
+    /// Depthwise only: whether `runDepthwise` copies each input plane with its padding or reads
+    /// it where it is (3x3 of stride 1, and the detector's 3x3 of stride 2 padded by 1).
     var copiesPaddedInput: Bool {
-        !(geometry.kernel == IntPair(3, 3) && geometry.stride == IntPair(1, 1))
+        !(geometry.kernel == IntPair(3, 3) && geometry.stride == IntPair(1, 1)) && !isHalving3x3
+    }
+
+    /// A 3x3 kernel of stride 2, padding 1, no dilation: the detector's downsampling depthwise convs.
+    var isHalving3x3: Bool {
+        geometry.kernel == IntPair(3, 3) && geometry.stride == IntPair(2, 2) && geometry.padding == IntPair(1, 1)
+            && geometry.dilation == IntPair(1, 1)
     }
 
     /// Floats of one zero-padded input plane in its stride phases (see `fillPadded`).
@@ -227,6 +233,7 @@ final class Conv2DStep: InferenceStep {
     /// taps in one pass per row; other kernels add one tap at a time over the row.
     private func runDepthwise(_ x: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                               _ y: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
+        if isHalving3x3 { return runHalving3x3(x, w, b, y, zeroRow: scratch) }
         guard copiesPaddedInput else { return runUnstrided3x3(x, w, b, y, zeroRow: scratch) }
         let (kh, kw) = (geometry.kernel.first, geometry.kernel.second)
         let (sh, dh) = (geometry.stride.first, geometry.dilation.first)
@@ -304,6 +311,81 @@ final class Conv2DStep: InferenceStep {
                 }
                 for ox in 0 ..< interiorStart { border(ox) }
                 for ox in interiorEnd ..< outWidth { border(ox) }
+                if !fusedReLU { activation?.apply(destination, count: outWidth) }
+            }
+        }
+    }
+
+    /// The 3x3, stride-2, padding-1 case of `runDepthwise`, without copying the input: output
+    /// column `ox` reads input columns `2ox - 1`, `2ox`, `2ox + 1`. Eight outputs at a time take
+    /// the sixteen input columns from `2ox` (their even lanes are the middle taps, the odd ones
+    /// the right taps) and the sixteen from `2ox - 2` (odd lanes: the left taps), the sums in
+    /// `nineTaps`' order; the first column and any the loads would overrun go one by one, their
+    /// outside taps reading zero. Kernel rows above or below the input read `zeroRow` (at least
+    /// an input row's width, set to zero here).
+    private func runHalving3x3(_ x: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                               _ y: UnsafeMutablePointer<Float>, zeroRow: UnsafeMutablePointer<Float>) {
+        let (height, width) = (inputShape.height, inputShape.width)
+        let (outHeight, outWidth) = (outputShape.height, outputShape.width)
+        let fusedReLU = activation == .relu
+        zeroRow.update(repeating: 0, count: width)
+        // Chunks start at column 1 or later (the left taps from 2ox - 2 >= 0) and end where the
+        // sixteen-column loads stay inside the row (2ox + 16 <= width).
+        let vectorStart = 1, vectorEnd = max(1, min(outWidth, (width - 16) / 2 + 8))
+        let vectorCount = width >= 18 ? vectorEnd - vectorStart : 0
+        typealias V = SIMD8<Float>
+        @inline(__always) func load(_ p: UnsafePointer<Float>, _ at: Int) -> SIMD16<Float> {
+            UnsafeRawPointer(p + at).loadUnaligned(as: SIMD16<Float>.self)
+        }
+        for c in 0 ..< geometry.outChannels {
+            let plane = x + c * inputShape.planeSize
+            let outPlane = y + c * outputShape.planeSize
+            let filter = w + c * 9
+            let bias = b[c]
+            let (f0, f1, f2) = (V(repeating: filter[0]), V(repeating: filter[1]), V(repeating: filter[2]))
+            let (f3, f4, f5) = (V(repeating: filter[3]), V(repeating: filter[4]), V(repeating: filter[5]))
+            let (f6, f7, f8) = (V(repeating: filter[6]), V(repeating: filter[7]), V(repeating: filter[8]))
+            let start = V(repeating: bias), zero = V(repeating: 0)
+            for oy in 0 ..< outHeight {
+                let destination = outPlane + oy * outWidth
+                func row(_ ky: Int) -> UnsafePointer<Float> {
+                    let iy = 2 * oy - 1 + ky
+                    return iy >= 0 && iy < height ? UnsafePointer(plane + iy * width) : UnsafePointer(zeroRow)
+                }
+                let (r0, r1, r2) = (row(0), row(1), row(2))
+                func tap(_ r: UnsafePointer<Float>, _ column: Int) -> Float {
+                    column >= 0 && column < width ? r[column] : 0
+                }
+                func single(_ ox: Int) {
+                    let (i0, i1, i2) = (2 * ox - 1, 2 * ox, 2 * ox + 1)
+                    var value = bias
+                    value += filter[0] * tap(r0, i0) + filter[1] * tap(r0, i1) + filter[2] * tap(r0, i2)
+                    value += filter[3] * tap(r1, i0) + filter[4] * tap(r1, i1) + filter[5] * tap(r1, i2)
+                    value += filter[6] * tap(r2, i0) + filter[7] * tap(r2, i1) + filter[8] * tap(r2, i2)
+                    destination[ox] = fusedReLU ? max(value, 0) : value
+                }
+                guard vectorCount >= 8 else {
+                    for ox in 0 ..< outWidth { single(ox) }
+                    if !fusedReLU { activation?.apply(destination, count: outWidth) }
+                    continue
+                }
+                for ox in 0 ..< vectorStart { single(ox) }
+                for ox in vectorEnd ..< outWidth { single(ox) }
+                var ox = vectorStart
+                while true {
+                    let at = min(ox, vectorEnd - 8)
+                    let (a0, b0) = (load(r0, 2 * at), load(r0, 2 * at - 2))
+                    let (a1, b1) = (load(r1, 2 * at), load(r1, 2 * at - 2))
+                    let (a2, b2) = (load(r2, 2 * at), load(r2, 2 * at - 2))
+                    var value = start
+                    value += f0 * b0.oddHalf + f1 * a0.evenHalf + f2 * a0.oddHalf
+                    value += f3 * b1.oddHalf + f4 * a1.evenHalf + f5 * a1.oddHalf
+                    value += f6 * b2.oddHalf + f7 * a2.evenHalf + f8 * a2.oddHalf
+                    if fusedReLU { value.replace(with: zero, where: value .< zero) }
+                    UnsafeMutableRawPointer(destination + at).storeBytes(of: value, as: V.self)
+                    if at + 8 >= vectorEnd { break }
+                    ox += 8
+                }
                 if !fusedReLU { activation?.apply(destination, count: outWidth) }
             }
         }
