@@ -31,9 +31,10 @@ struct ConvGeometry: Equatable {
 /// pixels at a time; depthwise convs use a direct loop (a GEMM of one row per group would be
 /// all overhead); everything else builds the im2col matrix in the shared scratch buffer and
 /// calls `sgemm` per group, a band of output rows at a time so that the matrix stays in cache
-/// between being written and being packed. Depthwise (except 3x3 of stride 1) and im2col convs
-/// first copy their input planes with the zero padding, in stride phases (`fillPadded`), so
-/// every tap reads a contiguous run without bounds checks or strided loads.
+/// between being written and being packed. im2col convs, and depthwise convs other than 3x3 of
+/// stride 1 or the detector's 3x3 of stride 2 (which read their input in place), first copy
+/// their input planes with the zero padding, in stride phases (`fillPadded`), so every tap
+/// reads a contiguous run without bounds checks or strided loads.
 ///
 /// The GEMM kernels write their products with `beta = 0`, and one pass then adds the bias and
 /// applies the activation (`addBias`), band by band while the outputs are still in cache (the
@@ -224,7 +225,8 @@ final class Conv2DStep: InferenceStep {
     /// detector's depthwise layers) reads the input plane where it is: kernel rows above or
     /// below it read a row of zeros, the columns whose taps all lie inside the input are summed
     /// in one pass (`nineTaps`: bias, nine taps and activation while the values sit in
-    /// registers), and the few border columns one by one, their outside taps reading zero.
+    /// registers), and the few border columns one by one, their outside taps reading zero; the
+    /// 3x3 of stride 2 and padding 1 likewise (`runHalving3x3`).
     /// Other depthwise convs first copy the input plane with its zero padding into the scratch
     /// buffer (`fillPadded`), so every tap lies inside it; with a horizontal stride s > 1 the
     /// padded plane is stored as s phases (phase p holds padded columns p, p + s, p + 2s, ...),
