@@ -56,6 +56,7 @@ final class Conv2DStep: InferenceStep {
     /// output column 0 sits relative to the start of a row of the padded input (`fillPadded`):
     /// its stride phase's offset plus its column within the phase.
     private let tapOffsets: [Int]
+
     init(geometry: ConvGeometry, inputShape: TensorShape, outputShape: TensorShape, weights: [Float], bias: [Float],
          activation: Activation?, input: Int, output: Int) {
         self.geometry = geometry
@@ -76,13 +77,14 @@ final class Conv2DStep: InferenceStep {
         }
     }
 
-    /// Floats of scratch this step needs: one band of the im2col matrix, or one zero-padded
-    /// input plane (in its stride phases) for a depthwise conv.
+    /// Floats of scratch this step needs: one band of the im2col matrix and the zero-padded input
+    /// planes; for a depthwise conv one zero-padded input plane, or a row of zeros for those that
+    /// read their input in place.
     var scratchCount: Int {
         switch kernel {
         case .pointwise: 0
         case .im2col: geometry.columnRows * bandRows * outputShape.width + geometry.inChannels * paddedPlaneSize
-        case .depthwise: copiesPaddedInput ? geometry.stride.second * paddedHeight * phaseWidth : inputShape.width
+        case .depthwise: copiesPaddedInput ? paddedPlaneSize : inputShape.width
         }
     }
 
@@ -138,10 +140,10 @@ final class Conv2DStep: InferenceStep {
     }
 
     /// Output columns (pixels) per pointwise band: the band's input and output rows together
-    /// stay near 48 Ki floats (192 KB, inside L2), at least 256 columns. Setting the bias, the
-    /// GEMM and the activation then touch the band while it is in cache; over whole planes
-    /// (2 MB each at the detector's 96x160 stages) each of the three streamed the output
-    /// through memory.
+    /// stay near 48 Ki floats (192 KB, inside L2), at least 256 columns. The GEMM and the pass
+    /// adding the bias and applying the activation then touch the band while it is in cache;
+    /// over whole planes (2 MB each at the detector's 96x160 stages) each pass streamed the
+    /// output through memory.
     var pointwiseBandColumns: Int {
         let perColumn = geometry.inChannels / geometry.groups + geometry.outChannels / geometry.groups
         let columns = max(256, (48 * 1024 / max(perColumn, 1)) / 64 * 64)
