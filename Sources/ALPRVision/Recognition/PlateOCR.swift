@@ -75,6 +75,9 @@ public final class PlateOCR {
     /// Scratch planes for `unsharpMask`, allocated once.
     private var blurRows: [Float] = []
     private var blurred: [Float] = []
+    /// The first view's network input, kept while the shifted views overwrite it, for the
+    /// sharpened view (allocated once).
+    private var firstViewInput: [Float] = []
 
     public convenience init(directory: URL, name: String = "ocr") throws {
         try self.init(network: Network(directory: directory, name: name))
@@ -115,6 +118,13 @@ public final class PlateOCR {
         // Each view's probabilities are kept in a buffer of their own, allocated once.
         while viewProbabilities.count < secondLook.extraViews + 1 { viewProbabilities.append(probabilities) }
         keepProbabilities(asView: 0)
+        let firstViewGain = lastExposureGain
+        if secondLook.sharpen != nil {
+            network.withInput { input in
+                if firstViewInput.count != input.count { firstViewInput = [Float](repeating: 0, count: input.count) }
+                firstViewInput.withUnsafeMutableBufferPointer { kept in _ = kept.update(fromContentsOf: input) }
+            }
+        }
         var proposals = first
         for offset in secondLook.offsets {
             do {
@@ -129,7 +139,11 @@ public final class PlateOCR {
             lastViewCount += 1
         }
         if let amount = secondLook.sharpen {
-            try prepareInput(image, corners: corners)  // the first view again (its buffer was overwritten)
+            // The first view again (the shifted views overwrote the input), as prepared.
+            network.withInput { input in
+                firstViewInput.withUnsafeBufferPointer { kept in _ = input.update(fromContentsOf: kept) }
+            }
+            lastExposureGain = firstViewGain
             unsharpMask(amount: amount)
             network.run()
             computeProbabilities()
