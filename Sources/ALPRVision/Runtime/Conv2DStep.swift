@@ -303,16 +303,9 @@ final class Conv2DStep: InferenceStep {
                               offsets: offsets, filter: filter, bias: bias, count: interiorEnd - interiorStart,
                               relu: fusedReLU)
                 // Border columns: the same sums, taps outside the row reading zero.
-                func tap(_ r: UnsafePointer<Float>, _ column: Int) -> Float {
-                    column >= 0 && column < width ? r[column] : 0
-                }
                 func border(_ ox: Int) {
-                    let (i0, i1, i2) = (ox + offsets.0, ox + offsets.1, ox + offsets.2)
-                    var value = bias
-                    value += filter[0] * tap(r0, i0) + filter[1] * tap(r0, i1) + filter[2] * tap(r0, i2)
-                    value += filter[3] * tap(r1, i0) + filter[4] * tap(r1, i1) + filter[5] * tap(r1, i2)
-                    value += filter[6] * tap(r2, i0) + filter[7] * tap(r2, i1) + filter[8] * tap(r2, i2)
-                    destination[ox] = fusedReLU ? max(value, 0) : value
+                    destination[ox] = Self.checkedNineTaps(rows: r0, r1, r2, columns: (ox + offsets.0, ox + offsets.1, ox + offsets.2),
+                                                           width: width, filter: filter, bias: bias, relu: fusedReLU)
                 }
                 if sameBorders {
                     // Padding equal to the dilation, the output as wide as the input: the left
@@ -380,16 +373,9 @@ final class Conv2DStep: InferenceStep {
                     return iy >= 0 && iy < height ? UnsafePointer(plane + iy * width) : UnsafePointer(zeroRow)
                 }
                 let (r0, r1, r2) = (row(0), row(1), row(2))
-                func tap(_ r: UnsafePointer<Float>, _ column: Int) -> Float {
-                    column >= 0 && column < width ? r[column] : 0
-                }
                 func single(_ ox: Int) {
-                    let (i0, i1, i2) = (2 * ox - 1, 2 * ox, 2 * ox + 1)
-                    var value = bias
-                    value += filter[0] * tap(r0, i0) + filter[1] * tap(r0, i1) + filter[2] * tap(r0, i2)
-                    value += filter[3] * tap(r1, i0) + filter[4] * tap(r1, i1) + filter[5] * tap(r1, i2)
-                    value += filter[6] * tap(r2, i0) + filter[7] * tap(r2, i1) + filter[8] * tap(r2, i2)
-                    destination[ox] = fusedReLU ? max(value, 0) : value
+                    destination[ox] = Self.checkedNineTaps(rows: r0, r1, r2, columns: (2 * ox - 1, 2 * ox, 2 * ox + 1),
+                                                           width: width, filter: filter, bias: bias, relu: fusedReLU)
                 }
                 guard vectorCount >= 8 else {
                     for ox in 0 ..< outWidth { single(ox) }
@@ -453,6 +439,25 @@ final class Conv2DStep: InferenceStep {
                                   odd: rowStart + (1 - evenPhase) * phaseSize + (pw + 1) / 2)
             }
         }
+    }
+
+    /// One 3x3 depthwise output next to a border: the bias plus the nine taps at `columns` of
+    /// rows `r0`, `r1`, `r2`, a column outside `0 ..< width` reading zero, summed in
+    /// `nineTaps`' order (so a border output equals what the padded copy would give), with a
+    /// ReLU when `relu`.
+    @inline(__always)
+    static func checkedNineTaps(rows r0: UnsafePointer<Float>, _ r1: UnsafePointer<Float>, _ r2: UnsafePointer<Float>,
+                                columns: (Int, Int, Int), width: Int, filter: UnsafePointer<Float>, bias: Float,
+                                relu: Bool) -> Float {
+        @inline(__always) func tap(_ r: UnsafePointer<Float>, _ column: Int) -> Float {
+            column >= 0 && column < width ? r[column] : 0
+        }
+        let (i0, i1, i2) = columns
+        var value = bias
+        value += filter[0] * tap(r0, i0) + filter[1] * tap(r0, i1) + filter[2] * tap(r0, i2)
+        value += filter[3] * tap(r1, i0) + filter[4] * tap(r1, i1) + filter[5] * tap(r1, i2)
+        value += filter[6] * tap(r2, i0) + filter[7] * tap(r2, i1) + filter[8] * tap(r2, i2)
+        return relu ? max(value, 0) : value
     }
 
     /// One 3x3 depthwise output row: `destination[ox]` for `ox < count` is the bias plus the

@@ -138,21 +138,35 @@ final class UpsampleNearestStep: InferenceStep {
             let sourcePlane = source + channel * inputShape.planeSize
             let destinationPlane = destination + channel * outWidth * outHeight
             for sourceY in 0 ..< inputShape.height {
-                let sourceRow = sourcePlane + sourceY * width
                 let firstRow = destinationPlane + sourceY * factor * outWidth
-                for x in 0 ..< width {
-                    let value = sourceRow[x]
-                    for repeatIndex in 0 ..< factor { firstRow[x * factor + repeatIndex] = value }
-                }
+                Self.widen(sourcePlane + sourceY * width, count: width, factor: factor, into: firstRow)
                 for repeatIndex in 1 ..< factor { (firstRow + repeatIndex * outWidth).update(from: firstRow, count: outWidth) }
             }
+        }
+    }
+
+    /// `destination[x * factor + r] = source[x]` for `x < count`, `r < factor`: one row widened,
+    /// four source values at a time for the usual factor of 2.
+    static func widen(_ source: UnsafePointer<Float>, count: Int, factor: Int, into destination: UnsafeMutablePointer<Float>) {
+        var column = 0
+        if factor == 2 {
+            while column + 4 <= count {
+                let v = UnsafeRawPointer(source + column).loadUnaligned(as: SIMD4<Float>.self)
+                let widened = SIMD8<Float>(v[0], v[0], v[1], v[1], v[2], v[2], v[3], v[3])
+                UnsafeMutableRawPointer(destination + 2 * column).storeBytes(of: widened, as: SIMD8<Float>.self)
+                column += 4
+            }
+        }
+        for column in column ..< count {
+            let value = source[column]
+            for repeatIndex in 0 ..< factor { destination[column * factor + repeatIndex] = value }
         }
     }
 }
 
 /// `input + upsample_nearest(source, factor)` in one pass: each row of `source` is widened
-/// once into the scratch buffer, then added to the `factor` rows of `input` it covers, eight
-/// at a time (the widening too for the usual factor of 2). The output may be `input`'s buffer
+/// once into the scratch buffer (`UpsampleNearestStep.widen`), then added to the `factor` rows
+/// of `input` it covers, eight at a time. The output may be `input`'s buffer
 /// (each element is read before it is written).
 final class UpsampleAddStep: InferenceStep {
     let sourceShape: TensorShape
@@ -175,20 +189,8 @@ final class UpsampleAddStep: InferenceStep {
         let width = sourceShape.width, outWidth = width * factor, outPlane = outWidth * sourceShape.height * factor
         for channel in 0 ..< sourceShape.channels {
             for sourceY in 0 ..< sourceShape.height {
-                let sourceRow = small + channel * sourceShape.planeSize + sourceY * width
-                var column = 0
-                if factor == 2 {
-                    while column + 4 <= width {
-                        let v = UnsafeRawPointer(sourceRow + column).loadUnaligned(as: SIMD4<Float>.self)
-                        let widened = SIMD8<Float>(v[0], v[0], v[1], v[1], v[2], v[2], v[3], v[3])
-                        UnsafeMutableRawPointer(scratch + 2 * column).storeBytes(of: widened, as: SIMD8<Float>.self)
-                        column += 4
-                    }
-                }
-                for column in column ..< width {
-                    let value = sourceRow[column]
-                    for repeatIndex in 0 ..< factor { scratch[column * factor + repeatIndex] = value }
-                }
+                UpsampleNearestStep.widen(small + channel * sourceShape.planeSize + sourceY * width, count: width,
+                                          factor: factor, into: scratch)
                 for repeatIndex in 0 ..< factor {
                     let offset = channel * outPlane + (sourceY * factor + repeatIndex) * outWidth
                     let (a, b) = (x + offset, y + offset)

@@ -217,14 +217,18 @@ struct NetworkPlanner {
         var index = 0
         while index < layers.count {
             let layer = layers[index]
-            guard case .add = layer.kind,
-                  let side = layer.inputs.indices.first(where: { side in
-                      guard let producer = layers[..<index].last(where: { $0.name == layer.inputs[side] }),
-                            case .upsample = producer.kind else { return false }
-                      return consumerCount(layer.inputs[side], in: layers) == 1
-                  }),
-                  let producerIndex = layers[..<index].lastIndex(where: { $0.name == layer.inputs[side] }),
-                  case .upsample(let factor) = layers[producerIndex].kind else {
+            // The first side of the add that is an upsampling read by nothing else.
+            var fusable: (side: Int, producer: Int, factor: Int)?
+            if case .add = layer.kind {
+                for side in layer.inputs.indices {
+                    if let producer = layers[..<index].lastIndex(where: { $0.name == layer.inputs[side] }),
+                       case .upsample(let factor) = layers[producer].kind, consumerCount(layer.inputs[side], in: layers) == 1 {
+                        fusable = (side, producer, factor)
+                        break
+                    }
+                }
+            }
+            guard let (side, producerIndex, factor) = fusable else {
                 index += 1
                 continue
             }
