@@ -10,7 +10,7 @@ DATA_DIR = Path(os.environ.get("ALPR_DATA_DIR", "/work/shared/data"))
 OUT_DIR = TRAINING_DIR / "out"
 MODELS_DIR = REPO_DIR / "Models"
 FIXTURES_DIR = REPO_DIR / "Tests" / "ALPRVisionTests" / "Fixtures"
-FONT_DIR = Path("/usr/share/fonts/truetype/roadgeek")
+FONT_DIR = Path(os.environ.get("ALPR_FONT_DIR", "/usr/share/fonts/truetype/roadgeek"))
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CHAR_TO_CLASS = {c: i + 1 for i, c in enumerate(ALPHABET)}  # 0 is the CTC blank

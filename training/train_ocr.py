@@ -125,8 +125,9 @@ def exact_match(net, images: np.ndarray, texts, batch=256) -> tuple[float, list[
     was_training = net.training  # validate.py passes a network in eval mode and keeps using it
     net.eval()
     preds = []
+    device = next(net.parameters()).device
     for i in range(0, len(images), batch):
-        logits = net(to_tensor(images[i:i + batch]))  # [N, K, 1, T]
+        logits = net(to_tensor(images[i:i + batch]).to(device)).float()  # [N, K, 1, T]
         classes = logits[:, :, 0, :].argmax(1)
         preds += [decode_greedy(c.tolist()) for c in classes]
     net.train(was_training)
@@ -144,6 +145,58 @@ def update_ema(average: torch.nn.Module, net: torch.nn.Module, decay: float) -> 
             value.mul_(decay).add_(current[name], alpha=1 - decay)
         else:
             value.copy_(current[name])
+
+
+class BatchMaker:
+    """Draws one training batch (grey uint8 crops and their texts) from the pools: synthetic
+    crops as rendered, real train crops jittered or framed in scenes, engine-cut crops, and
+    the motion blur, in that order of random draws."""
+
+    def __init__(self, args, synth_images, synth_texts, real_images, real_texts, backgrounds,
+                 engine_images, engine_texts):
+        self.args = args
+        self.synth_images, self.synth_texts = synth_images, synth_texts
+        self.real_images, self.real_texts = real_images, real_texts
+        self.backgrounds = backgrounds
+        self.engine_images, self.engine_texts = engine_images, engine_texts
+        self.n_real = int(args.batch * args.real_fraction)
+
+    def __call__(self, rng) -> tuple[np.ndarray, list[str]]:
+        args, n_real = self.args, self.n_real
+        si = rng.integers(0, len(self.synth_texts), args.batch - n_real)
+        n_engine = int(rng.binomial(n_real, args.engine_fraction)) if self.engine_images is not None else 0
+        ri = rng.integers(0, len(self.real_texts), n_real - n_engine)
+        ei = rng.integers(0, len(self.engine_texts), n_engine) if n_engine else np.zeros(0, int)
+        real_part = [framed_real(self.real_images[i], self.backgrounds, rng, tuple(args.framed_widths))
+                     if rng.random() < args.framed else jitter_real(self.real_images[i], rng) for i in ri]
+        real_part += [photometric(self.engine_images[i], rng, 0.3) for i in ei]
+        batch = np.concatenate([self.synth_images[si], np.stack(real_part)]) if real_part else self.synth_images[si]
+        if args.motion_blur > 0:
+            for i in np.flatnonzero(rng.random(len(batch)) < args.motion_blur):
+                batch[i] = level_motion_blur(batch[i], rng)
+        texts = ([self.synth_texts[i] for i in si] + [self.real_texts[i] for i in ri]
+                 + [self.engine_texts[i] for i in ei])
+        return batch, texts
+
+
+class WorkerBatches(torch.utils.data.IterableDataset):
+    """Endless batches from BatchMaker, each DataLoader worker with its own random stream
+    (seed, worker number), so that data preparation keeps up with a GPU (`--workers`)."""
+
+    def __init__(self, make: BatchMaker, seed: int):
+        self.make, self.seed = make, seed
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        cv2.setNumThreads(1)  # one core per worker process
+        rng = np.random.default_rng([self.seed, info.id if info is not None else 0])
+        while True:
+            batch, texts = self.make(rng)
+            yield torch.from_numpy(batch), texts
+
+
+def cpu_state(net: torch.nn.Module) -> dict:
+    return {k: v.detach().cpu() for k, v in net.state_dict().items()}
 
 
 def main():
@@ -177,7 +230,14 @@ def main():
     ap.add_argument("--ema", type=float, default=0.0,
                     help="keep an exponential moving average of the weights (and batch-norm statistics) with "
                          "this decay, e.g. 0.999; evaluated and saved instead of the raw weights")
+    ap.add_argument("--device", default="auto",
+                    help="cpu, cuda or auto (cuda when PyTorch sees a GPU); weights are saved for the CPU either way")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="processes preparing batches (0: in the training process, as on a 2-core machine)")
+    ap.add_argument("--bf16", action="store_true", help="on cuda, run the network under bfloat16 autocast")
     args = ap.parse_args()
+    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available()
+                          else ("cpu" if args.device == "auto" else args.device))
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
@@ -189,7 +249,8 @@ def main():
     real_images, real_texts = load_real("train")
     val_store, val_texts = load_real("val")
     val_images = np.stack([plain_real(v) for v in val_store])
-    print(f"synthetic {len(synth_texts)}, real train {len(real_texts)}, real val {len(val_texts)}", flush=True)
+    print(f"synthetic {len(synth_texts)}, real train {len(real_texts)}, real val {len(val_texts)}, device {device}",
+          flush=True)
     backgrounds = []
     if args.framed > 0:
         backgrounds = [cv2.cvtColor(b, cv2.COLOR_RGB2GRAY) for b in load_backgrounds(background_paths("train", 300, args.seed))]
@@ -211,6 +272,7 @@ def main():
         added = load_ocr_state(net, resume_state)
         if added:
             print(f"layers new to the checkpoint (start as the identity): {', '.join(added)}", flush=True)
+    net.to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     ema_net = None
     if args.ema > 0:
@@ -218,28 +280,30 @@ def main():
     deadline = time.time() + args.minutes * 60
     start = time.time()
     step, best, log = 0, -1.0, []
-    n_real = int(args.batch * args.real_fraction)
+    make = BatchMaker(args, synth_images, synth_texts, real_images, real_texts, backgrounds, engine_images, engine_texts)
+    batches = None
+    if args.workers > 0:
+        batches = iter(torch.utils.data.DataLoader(WorkerBatches(make, args.seed), batch_size=None,
+                                                   num_workers=args.workers, prefetch_factor=4,
+                                                   pin_memory=device.type == "cuda"))
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=args.bf16 and device.type == "cuda")
     while time.time() < deadline:
         progress = (time.time() - start) / (args.minutes * 60)
         lr = args.lr * min(1.0, (step + 1) / 50) * 0.5 * (1 + np.cos(np.pi * min(progress, 1.0)))
         for g in opt.param_groups:
             g["lr"] = lr
-        si = rng.integers(0, len(synth_texts), args.batch - n_real)
-        n_engine = int(rng.binomial(n_real, args.engine_fraction)) if engine_images is not None else 0
-        ri = rng.integers(0, len(real_texts), n_real - n_engine)
-        ei = rng.integers(0, len(engine_texts), n_engine) if n_engine else np.zeros(0, int)
-        real_part = [framed_real(real_images[i], backgrounds, rng, tuple(args.framed_widths)) if rng.random() < args.framed
-                     else jitter_real(real_images[i], rng) for i in ri]
-        real_part += [photometric(engine_images[i], rng, 0.3) for i in ei]
-        batch = np.concatenate([synth_images[si], np.stack(real_part)])
-        if args.motion_blur > 0:
-            for i in np.flatnonzero(rng.random(len(batch)) < args.motion_blur):
-                batch[i] = level_motion_blur(batch[i], rng)
-        texts = [synth_texts[i] for i in si] + [real_texts[i] for i in ri] + [engine_texts[i] for i in ei]
-        logits = net(to_tensor(batch))[:, :, 0, :]              # [N, K, T]
-        log_probs = F.log_softmax(logits, 1).permute(2, 0, 1)    # [T, N, K]
+        if batches is not None:
+            images, texts = next(batches)
+            x = ((images.to(device, non_blocking=True).float().unsqueeze(1) / 255.0 - 0.5) / 0.5)
+        else:
+            batch, texts = make(rng)
+            x = to_tensor(batch).to(device)
+        with autocast:
+            logits = net(x)[:, :, 0, :]                         # [N, K, T]
+        log_probs = F.log_softmax(logits.float(), 1).permute(2, 0, 1)  # [T, N, K]
         targets, lengths = ctc_batch(texts)
-        inputs = torch.full((len(texts),), log_probs.shape[0], dtype=torch.long)
+        targets, lengths = targets.to(device), lengths.to(device)
+        inputs = torch.full((len(texts),), log_probs.shape[0], dtype=torch.long, device=device)
         loss = F.ctc_loss(log_probs, targets, inputs, lengths, blank=0, zero_infinity=True)
         opt.zero_grad()
         loss.backward()
@@ -258,7 +322,7 @@ def main():
             log.append({"step": step, "real_val": real_acc, "framed_val": framed_acc, "synth_val": synth_acc})
             print(f"eval step {step}: real US val {real_acc:.3f}, framed {framed_acc:.3f}, synthetic val {synth_acc:.3f}",
                   flush=True)
-            state = {"state_dict": judged.state_dict(), "step": step, "real_val": real_acc, "framed_val": framed_acc,
+            state = {"state_dict": cpu_state(judged), "step": step, "real_val": real_acc, "framed_val": framed_acc,
                      "synth_val": synth_acc}
             torch.save(state, OUT_DIR / "ocr_last.pt")
             # Picked on the real val crops, whole and framed as in photos, and synthetic val.

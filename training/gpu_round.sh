@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# One OCR training round on a CUDA machine that has PyTorch, OpenCV, NumPy and safetensors but
+# no copy of the data folder and no network: renders the synthetic crops with every core,
+# trains with batches prepared by worker processes, and exports the best and the last weights.
+#
+#   python training/pack_data.py --out training/out/datapack      # here, once (about 43 MiB)
+#   # there, with training/out/datapack copied along:
+#   MINUTES=6 OUT=/some/dir training/gpu_round.sh --lr 3e-3 --real-fraction 0.5 --framed 0.6
+#
+# Arguments go to train_ocr.py after the defaults below (a later flag wins). Without --resume
+# the OCR starts from scratch. Writes to $OUT (default training/out/gpu_round):
+#   best/ocr.{json,safetensors}   the checkpoint train_ocr.py picked (best real + framed val)
+#   last/ocr.{json,safetensors}   the weights at the end of the round
+#   ocr_train_log.json            the validation figures at every evaluation
+# Then, on the CPU machine, `alpr evaluate DIR --models best` (with the detector and refiner
+# copied beside) scores them end to end; see training/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export ALPR_DATA_DIR="${ALPR_DATA_DIR:-$PWD/training/out/datapack}"
+export ALPR_FONT_DIR="${ALPR_FONT_DIR:-$ALPR_DATA_DIR/fonts}"
+export PYTHONUNBUFFERED=1 OMP_WAIT_POLICY=PASSIVE
+OUT="${OUT:-$PWD/training/out/gpu_round}"
+MINUTES="${MINUTES:-6}"
+SYNTH_COUNT="${SYNTH_COUNT:-60000}"
+CORES=$(nproc)
+WORKERS=$(( CORES > 3 ? CORES - 2 : 1 ))
+
+[ -f "$ALPR_DATA_DIR/ocr_crops.csv" ] || { echo "no data pack at $ALPR_DATA_DIR (python training/pack_data.py)" >&2; exit 1; }
+mkdir -p "$OUT/best" "$OUT/last"
+python3 -c 'import torch; print("torch", torch.__version__, "cuda" if torch.cuda.is_available() else "no GPU")'
+
+start=$(date +%s)
+python3 training/synth/ocr_set.py --count "$SYNTH_COUNT" --split train --seed 1 --workers "$CORES"
+python3 training/synth/ocr_set.py --count 2000 --split val --seed 2 --workers "$CORES"
+echo "synthetic crops rendered in $(( $(date +%s) - start )) s"
+
+python3 training/train_ocr.py --device auto --workers "$WORKERS" --bf16 --threads 2 \
+    --minutes "$MINUTES" --batch 256 --eval-every 1000 "$@"
+
+python3 training/export.py --only ocr --checkpoint training/out/ocr_best.pt --models-dir "$OUT/best"
+python3 training/export.py --only ocr --checkpoint training/out/ocr_last.pt --models-dir "$OUT/last"
+cp training/out/ocr_train_log.json "$OUT/"
+echo "round done in $(( $(date +%s) - start )) s; weights in $OUT"
