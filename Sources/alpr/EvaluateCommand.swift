@@ -48,6 +48,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .long, help: "Keep reads of mostly I and 1 the OCR is unsure of, and reads of nothing but I and 1 (skip the stroke-read checks).")
     var keepStrokeReads = false
 
+    @Flag(name: .customLong("letter-o-outside-formats"), help: "Report a round glyph as the OCR read it, O or 0, in reads that fit no serial format (skip writing it 0).")
+    var letterOOutsideFormats = false
+
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
@@ -87,6 +90,7 @@ struct EvaluateCommand: ParsableCommand {
         if noUnsureDetections { options.unsureDetections = nil }
         if keepShortReads { options.shortReads = nil }
         if keepStrokeReads { options.strokeReads = nil }
+        if letterOOutsideFormats { options.formats?.zeroOutsideFormats = false }
         let modelsDirectory = ModelsDirectory.resolve(explicit: models), chosen = options
         let evaluation = Evaluation(iouThreshold: iou, topK: topK)
         var report = Evaluation.Report()

@@ -129,4 +129,43 @@ struct USPlateFormatsTests {
         #expect(formats.lookAlikeVariants(of: "T75279BC") == ["T752798C"])
         #expect(formats.lookAlikeVariants(of: "175279BC").isEmpty)
     }
+
+    @Test("outside every format a round glyph is written 0; inside one the position decides")
+    func zeroOutsideFormats() {
+        #expect(formats.written("YOSPEED") == "Y0SPEED")
+        #expect(formats.written("GOOD2GO") == "G00D2G0")
+        #expect(formats.written("WH6KO") == "WH6K0")
+        #expect(formats.written("Y0SPEED") == "Y0SPEED")
+        #expect(formats.written("SPEEDY") == "SPEEDY")
+        // Letter positions of a serial format keep their O.
+        #expect(formats.written("NOX218") == "NOX218")
+        #expect(formats.written("471NZO") == "471NZO")
+        #expect(formats.written("ORZ466") == "ORZ466")
+        var letters = formats
+        letters.zeroOutsideFormats = false
+        #expect(letters.written("YOSPEED") == "YOSPEED")
+    }
+
+    @Test("a reading and its candidates are written out, each text once, in rank order")
+    func rankWritesCandidates() throws {
+        let ocr = try PlateOCR(network: RandomModels.ocr(seed: 41).load())
+        let hypotheses = [
+            CTCDecoder.Hypothesis(text: "YOSPEED", confidence: 0.5, characterConfidences: [0.9, 0.4, 0.9, 0.9, 0.9, 0.9, 0.9]),
+            CTCDecoder.Hypothesis(text: "Y0SPEED", confidence: 0.3, characterConfidences: [0.9, 0.3, 0.9, 0.9, 0.9, 0.9, 0.9]),
+            CTCDecoder.Hypothesis(text: "YDSPEED", confidence: 0.1, characterConfidences: [0.9, 0.1, 0.9, 0.9, 0.9, 0.9, 0.9]),
+            CTCDecoder.Hypothesis(text: "NOX218", confidence: 0.06, characterConfidences: [Float](repeating: 0.5, count: 6)),
+        ]
+        let reading = ocr.rank(hypotheses, candidateCount: 4, formats: .standard)
+        #expect(reading.text == "Y0SPEED")
+        #expect(reading.confidence == 0.5)
+        #expect(reading.characterConfidences == hypotheses[0].characterConfidences)
+        // The text as read follows its written form; Y0SPEED as read is then already there.
+        // NOX218 fits a format: boosted past YDSPEED, and written as it is.
+        #expect(reading.candidates.map(\.text) == ["Y0SPEED", "YOSPEED", "NOX218", "YDSPEED"])
+        #expect(reading.candidates.map(\.confidence) == [0.5, 0.5, 0.06, 0.1])
+        #expect(ocr.rank(hypotheses, candidateCount: 1, formats: .standard).candidates.map(\.text) == ["Y0SPEED"])
+        let unformatted = ocr.rank(hypotheses, candidateCount: 3, formats: nil)
+        #expect(unformatted.text == "YOSPEED")
+        #expect(unformatted.candidates.map(\.text) == ["YOSPEED", "Y0SPEED", "YDSPEED"])
+    }
 }

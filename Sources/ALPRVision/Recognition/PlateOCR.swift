@@ -343,17 +343,28 @@ public final class PlateOCR {
     }
 
     /// The reading from hypotheses sorted best first: format re-ranking, then the top
-    /// `candidateCount` non-empty texts.
+    /// `candidateCount` non-empty texts, each as `USPlateFormats.written` writes it followed by
+    /// the text as read where that differs (each text once, at its better place; a written
+    /// text keeps the confidence of the reading it came from). The round glyph is the one
+    /// character whose letter or digit no pixel decides, so the other spelling stays among
+    /// the alternatives.
     func rank(_ hypotheses: [CTCDecoder.Hypothesis], candidateCount: Int, formats: USPlateFormats?) -> Reading {
         guard let best = hypotheses.first else { return Reading(text: "", confidence: 0, characterConfidences: [], candidates: []) }
         var candidates = hypotheses.map { PlateCandidate(text: $0.text, confidence: $0.confidence) }
         if let formats { candidates = formats.rerank(candidates) }
-        candidates = Array(candidates.filter { !$0.text.isEmpty }.prefix(candidateCount))
+        candidates = candidates.filter { !$0.text.isEmpty }
         guard let top = candidates.first, let chosen = hypotheses.first(where: { $0.text == top.text }) else {
             return Reading(text: "", confidence: best.confidence, characterConfidences: [], candidates: [])
         }
-        return Reading(text: chosen.text, confidence: chosen.confidence, characterConfidences: chosen.characterConfidences,
-                       candidates: candidates)
+        var written: [PlateCandidate] = []
+        for candidate in candidates {
+            for text in [formats?.written(candidate.text) ?? candidate.text, candidate.text]
+            where written.count < candidateCount && !written.contains(where: { $0.text == text }) {
+                written.append(PlateCandidate(text: text, confidence: candidate.confidence))
+            }
+        }
+        return Reading(text: formats?.written(chosen.text) ?? chosen.text, confidence: chosen.confidence,
+                       characterConfidences: chosen.characterConfidences, candidates: written)
     }
 
     /// For a look-alike variant: the original's confidence where the character is unchanged,

@@ -15,10 +15,29 @@ public struct USPlateFormats: Sendable {
 
     public var patterns: [String]
     public var boost: Float
+    /// Writes a round glyph as the digit 0 in a reading that fits no pattern (`written(_:)`).
+    public var zeroOutsideFormats: Bool
 
-    public init(patterns: [String], boost: Float = 2) {
+    public init(patterns: [String], boost: Float = 2, zeroOutsideFormats: Bool = true) {
         self.patterns = patterns
         self.boost = boost
+        self.zeroOutsideFormats = zeroOutsideFormats
+    }
+
+    /// `text` as the engine reports it. On US plates the letter O and the digit 0 are one
+    /// round glyph in most states' fonts (the FHWA-style fonts of our renderer included), so
+    /// which one a plate "has" is a convention of whoever wrote its text down. Within a serial
+    /// format the position decides (`rerank` and `lookAlikeVariants`); outside one, the real
+    /// US training labels write 0: of the round glyphs in train-split texts that fit no
+    /// pattern, 324 are written 0 and 11 O (openalpr_segocr_us 195 to 1, reported_ocr_us 129
+    /// to 10; even between two letters, as in vanity words, 24 to 6). The OCR did not learn
+    /// that convention (its synthetic plates draw either at random), and O against 0 made
+    /// about half of its misreads on the close-up folders (54 of 112). So a reading that fits
+    /// no pattern has its O written 0; a hot list matches either way (the server's matcher
+    /// folds look-alikes).
+    public func written(_ text: String) -> String {
+        guard zeroOutsideFormats, text.contains("O"), !matches(text) else { return text }
+        return String(text.map { $0 == "O" ? "0" : $0 })
     }
 
     public func matches(_ text: String) -> Bool {
