@@ -148,7 +148,7 @@ let package = Package(
         ),
         // Runs the built `alpr` executable (read, evaluate) as a user would.
         .testTarget(name: "alprTests", dependencies: ["alpr", "ALPRCore", "ALPRVision", "ALPRTestSupport"], swiftSettings: strict),
-        .testTarget(name: "ALPRVisionTests", dependencies: ["ALPRVision", "CTurboJPEG"], resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "ALPRVisionTests", dependencies: ["ALPRVision", "ALPRCore", "CTurboJPEG"], resources: [.copy("Fixtures")], swiftSettings: strict),
         // Test-only child process for ALPRAgentTests: enqueues reads until it is killed with SIGKILL.
         .executableTarget(
             name: "ALPRAgentCrashHelper", dependencies: ["ALPRAgent", "ALPRCore"],

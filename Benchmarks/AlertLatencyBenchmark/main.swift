@@ -27,17 +27,6 @@ let batchSize = 20
 var logger = Logger(label: "alert-latency")
 logger.logLevel = .error
 
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 func plate(_ number: Int, prefix: String) -> String { prefix + String(number, radix: 36).uppercased() }
 
 // 1. Storage, an officer, a collecting fixed reader, a hot list.
@@ -126,7 +115,7 @@ try await WebSocketClient.connect(url: "ws://\(base)/api/v1/alerts/ws", configur
             }
         }
         tasks.addTask {
-            var random = SplitMix(state: 7)
+            var random = SeededGenerator(seed: 7)
             for _ in 0..<probeCount {
                 let text = plate(Int(random.next() % UInt64(listRows)), prefix: "H")
                 let probe = read(text)

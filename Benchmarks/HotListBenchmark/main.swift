@@ -24,20 +24,9 @@ func residentBytes() -> Int {
     return 0
 }
 
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 let entryCount = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1])! : 2_000_000
 let readCount = 2_000_000
-var random = SplitMix(state: 42)
+var random = SeededGenerator(seed: 42)
 let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
 let digits = Array("0123456789".utf8)
 let codes = Array("VPWRHMLTCXNAFK".utf8)

@@ -10,7 +10,7 @@ enum ReadGenerator {
     static let alphabet = Array("ABCDEFGHJKLMNPRSTUVWXYZ0123456789")
 
     static func plates(count: Int, seed: UInt64) -> [String] {
-        var generator = SplitMix(seed: seed)
+        var generator = SeededGenerator(seed: seed)
         var seen = Set<String>()
         seen.reserveCapacity(count)
         while seen.count < count {
@@ -62,18 +62,6 @@ enum ReadGenerator {
     }
 }
 
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A fresh database for the ingest benchmarks.
 struct IngestContext: Sendable {
     let storage: Storage
@@ -119,7 +107,7 @@ struct SearchContext: Sendable {
         ]
         let end = Date()
         let step = 59 * 86_400 / Double(readCount)
-        var generator = SplitMix(seed: 7 &+ UInt64(present))
+        var generator = SeededGenerator(seed: 7 &+ UInt64(present))
         let started = Date()
         var inserted = present
         FileHandle.standardError.write(Data("Building the \(readCount)-read database (\(present) present)...\n".utf8))

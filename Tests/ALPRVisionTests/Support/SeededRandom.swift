@@ -1,19 +1,14 @@
+import ALPRCore
 import Testing
 
-/// Deterministic generator so a failing random test fails the same way every run.
+/// Deterministic generator so a failing random test fails the same way every run: ALPRCore's
+/// `SeededGenerator` (SplitMix64), with a helper for random network inputs.
 struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
+    private var generator: SeededGenerator
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { generator = SeededGenerator(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        // SplitMix64.
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { generator.next() }
 
     mutating func floats(_ count: Int, in range: ClosedRange<Float> = -1 ... 1) -> [Float] {
         (0 ..< count).map { _ in Float.random(in: range, using: &self) }
