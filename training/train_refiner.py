@@ -50,11 +50,13 @@ def quad_box(q: np.ndarray):
     return (*q.min(0), *q.max(0))
 
 
-def perturb_box(q: np.ndarray, rng, strength: float = 1.0):
-    """A box like the detector's: the true box moved and resized at random."""
+def perturb_box(q: np.ndarray, rng, strength: float = 1.0, wide: float = 0.0):
+    """A box like the detector's: the true box moved and resized at random; a tenth of them
+    twice as far, and a share `wide` (--wide) three times as far, as the detector's box of a
+    plate on a busy background, stretched over the lettering or bars beside it."""
     x0, y0, x1, y1 = quad_box(q)
     w, h = x1 - x0, y1 - y0
-    k = strength * (2.0 if rng.random() < 0.1 else 1.0)
+    k = strength * (3.0 if wide > 0 and rng.random() < wide else (2.0 if rng.random() < 0.1 else 1.0))
     cx = (x0 + x1) / 2 + rng.normal(0, 0.08 * k) * w
     cy = (y0 + y1) / 2 + rng.normal(0, 0.15 * k) * h
     nw = w * np.exp(rng.normal(-0.08, 0.15 * k))
@@ -97,12 +99,12 @@ class Sources:
         paste_plate(canvas, plate, q, rng)
         return canvas, q
 
-    def sample(self, rng, real_fraction: float, augment: bool = True):
+    def sample(self, rng, real_fraction: float, augment: bool = True, wide: float = 0.0):
         if rng.random() < real_fraction:
             img, q = self.pasted_plate(rng)
         else:
             img, q = self.scene_plate(rng)
-        region = refiner_region(perturb_box(q, rng))
+        region = refiner_region(perturb_box(q, rng, wide=wide))
         x = refiner_sample(img, region)
         if augment and rng.random() < 0.7:
             x = photometric(x, rng, 0.5)
@@ -173,6 +175,8 @@ def main():
     ap.add_argument("--resume", type=str, default="", help="training/out/*.pt or the shipped Models/NAME.safetensors")
     ap.add_argument("--eval-every", type=int, default=300)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--wide", type=float, default=0.0,
+                    help="share of training boxes moved and resized three times as far as usual (default none)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -195,7 +199,7 @@ def main():
             g["lr"] = lr
         xs, ts = [], []
         for _ in range(args.batch):
-            x, t, _ = train.sample(rng, args.real_fraction)
+            x, t, _ = train.sample(rng, args.real_fraction, wide=args.wide)
             xs.append(x)
             ts.append(t)
         pred = net(to_tensor(np.stack(xs)))[:, :, 0, 0]
