@@ -110,8 +110,13 @@ def plain_real(img: np.ndarray) -> np.ndarray:
     return cv2.resize(img, (OCR_WIDTH, OCR_HEIGHT), interpolation=cv2.INTER_AREA)
 
 
+def normalised(grey: torch.Tensor) -> torch.Tensor:
+    """Grey uint8 crops [N, H, W] as the network's input [N, 1, H, W] in -1..1."""
+    return (grey.float().unsqueeze(1) / 255.0 - 0.5) / 0.5
+
+
 def to_tensor(batch: np.ndarray) -> torch.Tensor:
-    return (torch.from_numpy(batch).float().unsqueeze(1) / 255.0 - 0.5) / 0.5
+    return normalised(torch.from_numpy(batch))
 
 
 def ctc_batch(texts):
@@ -188,7 +193,6 @@ class WorkerBatches(torch.utils.data.IterableDataset):
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
-        cv2.setNumThreads(1)  # one core per worker process
         rng = np.random.default_rng([self.seed, info.id if info is not None else 0])
         while True:
             batch, texts = self.make(rng)
@@ -230,14 +234,17 @@ def main():
     ap.add_argument("--ema", type=float, default=0.0,
                     help="keep an exponential moving average of the weights (and batch-norm statistics) with "
                          "this decay, e.g. 0.999; evaluated and saved instead of the raw weights")
-    ap.add_argument("--device", default="auto",
-                    help="cpu, cuda or auto (cuda when PyTorch sees a GPU); weights are saved for the CPU either way")
+    ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
+                    help="auto: cuda when PyTorch sees a GPU; weights are saved for the CPU either way")
     ap.add_argument("--workers", type=int, default=0,
                     help="processes preparing batches (0: in the training process, as on a 2-core machine)")
     ap.add_argument("--bf16", action="store_true", help="on cuda, run the network under bfloat16 autocast")
     args = ap.parse_args()
-    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available()
-                          else ("cpu" if args.device == "auto" else args.device))
+    if args.workers < 0:
+        ap.error(f"--workers must be 0 or more, got {args.workers}")
+    if args.device == "auto":
+        args.device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = torch.device(args.device)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
@@ -294,7 +301,7 @@ def main():
             g["lr"] = lr
         if batches is not None:
             images, texts = next(batches)
-            x = ((images.to(device, non_blocking=True).float().unsqueeze(1) / 255.0 - 0.5) / 0.5)
+            x = normalised(images.to(device, non_blocking=True))
         else:
             batch, texts = make(rng)
             x = to_tensor(batch).to(device)

@@ -178,6 +178,8 @@ def main():
     ap.add_argument("--wide", type=float, default=0.0,
                     help="share of training boxes moved and resized three times as far as usual (default none)")
     args = ap.parse_args()
+    if not 0 <= args.wide <= 1:
+        ap.error(f"--wide is a share of the training boxes, from 0 to 1; got {args.wide}")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
