@@ -101,6 +101,25 @@ def encode_text(text: str) -> list[int]:
     return [CHAR_TO_CLASS[c] for c in text]
 
 
+# The engine's serial formats (`USPlateFormats.standard` in
+# Sources/ALPRVision/Recognition/USPlateFormats.swift): L letter, N digit, else literal.
+ENGINE_FORMATS = ["LLLNNN", "NNNLLL", "LLLNNNN", "NLLLNNN", "TNNNNNNC", "NNNNNLL", "LNNLLL"]
+
+
+def fits_engine_format(text: str) -> bool:
+    return any(len(p) == len(text) and all(
+        (k == "L" and c.isalpha()) or (k == "N" and c.isdigit()) or (k not in "LN" and k == c)
+        for k, c in zip(p, text)) for p in ENGINE_FORMATS)
+
+
+def written(text: str) -> str:
+    """The label as the engine writes a reading (`USPlateFormats.written`): a round glyph in a
+    text that fits none of its formats is the digit 0, as the real US labels write it."""
+    if "O" not in text or fits_engine_format(text):
+        return text
+    return text.replace("O", "0")
+
+
 def decode_greedy(classes) -> str:
     """Collapses repeats and drops blanks (CTC greedy decoding)."""
     out, prev = [], 0

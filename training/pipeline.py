@@ -10,6 +10,7 @@ import torch.nn.functional as F
 
 from common import (DET_COARSE_HEIGHT, DET_COARSE_MAX_FRACTION, DET_COARSE_MIN_WIDTH, DET_COARSE_WIDTH, DET_HEIGHT, DET_LARGE_HEIGHT, DET_LARGE_WIDTH, DET_MEAN, DET_MIN_SCALE, DET_PAD_VALUE, DET_STD, DET_WIDTH, OCR_HEIGHT,
                     OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, decode_greedy, encode_text, refiner_corners, refiner_region,
+                    written,
                     refiner_sample)
 from det_decode import area, decode, intersection, iou
 from models import build_detector, build_ocr_for, build_refiner, checkpoint_state, load_ocr_state, load_state
@@ -160,7 +161,8 @@ class Pipeline:
         beam-search text probability). As PlateOCR.SecondLook: under SECOND_LOOK_BELOW, the
         crop is also read shifted up and down by SECOND_LOOK_OFFSET of the plate height and
         sharpened (unsharp_mask, SECOND_LOOK_SHARPEN), and the view texts are ranked by their
-        exact CTC probability averaged over the views."""
+        exact CTC probability averaged over the views. The text is written as the engine
+        writes it (`written`: a round glyph outside the serial formats is 0)."""
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         quad = np.asarray(quad, np.float32)
         first = self._crops(grey, [quad])
@@ -168,7 +170,7 @@ class Pipeline:
         best, classes = log_probs[0].max(0)
         text, confidence = decode_greedy(classes.tolist()), float(best.sum().exp())
         if not self.second_look or confidence >= SECOND_LOOK_BELOW:
-            return text, confidence
+            return written(text), confidence
         tl, tr, br, bl = quad
         down = ((bl - tl) + (br - tr)) / 2
         crops = self._crops(grey, [quad + down * SECOND_LOOK_OFFSET, quad - down * SECOND_LOOK_OFFSET])
@@ -176,8 +178,8 @@ class Pipeline:
         views = torch.cat([log_probs, self._log_probs_of(crops)])
         texts = {decode_greedy(v.argmax(0).tolist()) for v in views} - {""}
         if not texts:
-            return text, confidence
-        return max(texts, key=lambda t: mean_text_probability(views, t)), confidence
+            return written(text), confidence
+        return written(max(texts, key=lambda t: mean_text_probability(views, t))), confidence
 
     def _crops(self, grey: np.ndarray, quads) -> list[np.ndarray]:
         return [np.asarray(ocr_crop(grey, quad, self.exposure), np.float32) for quad in quads]

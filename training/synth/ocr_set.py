@@ -82,9 +82,9 @@ def make_crop(renderer: PlateRenderer, backgrounds, rng) -> tuple[np.ndarray, st
 
 
 def _worker(args):
-    seed, count, split, glyphs = args
+    seed, count, split, glyphs, labels_as_drawn = args
     rng = np.random.default_rng(seed)
-    renderer = PlateRenderer(glyphs=glyphs)
+    renderer = PlateRenderer(glyphs=glyphs, labels_as_drawn=labels_as_drawn)
     backgrounds = load_backgrounds(background_paths(split, 300, seed))
     images = np.zeros((count, OCR_HEIGHT, OCR_WIDTH), np.uint8)
     texts = []
@@ -102,9 +102,12 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--glyphs", action="store_true",
                     help="also render state-outline/heart/star/badge separators and emblems beside the serial")
+    ap.add_argument("--labels-as-drawn", action="store_true",
+                    help="label a round glyph as drawn, O or 0, also outside the engine's serial formats "
+                         "(how the shipped OCR's synthetic crops were labelled)")
     args = ap.parse_args()
     per = args.count // args.workers
-    jobs = [(args.seed * 1000 + i, per, args.split, args.glyphs) for i in range(args.workers)]
+    jobs = [(args.seed * 1000 + i, per, args.split, args.glyphs, args.labels_as_drawn) for i in range(args.workers)]
     with Pool(args.workers) as pool:
         parts = pool.map(_worker, jobs)
     images = np.concatenate([p[0] for p in parts])

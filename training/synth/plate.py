@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from common import ALPHABET, fonts  # noqa: E402
+from common import ALPHABET, fonts, written  # noqa: E402
 from synth.templates import load_templates  # noqa: E402
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -112,12 +112,18 @@ def draw_stacked(draw: ImageDraw.ImageDraw, rng, x: float, top: int, bottom: int
 
 
 class PlateRenderer:
-    def __init__(self, mn_fraction: float = 0.4, glyphs: bool = False):
+    def __init__(self, mn_fraction: float = 0.4, glyphs: bool = False, labels_as_drawn: bool = False):
         """glyphs: also draw state-outline, heart, star and badge separators, and emblems or
         stacked characters right of the serial (`ocr_set.py --glyphs`). Off, the renderer
-        draws exactly what the shipped weights were trained on, seed for seed."""
+        draws exactly what the shipped weights were trained on, seed for seed.
+
+        Labels are written as the engine writes readings (`written`: a round glyph outside
+        the engine's serial formats is 0, whether O or 0 was drawn); labels_as_drawn keeps
+        the glyph drawn, as the renderer labelled before (the shipped OCR's synthetic crops
+        and the first synth_us_val)."""
         self.templates = load_templates()
         self.glyphs = glyphs
+        self.labels_as_drawn = labels_as_drawn
         self.font_paths = [str(p) for p in fonts()]
         self.mn_fraction = mn_fraction
         self._font_cache: dict[tuple[str, int], ImageFont.FreeTypeFont] = {}
@@ -269,9 +275,8 @@ class PlateRenderer:
         return plate, text
 
     def render(self, rng) -> tuple[np.ndarray, str]:
-        if rng.random() < self.mn_fraction:
-            return self.render_mn(rng)
-        return self.render_generic(rng)
+        plate, text = self.render_mn(rng) if rng.random() < self.mn_fraction else self.render_generic(rng)
+        return plate, text if self.labels_as_drawn else written(text)
 
 
 if __name__ == "__main__":
