@@ -513,6 +513,15 @@ struct RecognitionTests {
         #expect(secondLook("SECOND_LOOK_BELOW").map(Float.init) == look.below)
         #expect(secondLook("SECOND_LOOK_OFFSET").map { [$0, -$0] } == look.offsets)
         #expect(secondLook("SECOND_LOOK_SHARPEN").map(Float.init) == look.sharpen)
+
+        // The serial formats the training labels and the pipeline write a round glyph by, in
+        // training/common.py: `ENGINE_FORMATS = ["LLLNNN", ...]`.
+        let common = try String(contentsOf: GoldenModelTests.packageRoot.appendingPathComponent("training/common.py"), encoding: .utf8)
+        let formatsLine = try #require(common.split(separator: "\n").first { $0.hasPrefix("ENGINE_FORMATS = [") }, "ENGINE_FORMATS in common.py")
+        let listed = formatsLine.drop { $0 != "[" }.dropFirst().prefix { $0 != "]" }
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'")) }
+        #expect(listed == USPlateFormats.standard.patterns)
+        #expect(USPlateFormats.standard.zeroOutsideFormats)
     }
 
     @Test("a detection mostly inside a plate already read is part of that plate")
