@@ -136,8 +136,9 @@ def exact_match(net, images: np.ndarray, texts, batch=256) -> tuple[float, list[
         classes = logits[:, :, 0, :].argmax(1)
         preds += [decode_greedy(c.tolist()) for c in classes]
     net.train(was_training)
-    # Scored as the engine reports a reading (a round glyph outside its formats written 0).
-    correct = sum(written(p) == t for p, t in zip(preds, texts))
+    # Texts as the engine reports a reading (a round glyph outside its formats written 0).
+    preds = [written(p) for p in preds]
+    correct = sum(p == t for p, t in zip(preds, texts))
     return correct / max(1, len(texts)), preds
 
 
