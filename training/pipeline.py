@@ -10,8 +10,7 @@ import torch.nn.functional as F
 
 from common import (DET_COARSE_HEIGHT, DET_COARSE_MAX_FRACTION, DET_COARSE_MIN_WIDTH, DET_COARSE_WIDTH, DET_HEIGHT, DET_LARGE_HEIGHT, DET_LARGE_WIDTH, DET_MEAN, DET_MIN_SCALE, DET_PAD_VALUE, DET_STD, DET_WIDTH, OCR_HEIGHT,
                     OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, decode_greedy, encode_text, refiner_corners, refiner_region,
-                    written,
-                    refiner_sample)
+                    refiner_sample, written)
 from det_decode import area, decode, intersection, iou
 from models import build_detector, build_ocr_for, build_refiner, checkpoint_state, load_ocr_state, load_state
 from synth.ocr_set import grow_quad
