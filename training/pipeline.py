@@ -6,11 +6,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-import torch.nn.functional as F
 
+import ctc_decode
 from common import (DET_COARSE_HEIGHT, DET_COARSE_MAX_FRACTION, DET_COARSE_MIN_WIDTH, DET_COARSE_WIDTH, DET_HEIGHT, DET_LARGE_HEIGHT, DET_LARGE_WIDTH, DET_MEAN, DET_MIN_SCALE, DET_PAD_VALUE, DET_STD, DET_WIDTH, OCR_HEIGHT,
-                    OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, decode_greedy, encode_text, refiner_corners, refiner_region,
-                    refiner_sample, written)
+                    OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, refiner_corners, refiner_region, refiner_sample)
 from det_decode import area, decode, intersection, iou
 from models import build_detector, build_ocr_for, build_refiner, checkpoint_state, load_ocr_state, load_state
 from synth.ocr_set import grow_quad
@@ -156,41 +155,42 @@ class Pipeline:
 
     @torch.no_grad()
     def read(self, rgb: np.ndarray, quad: np.ndarray) -> tuple[str, float]:
-        """Greedy text and the first look's path probability (a lower bound of the engine's
-        beam-search text probability). As PlateOCR.SecondLook: under SECOND_LOOK_BELOW, the
-        crop is also read shifted up and down by SECOND_LOOK_OFFSET of the plate height and
-        sharpened (unsharp_mask, SECOND_LOOK_SHARPEN), and the view texts are ranked by their
-        exact CTC probability averaged over the views. The text is written as the engine
-        writes it (`written`: a round glyph outside the serial formats is 0)."""
+        """The engine's reading of a plate and its first look's confidence, decoded as the
+        engine decodes (ctc_decode: beam search, look-alike variants and format re-ranking,
+        the round glyph written as the engine writes it). As PlateOCR.SecondLook: a first
+        reading under SECOND_LOOK_BELOW (and at least SECOND_LOOK_AT_LEAST, the least a read
+        needs to be kept) is read again from the crop shifted up and down by
+        SECOND_LOOK_OFFSET of the plate height and sharpened (unsharp_mask,
+        SECOND_LOOK_SHARPEN), and every text the views propose is ranked by its probability
+        averaged over the views (ctc_decode.combine)."""
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         quad = np.asarray(quad, np.float32)
         first = self._crops(grey, [quad])
-        log_probs = self._log_probs_of(first)
-        best, classes = log_probs[0].max(0)
-        text, confidence = decode_greedy(classes.tolist()), float(best.sum().exp())
-        if not self.second_look or confidence >= SECOND_LOOK_BELOW:
-            return written(text), confidence
+        views = self._probabilities_of(first)
+        found = ctc_decode.hypotheses(views[0])
+        reading = ctc_decode.rank(found)
+        confidence = float(reading.confidence)
+        if not self.second_look or not SECOND_LOOK_AT_LEAST <= confidence < SECOND_LOOK_BELOW:
+            return reading.text, confidence
         tl, tr, br, bl = quad
         down = ((bl - tl) + (br - tr)) / 2
         crops = self._crops(grey, [quad + down * SECOND_LOOK_OFFSET, quad - down * SECOND_LOOK_OFFSET])
         crops.append(unsharp_mask(first[0], SECOND_LOOK_SHARPEN))
-        views = torch.cat([log_probs, self._log_probs_of(crops)])
-        texts = {decode_greedy(v.argmax(0).tolist()) for v in views} - {""}
-        if not texts:
-            return written(text), confidence
-        return written(max(texts, key=lambda t: mean_text_probability(views, t))), confidence
+        more = self._probabilities_of(crops)
+        proposals = found + [h for view in more for h in ctc_decode.hypotheses(view)]
+        return ctc_decode.combine(proposals, views + more).text, confidence
 
     def _crops(self, grey: np.ndarray, quads) -> list[np.ndarray]:
         return [np.asarray(ocr_crop(grey, quad, self.exposure), np.float32) for quad in quads]
 
     @torch.no_grad()
-    def _log_probs_of(self, crops) -> torch.Tensor:
-        """[views, classes, steps] log-probabilities of the OCR on each crop (0-255 floats)."""
+    def _probabilities_of(self, crops) -> list[np.ndarray]:
+        """The OCR's [steps, classes] float32 probabilities for each crop (0-255 floats)."""
         x = (torch.from_numpy(np.stack(crops))[:, None] / 255 - 0.5) / 0.5
-        return torch.log_softmax(self.ocr(x)[:, :, 0, :], 1)
+        return [ctc_decode.softmax_steps(logits) for logits in self.ocr(x)[:, :, 0, :].numpy()]
 
 
-SECOND_LOOK_BELOW, SECOND_LOOK_OFFSET, SECOND_LOOK_SHARPEN = 0.7, 0.06, 1.0
+SECOND_LOOK_BELOW, SECOND_LOOK_AT_LEAST, SECOND_LOOK_OFFSET, SECOND_LOOK_SHARPEN = 0.7, 0.1, 0.06, 1.0
 
 
 def unsharp_mask(crop: np.ndarray, amount: float) -> np.ndarray:
@@ -209,14 +209,3 @@ def ocr_crop(grey: np.ndarray, quad, exposure: bool = True) -> np.ndarray:
     crop = cv2.warpPerspective(grey, cv2.getPerspectiveTransform(grown, dst), (OCR_WIDTH, OCR_HEIGHT),
                                flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return correct_crop_exposure(crop) if exposure else crop
-
-
-def mean_text_probability(views: torch.Tensor, text: str) -> float:
-    """The CTC probability of `text` under each view's [classes, steps] log-probabilities, averaged."""
-    target = torch.tensor([encode_text(text)])
-    total = 0.0
-    for view in views:
-        nll = F.ctc_loss(view.T[:, None, :], target, torch.tensor([view.shape[1]]), torch.tensor([len(text)]),
-                         blank=0, reduction="sum", zero_infinity=True)
-        total += float((-nll).exp())
-    return total / len(views)

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ctc_decode  # noqa: E402
 from common import DATA_DIR, OCR_HEIGHT, OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, decode_greedy, encode_text, written  # noqa: E402
 from data_real import load_grey, us_ocr_rows  # noqa: E402
 from models import build_ocr, checkpoint_state, load_ocr_state, ocr_trunk_blocks  # noqa: E402
@@ -126,18 +127,22 @@ def ctc_batch(texts):
 
 
 @torch.no_grad()
-def exact_match(net, images: np.ndarray, texts, batch=256) -> tuple[float, list[str]]:
+def exact_match(net, images: np.ndarray, texts, batch=256, engine_decoding: bool = False) -> tuple[float, list[str]]:
+    """Share of `texts` read exactly, and the reads, written as the engine writes a reading (a
+    round glyph outside its formats is 0). Greedy decoding by default (fast, for the trainer's
+    checks); `engine_decoding` decodes as the engine does (ctc_decode: beam search, look-alike
+    variants, format re-ranking), a first look without the second."""
     was_training = net.training  # validate.py passes a network in eval mode and keeps using it
     net.eval()
     preds = []
     device = next(net.parameters()).device
     for i in range(0, len(images), batch):
-        logits = net(to_tensor(images[i:i + batch]).to(device)).float()  # [N, K, 1, T]
-        classes = logits[:, :, 0, :].argmax(1)
-        preds += [decode_greedy(c.tolist()) for c in classes]
+        logits = net(to_tensor(images[i:i + batch]).to(device)).float()[:, :, 0, :]  # [N, K, T]
+        if engine_decoding:
+            preds += [ctc_decode.rank(ctc_decode.hypotheses(ctc_decode.softmax_steps(x))).text for x in logits.cpu().numpy()]
+        else:
+            preds += [written(decode_greedy(c.tolist())) for c in logits.argmax(1)]
     net.train(was_training)
-    # Texts as the engine reports a reading (a round glyph outside its formats written 0).
-    preds = [written(p) for p in preds]
     correct = sum(p == t for p, t in zip(preds, texts))
     return correct / max(1, len(texts)), preds
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ALPRVision
 
@@ -167,5 +168,101 @@ struct USPlateFormatsTests {
         let unformatted = ocr.rank(hypotheses, candidateCount: 3, formats: nil)
         #expect(unformatted.text == "YOSPEED")
         #expect(unformatted.candidates.map(\.text) == ["YOSPEED", "Y0SPEED", "YDSPEED"])
+    }
+}
+
+/// training/ctc_decode.py decodes the OCR's probabilities as the engine does, so that the
+/// Python pipeline's reads and the trainer's scores are the engine's. Its golden cases
+/// (`python training/ctc_decode.py --golden`: unsure plate-like readings, some with four
+/// views) must decode here to the same texts, confidences and candidates.
+@Suite("Python decoding mirror")
+struct PythonDecodingMirrorTests {
+    struct Golden: Decodable {
+        struct Hypothesis: Decodable { var text: String; var confidence: Double; var characters: [Double] }
+        struct Reading: Decodable { var text: String; var confidence: Double; var characters: [Double]; var candidates: [[Candidate]] }
+        enum Candidate: Decodable {
+            case text(String), confidence(Double)
+            init(from decoder: Decoder) throws {
+                let container = try decoder.singleValueContainer()
+                if let text = try? container.decode(String.self) { self = .text(text) } else { self = .confidence(try container.decode(Double.self)) }
+            }
+        }
+        struct Case: Decodable {
+            var weights: [[Int]]
+            var beams: [Hypothesis]
+            var hypotheses: [Hypothesis]
+            var reading: Reading
+            var unformatted: Reading
+            var combined: Reading?
+        }
+        var alphabet: String
+        var beam_width: Int
+        var candidates: Int
+        var steps: Int
+        var scale: Int
+        var cases: [Case]
+    }
+
+    static func golden() throws -> Golden {
+        let url = GoldenModelTests.fixtures.appendingPathComponent("ctc_decoding.golden.json")
+        return try JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
+    }
+
+    func expectSame(_ actual: [CTCDecoder.Hypothesis], _ expected: [Golden.Hypothesis], _ label: String) {
+        #expect(actual.map(\.text) == expected.map(\.text), "\(label)")
+        for (a, e) in zip(actual, expected) {
+            #expect(abs(Double(a.confidence) - e.confidence) <= 1e-6 * e.confidence, "\(label) \(a.text)")
+            #expect(a.characterConfidences == e.characters.map(Float.init), "\(label) \(a.text)")
+        }
+    }
+
+    func expectSame(_ actual: PlateOCR.Reading, _ expected: Golden.Reading, _ label: String) {
+        #expect(actual.text == expected.text, "\(label)")
+        #expect(abs(Double(actual.confidence) - expected.confidence) <= 1e-6 * expected.confidence, "\(label)")
+        #expect(actual.characterConfidences == expected.characters.map(Float.init), "\(label)")
+        let texts = expected.candidates.compactMap { pair -> String? in if case .text(let t) = pair.first { t } else { nil } }
+        let confidences = expected.candidates.compactMap { pair -> Double? in if case .confidence(let c) = pair.last { c } else { nil } }
+        #expect(actual.candidates.map(\.text) == texts, "\(label)")
+        for (a, e) in zip(actual.candidates.map(\.confidence), confidences) {
+            #expect(abs(Double(a) - e) <= 1e-6 * e, "\(label)")
+        }
+    }
+
+    @Test("the Python decoding mirror gives the engine's readings")
+    func mirror() throws {
+        let golden = try Self.golden()
+        #expect(golden.cases.count >= 40)
+        #expect(golden.cases.contains { $0.combined != nil })
+        let alphabet = Array(golden.alphabet), classes = alphabet.count + 1
+        let decoder = CTCDecoder(alphabet: alphabet, beamWidth: golden.beam_width)
+        let options = PlateRecognizer.Options()
+        #expect(golden.beam_width == options.beamWidth)
+        #expect(golden.candidates == options.candidateCount)
+        for (index, item) in golden.cases.enumerated() {
+            let views: [[Float]] = try item.weights.map { triples in
+                try #require(triples.count % 3 == 0)
+                var p = [Float](repeating: 0, count: golden.steps * classes)
+                for i in stride(from: 0, to: triples.count, by: 3) {
+                    p[triples[i] * classes + triples[i + 1]] = Float(triples[i + 2]) / Float(golden.scale)
+                }
+                return p
+            }
+            let label = "case \(index)"
+            expectSame(decoder.beamSearch(views[0], steps: golden.steps, count: golden.beam_width), item.beams, label + " beams")
+            let found = PlateOCR.hypotheses(views[0], steps: golden.steps, decoder: decoder, candidateCount: golden.candidates, formats: .standard)
+            expectSame(found, item.hypotheses, label + " hypotheses")
+            expectSame(PlateOCR.rank(found, candidateCount: golden.candidates, formats: .standard), item.reading, label + " reading")
+            let plain = PlateOCR.hypotheses(views[0], steps: golden.steps, decoder: decoder, candidateCount: golden.candidates, formats: nil)
+            expectSame(PlateOCR.rank(plain, candidateCount: golden.candidates, formats: nil), item.unformatted, label + " unformatted")
+            if let combined = item.combined {
+                var proposals = found
+                for view in views.dropFirst() {
+                    proposals += PlateOCR.hypotheses(view, steps: golden.steps, decoder: decoder, candidateCount: golden.candidates, formats: .standard)
+                }
+                let reading = PlateOCR.combine(proposals, views: views[...], steps: golden.steps, decoder: decoder,
+                                               candidateCount: golden.candidates, formats: .standard)
+                expectSame(reading, combined, label + " combined")
+            }
+        }
     }
 }

@@ -513,6 +513,8 @@ struct RecognitionTests {
         #expect(secondLook("SECOND_LOOK_BELOW").map(Float.init) == look.below)
         #expect(secondLook("SECOND_LOOK_OFFSET").map { [$0, -$0] } == look.offsets)
         #expect(secondLook("SECOND_LOOK_SHARPEN").map(Float.init) == look.sharpen)
+        // The recogniser looks again only at reads it would keep (`atLeast`, set from this).
+        #expect(secondLook("SECOND_LOOK_AT_LEAST").map(Float.init) == options.minimumConfidence)
 
         // The serial formats the training labels and the pipeline write a round glyph by, in
         // training/common.py: `ENGINE_FORMATS = ["LLLNNN", ...]`.

@@ -152,22 +152,8 @@ public final class PlateOCR {
             lastViewCount += 1
         }
         guard lastViewCount > 1 else { return reading }
-        var merged: [CTCDecoder.Hypothesis] = []
-        for proposal in proposals where !proposal.text.isEmpty {
-            if let at = merged.firstIndex(where: { $0.text == proposal.text }) {
-                // Character confidences from the view most sure of this text.
-                if proposal.confidence > merged[at].confidence { merged[at] = proposal }
-                continue
-            }
-            merged.append(proposal)
-        }
-        for index in merged.indices {
-            var total: Float = 0
-            for view in 0 ..< lastViewCount { total += decoder.probability(of: merged[index].text, viewProbabilities[view], steps: steps) }
-            merged[index].confidence = total / Float(lastViewCount)
-        }
-        merged.sort { $0.confidence > $1.confidence }
-        var second = rank(merged, candidateCount: candidateCount, formats: formats)
+        var second = Self.combine(proposals, views: viewProbabilities[0 ..< lastViewCount], steps: steps, decoder: decoder,
+                                  candidateCount: candidateCount, formats: formats)
         second.firstLookConfidence = reading.confidence
         return second
     }
@@ -327,6 +313,21 @@ public final class PlateOCR {
     /// The beam search's texts for the current probabilities, best first, plus look-alike
     /// variants of the best that fit a format.
     func hypotheses(candidateCount: Int, formats: USPlateFormats?) -> [CTCDecoder.Hypothesis] {
+        Self.hypotheses(probabilities, steps: steps, decoder: decoder, candidateCount: candidateCount, formats: formats)
+    }
+
+    func rank(_ hypotheses: [CTCDecoder.Hypothesis], candidateCount: Int, formats: USPlateFormats?) -> Reading {
+        Self.rank(hypotheses, candidateCount: candidateCount, formats: formats)
+    }
+
+    // The decoding below is a function of the probabilities alone; training/ctc_decode.py
+    // mirrors it step for step (the test "the Python decoding mirror gives the engine's
+    // readings" holds the two together).
+
+    /// The beam search's texts for `probabilities` (`[steps][classes]`), best first, plus
+    /// look-alike variants of the best that fit a format, each scored by its own probability.
+    static func hypotheses(_ probabilities: [Float], steps: Int, decoder: CTCDecoder, candidateCount: Int,
+                           formats: USPlateFormats?) -> [CTCDecoder.Hypothesis] {
         var search = decoder
         search.beamWidth = max(decoder.beamWidth, candidateCount)
         var hypotheses = search.beamSearch(probabilities, steps: steps, count: max(candidateCount, 1))
@@ -336,7 +337,9 @@ public final class PlateOCR {
                 let probability = decoder.probability(of: variant, probabilities, steps: steps)
                 guard probability > 0 else { continue }
                 hypotheses.append(.init(text: variant, confidence: probability,
-                                        characterConfidences: variantConfidences(variant, original: best)))
+                                        characterConfidences: variantConfidences(variant, original: best, probabilities,
+                                                                                 steps: steps, classes: decoder.alphabet.count + 1,
+                                                                                 alphabet: decoder.alphabet)))
             }
         }
         return hypotheses
@@ -348,7 +351,7 @@ public final class PlateOCR {
     /// text keeps the confidence of the reading it came from). The round glyph is the one
     /// character whose letter or digit no pixel decides, so the other spelling stays among
     /// the alternatives.
-    func rank(_ hypotheses: [CTCDecoder.Hypothesis], candidateCount: Int, formats: USPlateFormats?) -> Reading {
+    static func rank(_ hypotheses: [CTCDecoder.Hypothesis], candidateCount: Int, formats: USPlateFormats?) -> Reading {
         guard let best = hypotheses.first else { return Reading(text: "", confidence: 0, characterConfidences: [], candidates: []) }
         var candidates = hypotheses.map { PlateCandidate(text: $0.text, confidence: $0.confidence) }
         if let formats { candidates = formats.rerank(candidates) }
@@ -367,11 +370,35 @@ public final class PlateOCR {
                        characterConfidences: chosen.characterConfidences, candidates: written)
     }
 
+    /// The second look's merge: every non-empty text the views proposed, once (with the
+    /// character confidences of the view surest of it), scored by its probability averaged
+    /// over all the views, best first (ties in the order proposed), then ranked.
+    static func combine(_ proposals: [CTCDecoder.Hypothesis], views: ArraySlice<[Float]>, steps: Int, decoder: CTCDecoder,
+                        candidateCount: Int, formats: USPlateFormats?) -> Reading {
+        var merged: [CTCDecoder.Hypothesis] = []
+        for proposal in proposals where !proposal.text.isEmpty {
+            if let at = merged.firstIndex(where: { $0.text == proposal.text }) {
+                if proposal.confidence > merged[at].confidence { merged[at] = proposal }
+                continue
+            }
+            merged.append(proposal)
+        }
+        for index in merged.indices {
+            var total: Float = 0
+            for view in views { total += decoder.probability(of: merged[index].text, view, steps: steps) }
+            merged[index].confidence = total / Float(views.count)
+        }
+        merged = merged.enumerated()
+            .sorted { $0.element.confidence != $1.element.confidence ? $0.element.confidence > $1.element.confidence : $0.offset < $1.offset }
+            .map(\.element)
+        return rank(merged, candidateCount: candidateCount, formats: formats)
+    }
+
     /// For a look-alike variant: the original's confidence where the character is unchanged,
     /// the substitute's best frame probability where it was swapped.
-    private func variantConfidences(_ variant: String, original: CTCDecoder.Hypothesis) -> [Float] {
-        let classes = alphabet.count + 1
-        return zip(variant, zip(original.text, original.characterConfidences)).map { character, originalPair in
+    private static func variantConfidences(_ variant: String, original: CTCDecoder.Hypothesis, _ probabilities: [Float],
+                                           steps: Int, classes: Int, alphabet: [Character]) -> [Float] {
+        zip(variant, zip(original.text, original.characterConfidences)).map { character, originalPair in
             guard character != originalPair.0, let index = alphabet.firstIndex(of: character) else { return originalPair.1 }
             return (0 ..< steps).map { probabilities[$0 * classes + index + 1] }.max() ?? 0
         }
