@@ -154,12 +154,13 @@ class Pipeline:
         return q if np.isfinite(q).all() and iou(refined_box, box) >= 0.2 else quad
 
     @torch.no_grad()
-    def read(self, rgb: np.ndarray, quad: np.ndarray) -> tuple[str, float]:
+    def read(self, rgb: np.ndarray, quad: np.ndarray, at_least: float = None) -> tuple[str, float]:
         """The engine's reading of a plate and its first look's confidence, decoded as the
         engine decodes (ctc_decode: beam search, look-alike variants and format re-ranking,
         the round glyph written as the engine writes it). As PlateOCR.SecondLook: a first
-        reading under SECOND_LOOK_BELOW (and at least SECOND_LOOK_AT_LEAST, the least a read
-        needs to be kept) is read again from the crop shifted up and down by
+        reading under SECOND_LOOK_BELOW (and at least `at_least`, by default
+        SECOND_LOOK_AT_LEAST, the least a read needs to be kept; read_plates raises it for
+        unsure detections as PlateRecognizer.secondLookFloor does) is read again from the crop shifted up and down by
         SECOND_LOOK_OFFSET of the plate height and sharpened (unsharp_mask,
         SECOND_LOOK_SHARPEN), and every text the views propose is ranked by its probability
         averaged over the views (ctc_decode.combine)."""
@@ -170,7 +171,8 @@ class Pipeline:
         found = ctc_decode.hypotheses(views[0])
         reading = ctc_decode.rank(found)
         confidence = float(reading.confidence)
-        if not self.second_look or not SECOND_LOOK_AT_LEAST <= confidence < SECOND_LOOK_BELOW:
+        at_least = SECOND_LOOK_AT_LEAST if at_least is None else at_least
+        if not self.second_look or not at_least <= confidence < SECOND_LOOK_BELOW:
             return reading.text, confidence
         tl, tr, br, bl = quad
         down = ((bl - tl) + (br - tr)) / 2

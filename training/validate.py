@@ -163,8 +163,10 @@ def read_plates(pipe: Pipeline, rgb: np.ndarray, threshold: float) -> list:
             continue
         if any(intersection(p[2], box) >= PART_OF_PLATE_SHARE * area(box) for p in plates):
             continue
-        text, confidence = pipe.read(rgb, quad)
-        if counts_as_plate(text, confidence, score >= threshold):
+        # A read dropped whatever its text needs no second look (PlateRecognizer.secondLookFloor).
+        sure = score >= threshold
+        text, confidence = pipe.read(rgb, quad, MIN_READ_CONFIDENCE if sure else max(MIN_READ_CONFIDENCE, UNSURE_READ_CONFIDENCE))
+        if counts_as_plate(text, confidence, sure):
             plates.append((score, quad, box, text))
     return plates
 

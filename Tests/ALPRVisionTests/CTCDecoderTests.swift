@@ -182,7 +182,7 @@ struct PythonDecodingMirrorTests {
         struct Reading: Decodable { var text: String; var confidence: Double; var characters: [Double]; var candidates: [[Candidate]] }
         enum Candidate: Decodable {
             case text(String), confidence(Double)
-            init(from decoder: Decoder) throws {
+            init(from decoder: any Decoder) throws {
                 let container = try decoder.singleValueContainer()
                 if let text = try? container.decode(String.self) { self = .text(text) } else { self = .confidence(try container.decode(Double.self)) }
             }

@@ -39,8 +39,14 @@ struct ConvolutionTests {
         ReferenceConv(inChannels: 2, outChannels: 3, kernelH: 3, kernelW: 1, strideH: 3, strideW: 1, padH: 2, padW: 3, height: 5, width: 2),
     ]
 
-    @Test("conv2d matches the naive loop", arguments: cases)
-    func matchesReference(conv: ReferenceConv) throws {
+    /// Sets how every conv of `network` runs its GEMMs (`Conv2DStep.gemmOverwrites`): both
+    /// ways are checked, whichever OpenBLAS core this machine picks.
+    static func gemm(overwrites: Bool, in network: Network) {
+        for case let conv as Conv2DStep in network.steps { conv.gemmOverwrites = overwrites }
+    }
+
+    @Test("conv2d matches the naive loop", arguments: cases, [false, true])
+    func matchesReference(conv: ReferenceConv, gemmOverwrites: Bool) throws {
         var random = SeededRandom(seed: conv.description.utf8.reduce(17) { $0 &* 31 &+ UInt64($1) })
         let x = random.floats(conv.inChannels * conv.height * conv.width)
         let w = random.floats(conv.weightCount)
@@ -49,6 +55,7 @@ struct ConvolutionTests {
         graph.conv("c", "input", conv, weights: w, bias: b)
         graph.outputs = ["c"]
         let network = try graph.load()
+        Self.gemm(overwrites: gemmOverwrites, in: network)
         #expect(network.outputShapes["c"] == TensorShape(channels: conv.outChannels, height: conv.outHeight, width: conv.outWidth))
         let actual = try #require(try network(x)["c"])
         let expected = conv.apply(x, weights: w, bias: b)
@@ -62,8 +69,8 @@ struct ConvolutionTests {
         ReferenceConv(inChannels: 8, outChannels: 6, kernelH: 3, kernelW: 3, padH: 1, padW: 1, groups: 2, height: 12, width: 300),
     ]
 
-    @Test("convs run band by band set the bias and apply the fused activation in every band", arguments: bandedCases)
-    func bandedActivation(conv: ReferenceConv) throws {
+    @Test("convs run band by band set the bias and apply the fused activation in every band", arguments: bandedCases, [false, true])
+    func bandedActivation(conv: ReferenceConv, gemmOverwrites: Bool) throws {
         var random = SeededRandom(seed: 9)
         let x = random.floats(conv.inChannels * conv.height * conv.width)
         let w = random.floats(conv.weightCount), b = random.floats(conv.outChannels)
@@ -72,7 +79,9 @@ struct ConvolutionTests {
         graph.node("act", "leaky_relu", ["c"], ["negative_slope": 0.1])
         graph.outputs = ["act"]
         let expected = conv.apply(x, weights: w, bias: b).map { ReferenceActivation.leaky_relu.apply($0) }
-        expectClose(try #require(try graph.load()(x)["act"]), expected, tolerance: 1e-4)
+        let network = try graph.load()
+        Self.gemm(overwrites: gemmOverwrites, in: network)
+        expectClose(try #require(try network(x)["act"]), expected, tolerance: 1e-4)
     }
 
     /// Every path of the depthwise kernel (`Conv2DStep.runDepthwise`): 3x3 of stride 1 read in

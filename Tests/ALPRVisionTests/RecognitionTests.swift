@@ -616,3 +616,28 @@ private func referenceLetterbox(_ frame: RGBImage, fitted: (width: Int, height: 
     }
     return expected
 }
+
+@Suite("Second look floor")
+struct SecondLookFloorTests {
+    @Test("a second look is spent only on reads that can still count as a plate")
+    func floor() throws {
+        let recognizer = PlateRecognizer(detector: try PlateDetector(network: SyntheticModels.detector().load()),
+                                         ocr: try PlateOCR(network: SyntheticModels.ocr().load()))
+        let options = recognizer.options
+        let unsure = try #require(options.unsureDetections)
+        let sureFloor = recognizer.secondLookFloor(sureDetection: true)
+        let unsureFloor = recognizer.secondLookFloor(sureDetection: false)
+        #expect(sureFloor == options.minimumConfidence)
+        #expect(unsureFloor == max(options.minimumConfidence, unsure.minimumConfidence))
+        #expect(unsureFloor > sureFloor)
+        // Under the floor a read is dropped whatever text a second look would choose.
+        for text in ["ABC1234", "7ABC123", "T123456C", "AB1", "ABCDEFGH"] {
+            #expect(!options.countsAsPlate(text: text, firstLookConfidence: sureFloor.nextDown, sureDetection: true), "\(text)")
+            #expect(!options.countsAsPlate(text: text, firstLookConfidence: unsureFloor.nextDown, sureDetection: false), "\(text)")
+        }
+        // At the floor a plate-like text still counts, so the floor is not too high.
+        #expect(options.countsAsPlate(text: "ABC1234", firstLookConfidence: unsureFloor, sureDetection: false))
+        recognizer.options.unsureDetections = nil
+        #expect(recognizer.secondLookFloor(sureDetection: false) == options.minimumConfidence)
+    }
+}

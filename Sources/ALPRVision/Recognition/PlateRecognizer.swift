@@ -224,8 +224,18 @@ public final class PlateRecognizer {
         ocr.decoder.beamWidth = options.beamWidth
         ocr.exposure = options.exposure
         ocr.secondLook = options.secondLook
-        // A first look under minimumConfidence is dropped whatever a second look would say.
-        ocr.secondLook?.atLeast = max(options.secondLook?.atLeast ?? 0, options.minimumConfidence)
+        ocr.secondLook?.atLeast = secondLookFloor(sureDetection: true)
+    }
+
+    /// The least first-look confidence worth a second look: under it the read is dropped
+    /// whatever text a second look chose (`Options.whyNotAPlate` judges the confidence on the
+    /// first look): `minimumConfidence` for every detection, and for a detection under the
+    /// main threshold the confidence its read needs to confirm it. The views a second look
+    /// reads cost three OCR runs, and unsure detections are mostly not plates.
+    func secondLookFloor(sureDetection: Bool) -> Float {
+        var floor = max(options.secondLook?.atLeast ?? 0, options.minimumConfidence)
+        if !sureDetection, let unsure = options.unsureDetections { floor = max(floor, unsure.minimumConfidence) }
+        return floor
     }
 
     public func recognize(_ frame: RGBImage) throws -> [PlateResult] {
@@ -253,6 +263,7 @@ public final class PlateRecognizer {
             // on that plate (a sticker, a slogan, the state's name), not another plate.
             if Self.isPartOfAPlate(box, plates: results.lazy.map(\.box)) { continue }
             let reading: PlateOCR.Reading
+            ocr.secondLook?.atLeast = secondLookFloor(sureDetection: detection.score >= sure)
             do {
                 reading = try ocr.read(frame, corners: corners, candidateCount: options.candidateCount, formats: options.formats)
             } catch VisionError.invalidImage {

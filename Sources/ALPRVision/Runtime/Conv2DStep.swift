@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 /// Geometry of a 2-D convolution, as in `torch.nn.Conv2d`.
 struct ConvGeometry: Equatable {
@@ -52,6 +53,9 @@ final class Conv2DStep: InferenceStep {
     let activation: Activation?
     let kernel: Kernel
     let input: Int, output: Int
+    /// Whether the GEMM kernels write with `beta = 0` and add the bias after, or start from
+    /// the bias (`gemmOverwritesByDefault`; the tests run both).
+    var gemmOverwrites = Conv2DStep.gemmOverwritesByDefault
     /// Fixed by the geometry so that `execute` allocates nothing: where tap `kx`'s input for
     /// output column 0 sits relative to the start of a row of the padded input (`fillPadded`):
     /// its stride phase's offset plus its column within the phase.
@@ -157,13 +161,19 @@ final class Conv2DStep: InferenceStep {
         let plane = outputShape.planeSize, band = pointwiseBandColumns
         for first in stride(from: 0, to: plane, by: band) {
             let count = min(band, plane - first)
+            let overwrites = gemmOverwrites
+            if !overwrites {
+                for channel in 0 ..< outputShape.channels { (y + channel * plane + first).update(repeating: b[channel], count: count) }
+            }
             for group in 0 ..< groups {
                 gemm(rows: outPerGroup, columns: count, depth: inPerGroup,
                      a: w + group * outPerGroup * inPerGroup, b: x + group * inPerGroup * plane + first, bStride: plane,
-                     c: y + group * outPerGroup * plane + first, cStride: plane, beta: 0)
+                     c: y + group * outPerGroup * plane + first, cStride: plane, beta: overwrites ? 0 : 1)
             }
-            for channel in 0 ..< outputShape.channels {
-                Self.addBias(b[channel], activation, y + channel * plane + first, count: count)
+            if overwrites || activation != nil {
+                for channel in 0 ..< outputShape.channels {
+                    Self.addBias(overwrites ? b[channel] : 0, activation, y + channel * plane + first, count: count)
+                }
             }
         }
     }
@@ -189,11 +199,19 @@ final class Conv2DStep: InferenceStep {
                 // The band's outputs are rows `rows` of each output plane: same leading
                 // dimension as the whole plane, shifted start.
                 let bandStart = y + group * outPerGroup * plane + firstRow * outWidth
+                let overwrites = gemmOverwrites
+                if !overwrites {
+                    for channel in 0 ..< outPerGroup {
+                        (bandStart + channel * plane).update(repeating: b[group * outPerGroup + channel], count: bandColumns)
+                    }
+                }
                 gemm(rows: outPerGroup, columns: bandColumns, depth: depth,
                      a: w + group * outPerGroup * depth, b: columns, bStride: bandColumns,
-                     c: bandStart, cStride: plane, beta: 0)
-                for channel in 0 ..< outPerGroup {
-                    Self.addBias(b[group * outPerGroup + channel], activation, bandStart + channel * plane, count: bandColumns)
+                     c: bandStart, cStride: plane, beta: overwrites ? 0 : 1)
+                if overwrites || activation != nil {
+                    for channel in 0 ..< outPerGroup {
+                        Self.addBias(overwrites ? b[group * outPerGroup + channel] : 0, activation, bandStart + channel * plane, count: bandColumns)
+                    }
                 }
             }
         }
@@ -562,6 +580,18 @@ final class Conv2DStep: InferenceStep {
             j += 1
         }
     }
+
+    /// Whether OpenBLAS writes a `beta = 0` product straight into the output. Its small-matrix
+    /// kernels, which take most of our bands, do so, but only for its AVX-512 cores (SkylakeX
+    /// and later); elsewhere (Haswell and Zen kernels) `beta = 0` first clears the output in
+    /// a separate pass (`sgemm_beta`). There the GEMM convs set the outputs to the bias and
+    /// accumulate onto them (`beta = 1`), and apply the activation after.
+    /// `ALPR_GEMM_OVERWRITES=0/1` overrides it for measurements.
+    static let gemmOverwritesByDefault: Bool = {
+        if let forced = ProcessInfo.processInfo.environment["ALPR_GEMM_OVERWRITES"] { return forced == "1" }
+        guard let name = openblas_get_corename() else { return false }
+        return ["skylakex", "cooperlake", "sapphirerapids"].contains(String(cString: name).lowercased())
+    }()
 
     /// `c += a * b` (row major; `a` is `rows` x `depth`, `b` is `depth` x `columns`).
     @inline(__always)
