@@ -60,6 +60,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("by-width"), help: "Also break recall and top-1 accuracy down by the annotated plate's width in pixels.")
     var byWidth = false
 
+    @Flag(name: .customLong("by-confidence"), help: "Also break the reported plates down by their confidence: how many were read exactly, misread, or no plate.")
+    var byConfidence = false
+
     @Option(name: .customLong("hot-list-size"), help: "Pad the hot list of annotated plates with random plates to this many entries, to count hits raised for plates not in view (default: the annotated plates only).")
     var hotListSize: Int = 0
 
@@ -138,6 +141,7 @@ struct EvaluateCommand: ParsableCommand {
                 output.otherPlateHits = otherPlateHits
             }
             if byWidth { output.byWidth = report.byWidth }
+            if byConfidence { output.byConfidence = report.byConfidence }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             FileHandle.standardOutput.write(try encoder.encode(output) + Data("\n".utf8))
@@ -150,6 +154,7 @@ struct EvaluateCommand: ParsableCommand {
             print(table(report, cpu: medianCPU, unreadable: unreadable, unannotated: dataset.unannotated.count))
             print(alerts.line)
             if byWidth { print("\n" + Self.widthTable(report.byWidth)) }
+            if byConfidence { print("\n" + Self.confidenceTable(report.byConfidence, plates: report.plates)) }
         }
     }
 
@@ -182,6 +187,33 @@ extension EvaluateCommand {
             let range = band.maximumWidth.map { String(format: "%.0f-%.0f", band.minimumWidth, $0) } ?? String(format: "%.0f+", band.minimumWidth)
             lines.append(range.padding(toLength: 15, withPad: " ", startingAt: 0)
                 + String(format: "%8d %7.1f %% %7.1f %%", band.plates, band.detectionRecall * 100, band.top1Accuracy * 100))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension EvaluateCommand {
+    /// One row per confidence band with reads (`reads  exact  misread  false  exact share`),
+    /// then, for each band's lower bound as a minimum confidence, what reads at or above it
+    /// would keep: their number, the share of them exactly right, and the share of all
+    /// annotated plates they read exactly.
+    static func confidenceTable(_ bands: [Evaluation.ConfidenceBand], plates: Int) -> String {
+        func range(_ band: Evaluation.ConfidenceBand) -> String {
+            (band.maximumConfidence.map { String(format: "%.2f-%.2f", band.minimumConfidence, $0) }
+                ?? String(format: "%.2f-1", band.minimumConfidence)).padding(toLength: 12, withPad: " ", startingAt: 0)
+        }
+        var lines = ["confidence    reads   exact misread   false   exact share"]
+        for band in bands where band.reads > 0 {
+            lines.append(range(band) + String(format: "%7d %7d %7d %7d %9.1f %%", band.reads, band.exact, band.misread, band.falsePlates,
+                                              band.exactShare * 100))
+        }
+        lines.append("")
+        lines.append("at least      reads   exactly right   plates read exactly")
+        for (index, band) in bands.enumerated() where band.reads > 0 {
+            let kept = bands[index...]
+            let reads = kept.map(\.reads).reduce(0, +), exact = kept.map(\.exact).reduce(0, +)
+            lines.append(String(format: "%-12.2f %6d %13.1f %% %18.1f %%", band.minimumConfidence, reads,
+                                reads > 0 ? Double(exact) / Double(reads) * 100 : 0, plates > 0 ? Double(exact) / Double(plates) * 100 : 0))
         }
         return lines.joined(separator: "\n")
     }
@@ -246,6 +278,8 @@ struct EvaluationOutput: Encodable {
     var mistakes: [ImageMistake]?
     /// With `--by-width`: the counts by annotated plate width.
     var byWidth: [Evaluation.WidthBand]?
+    /// With `--by-confidence`: the reported plates by their confidence.
+    var byConfidence: [Evaluation.ConfidenceBand]?
 
     init(report: Evaluation.Report, topK: Int, iou: Double, unreadableImages: Int, unannotatedImages: Int) {
         images = report.images

@@ -128,6 +128,42 @@ struct EvaluationTests {
         #expect(report.byWidth[0].top1Accuracy == 0.5 && report.byWidth[0].detectionRecall == 1)
     }
 
+    @Test("confidence bands count each reported plate once, as read exactly, misread or no plate")
+    func confidenceBands() throws {
+        let confidences: [Double] = [0.1, 0.29, 0.3, 0.49, 0.5, 0.69, 0.7, 0.89, 0.9, 0.969, 0.97, 1]
+        let annotations = confidences.indices.map { index in
+            BenchmarkAnnotation(file: "f", box: PlateBox(x: Double(index) * 200, y: 0, width: 100, height: 50), plate: "P\(index)")
+        }
+        // Plate i: read exactly when i is a multiple of 3, misread when i mod 3 is 1, and missed
+        // when it is 2, with a false plate of that confidence far away instead.
+        var predictions: [Evaluation.Prediction] = []
+        for (index, confidence) in confidences.enumerated() {
+            let annotation = annotations[index]
+            switch index % 3 {
+            case 0: predictions.append(Evaluation.Prediction(box: annotation.box, texts: [annotation.plate], confidence: confidence))
+            case 1: predictions.append(Evaluation.Prediction(box: annotation.box, texts: ["WRONG", annotation.plate], confidence: confidence))
+            default: predictions.append(Evaluation.Prediction(box: PlateBox(x: Double(index) * 200, y: 500, width: 100, height: 50),
+                                                              texts: ["SIGN"], confidence: confidence))
+            }
+        }
+        // Without a confidence a prediction is scored but left out of the bands.
+        predictions.append(Evaluation.Prediction(box: PlateBox(x: 0, y: 900, width: 100, height: 50), texts: ["X"]))
+        var report = Evaluation.Report()
+        Evaluation().accumulate(&report, annotations: annotations, predictions: predictions)
+        let bands = report.byConfidence
+        #expect(bands.count == Evaluation.confidenceBands.count)
+        // Two confidences per band: each lower bound is in its band, each upper bound in the next.
+        #expect(bands.map(\.reads) == Array(repeating: 2, count: 6))
+        #expect(bands.map(\.exact) == [1, 1, 0, 1, 1, 0])
+        #expect(bands.map(\.misread) == [1, 0, 1, 1, 0, 1])
+        #expect(bands.map(\.falsePlates) == [0, 1, 1, 0, 1, 1])
+        #expect(bands.map(\.reads).reduce(0, +) == predictions.count - 1)
+        #expect(bands.map(\.exact).reduce(0, +) == report.top1Correct)
+        #expect(bands.map(\.falsePlates).reduce(0, +) == report.falsePlates - 1)
+        #expect(bands[0].exactShare == 0.5 && bands[2].exactShare == 0)
+        #expect(bands.last?.maximumConfidence == nil && bands.last?.contains(confidence: 1) == true)
+    }
+
     @Test("Wilson intervals match published values and bracket the rate", arguments: [
         // Newcombe, "Two-sided confidence intervals for the single proportion: comparison of
         // seven methods", Statistics in Medicine 17 (1998), Table I, method 3 (score interval).

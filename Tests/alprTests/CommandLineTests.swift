@@ -133,6 +133,18 @@ struct CommandLineTests {
         #expect((detailed["mistakes"] as? [Any])?.count == 1)
         #expect((detailed["otherPlateHits"] as? [Any])?.isEmpty == true, "MPR2250 is not on the list of KTN4827 and MPR2251")
 
+        // Both plates are reported: one read exactly, one misread, in the bands of their confidences.
+        let byConfidence = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--json", "--by-confidence"])
+        let banded = try #require(try JSONSerialization.jsonObject(with: Data(byConfidence.standardOutput.utf8)) as? [String: Any])
+        let bands = try #require(banded["byConfidence"] as? [[String: Any]])
+        #expect(bands.count == 6)
+        #expect(bands.compactMap { $0["reads"] as? Int }.reduce(0, +) == 2)
+        #expect(bands.compactMap { $0["exact"] as? Int }.reduce(0, +) == 1)
+        #expect(bands.compactMap { $0["misread"] as? Int }.reduce(0, +) == 1)
+        #expect(report["byConfidence"] == nil, "only with --by-confidence")
+        let table = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--by-confidence"])
+        #expect(table.standardOutput.contains("exact share") && table.standardOutput.contains("plates read exactly"), "\(table.standardOutput)")
+
         let listed = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--mistakes"])
         #expect(listed.status == 0)
         #expect(listed.standardOutput.contains("MPR2251 -> MPR2250"), "\(listed.standardOutput)")

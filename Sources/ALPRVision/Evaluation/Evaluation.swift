@@ -8,14 +8,19 @@ public struct Evaluation: Sendable {
         public var box: PlateBox
         /// Best first; the first is the top-1 reading.
         public var texts: [String]
+        /// The top-1 reading's confidence, for `Report.byConfidence`; nil leaves the
+        /// prediction out of that breakdown.
+        public var confidence: Double?
 
-        public init(box: PlateBox, texts: [String]) {
+        public init(box: PlateBox, texts: [String], confidence: Double? = nil) {
             self.box = box
             self.texts = texts
+            self.confidence = confidence
         }
 
         public init(_ result: PlateResult) {
-            self.init(box: result.box, texts: [result.text] + result.candidates.map(\.text).filter { $0 != result.text })
+            self.init(box: result.box, texts: [result.text] + result.candidates.map(\.text).filter { $0 != result.text },
+                      confidence: Double(result.confidence))
         }
     }
 
@@ -30,6 +35,12 @@ public struct Evaluation: Sendable {
         /// The same counts by the annotated plate's width, one entry per `Evaluation.widthBands`
         /// band: where in the size range the engine misses and misreads.
         public var byWidth: [WidthBand] = Evaluation.widthBands.map { WidthBand(minimumWidth: $0.lowerBound, maximumWidth: $0.upperBound) }
+        /// The reported plates by their confidence, one entry per `Evaluation.confidenceBands`
+        /// band: how often a read of that confidence is right, which is what a minimum
+        /// confidence for alerts trades.
+        public var byConfidence: [ConfidenceBand] = Evaluation.confidenceBands.map {
+            ConfidenceBand(minimumConfidence: $0.lowerBound, maximumConfidence: $0.upperBound)
+        }
 
         public init() {}
 
@@ -63,6 +74,38 @@ public struct Evaluation: Sendable {
         public var detectionRecall: Double { plates > 0 ? Double(detected) / Double(plates) : 0 }
         public var top1Accuracy: Double { plates > 0 ? Double(top1Correct) / Double(plates) : 0 }
     }
+
+    /// Plates the engine reported with a top-1 confidence from `minimumConfidence` to under
+    /// `maximumConfidence`, and what they were.
+    public struct ConfidenceBand: Sendable, Equatable, Codable {
+        public var minimumConfidence: Double
+        /// nil: no upper bound (1 included).
+        public var maximumConfidence: Double?
+        /// Reported plates in the band.
+        public var reads = 0
+        /// Of them, on an annotated plate and read exactly (top-1).
+        public var exact = 0
+        /// On an annotated plate, but misread.
+        public var misread = 0
+        /// On no annotated plate.
+        public var falsePlates = 0
+
+        public init(minimumConfidence: Double, maximumConfidence: Double?) {
+            self.minimumConfidence = minimumConfidence
+            self.maximumConfidence = maximumConfidence
+        }
+
+        public func contains(confidence: Double) -> Bool {
+            confidence >= minimumConfidence && maximumConfidence.map { confidence < $0 } ?? true
+        }
+        /// The share of the band's reads that are exactly right.
+        public var exactShare: Double { reads > 0 ? Double(exact) / Double(reads) : 0 }
+    }
+
+    /// The bands of `Report.byConfidence`. A read under 0.1 is never reported (the
+    /// recogniser's `minimumConfidence`); 0.7 is where the second look stops.
+    public static let confidenceBands: [(lowerBound: Double, upperBound: Double?)] =
+        [(0, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 0.97), (0.97, nil)]
 
     /// The width bands of `Report.byWidth`, in image pixels: the engine is specified for plates
     /// 50 to 400 px wide in 720p/1080p frames, and reads the narrow end least well.
@@ -166,15 +209,23 @@ public struct Evaluation: Sendable {
             }
             if let band { report.byWidth[band].detected += 1 }
             let texts = predictions[p].texts.map(Self.normalized)
+            let confidenceBand = predictions[p].confidence.flatMap { c in report.byConfidence.firstIndex { $0.contains(confidence: c) } }
+            if let confidenceBand { report.byConfidence[confidenceBand].reads += 1 }
             if texts.first == truth {
                 report.top1Correct += 1
                 if let band { report.byWidth[band].top1Correct += 1 }
+                if let confidenceBand { report.byConfidence[confidenceBand].exact += 1 }
             } else {
+                if let confidenceBand { report.byConfidence[confidenceBand].misread += 1 }
                 mistakes.append(Mistake(kind: .misread, expected: truth, read: Array(texts.prefix(topK)), box: predictions[p].box))
             }
             if texts.prefix(topK).contains(truth) { report.topKCorrect += 1 }
         }
         for (p, prediction) in predictions.enumerated() where !matches.contains(where: { $0.prediction == p }) {
+            if let c = prediction.confidence, let band = report.byConfidence.firstIndex(where: { $0.contains(confidence: c) }) {
+                report.byConfidence[band].reads += 1
+                report.byConfidence[band].falsePlates += 1
+            }
             mistakes.append(Mistake(kind: .falsePlate, expected: nil, read: Array(prediction.texts.map(Self.normalized).prefix(topK)),
                                     box: prediction.box))
         }
