@@ -209,7 +209,7 @@ public struct Evaluation: Sendable {
             }
             if let band { report.byWidth[band].detected += 1 }
             let texts = predictions[p].texts.map(Self.normalized)
-            let confidenceBand = predictions[p].confidence.flatMap { c in report.byConfidence.firstIndex { $0.contains(confidence: c) } }
+            let confidenceBand = Self.confidenceBand(of: predictions[p], in: report)
             if let confidenceBand { report.byConfidence[confidenceBand].reads += 1 }
             if texts.first == truth {
                 report.top1Correct += 1
@@ -222,7 +222,7 @@ public struct Evaluation: Sendable {
             if texts.prefix(topK).contains(truth) { report.topKCorrect += 1 }
         }
         for (p, prediction) in predictions.enumerated() where !matches.contains(where: { $0.prediction == p }) {
-            if let c = prediction.confidence, let band = report.byConfidence.firstIndex(where: { $0.contains(confidence: c) }) {
+            if let band = Self.confidenceBand(of: prediction, in: report) {
                 report.byConfidence[band].reads += 1
                 report.byConfidence[band].falsePlates += 1
             }
@@ -230,6 +230,11 @@ public struct Evaluation: Sendable {
                                     box: prediction.box))
         }
         return mistakes
+    }
+
+    /// The index of `prediction`'s band in `report.byConfidence`; nil without a confidence.
+    static func confidenceBand(of prediction: Prediction, in report: Report) -> Int? {
+        prediction.confidence.flatMap { c in report.byConfidence.firstIndex { $0.contains(confidence: c) } }
     }
 
     /// Scores whole images: `predictions[i]` and `milliseconds[i]` belong to `annotations[i]`.

@@ -338,8 +338,7 @@ public final class PlateOCR {
                 guard probability > 0 else { continue }
                 hypotheses.append(.init(text: variant, confidence: probability,
                                         characterConfidences: variantConfidences(variant, original: best, probabilities,
-                                                                                 steps: steps, classes: decoder.alphabet.count + 1,
-                                                                                 alphabet: decoder.alphabet)))
+                                                                                 steps: steps, alphabet: decoder.alphabet)))
             }
         }
         return hypotheses
@@ -397,8 +396,9 @@ public final class PlateOCR {
     /// For a look-alike variant: the original's confidence where the character is unchanged,
     /// the substitute's best frame probability where it was swapped.
     private static func variantConfidences(_ variant: String, original: CTCDecoder.Hypothesis, _ probabilities: [Float],
-                                           steps: Int, classes: Int, alphabet: [Character]) -> [Float] {
-        zip(variant, zip(original.text, original.characterConfidences)).map { character, originalPair in
+                                           steps: Int, alphabet: [Character]) -> [Float] {
+        let classes = alphabet.count + 1
+        return zip(variant, zip(original.text, original.characterConfidences)).map { character, originalPair in
             guard character != originalPair.0, let index = alphabet.firstIndex(of: character) else { return originalPair.1 }
             return (0 ..< steps).map { probabilities[$0 * classes + index + 1] }.max() ?? 0
         }

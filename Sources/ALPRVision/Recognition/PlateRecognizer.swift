@@ -223,8 +223,7 @@ public final class PlateRecognizer {
         detector.runsCoarsePass = options.coarsePass
         ocr.decoder.beamWidth = options.beamWidth
         ocr.exposure = options.exposure
-        ocr.secondLook = options.secondLook
-        ocr.secondLook?.atLeast = secondLookFloor(sureDetection: true)
+        ocr.secondLook = options.secondLook  // its floor is set per detection (`secondLookFloor`)
     }
 
     /// The least first-look confidence worth a second look: under it the read is dropped

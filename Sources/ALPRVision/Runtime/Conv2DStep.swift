@@ -161,19 +161,10 @@ final class Conv2DStep: InferenceStep {
         let plane = outputShape.planeSize, band = pointwiseBandColumns
         for first in stride(from: 0, to: plane, by: band) {
             let count = min(band, plane - first)
-            let overwrites = gemmOverwrites
-            if !overwrites {
-                for channel in 0 ..< outputShape.channels { (y + channel * plane + first).update(repeating: b[channel], count: count) }
-            }
             for group in 0 ..< groups {
-                gemm(rows: outPerGroup, columns: count, depth: inPerGroup,
-                     a: w + group * outPerGroup * inPerGroup, b: x + group * inPerGroup * plane + first, bStride: plane,
-                     c: y + group * outPerGroup * plane + first, cStride: plane, beta: overwrites ? 0 : 1)
-            }
-            if overwrites || activation != nil {
-                for channel in 0 ..< outputShape.channels {
-                    Self.addBias(overwrites ? b[channel] : 0, activation, y + channel * plane + first, count: count)
-                }
+                gemmWithBias(rows: outPerGroup, columns: count, depth: inPerGroup,
+                             a: w + group * outPerGroup * inPerGroup, b: x + group * inPerGroup * plane + first, bStride: plane,
+                             c: y + group * outPerGroup * plane + first, cStride: plane, bias: b + group * outPerGroup)
             }
         }
     }
@@ -199,20 +190,9 @@ final class Conv2DStep: InferenceStep {
                 // The band's outputs are rows `rows` of each output plane: same leading
                 // dimension as the whole plane, shifted start.
                 let bandStart = y + group * outPerGroup * plane + firstRow * outWidth
-                let overwrites = gemmOverwrites
-                if !overwrites {
-                    for channel in 0 ..< outPerGroup {
-                        (bandStart + channel * plane).update(repeating: b[group * outPerGroup + channel], count: bandColumns)
-                    }
-                }
-                gemm(rows: outPerGroup, columns: bandColumns, depth: depth,
-                     a: w + group * outPerGroup * depth, b: columns, bStride: bandColumns,
-                     c: bandStart, cStride: plane, beta: overwrites ? 0 : 1)
-                if overwrites || activation != nil {
-                    for channel in 0 ..< outPerGroup {
-                        Self.addBias(overwrites ? b[group * outPerGroup + channel] : 0, activation, bandStart + channel * plane, count: bandColumns)
-                    }
-                }
+                gemmWithBias(rows: outPerGroup, columns: bandColumns, depth: depth,
+                             a: w + group * outPerGroup * depth, b: columns, bStride: bandColumns,
+                             c: bandStart, cStride: plane, bias: b + group * outPerGroup)
             }
         }
     }
@@ -592,6 +572,23 @@ final class Conv2DStep: InferenceStep {
         guard let name = openblas_get_corename() else { return false }
         return ["skylakex", "cooperlake", "sapphirerapids"].contains(String(cString: name).lowercased())
     }()
+
+    /// `c = activation(a * b + bias)`, one bias per row of `c`: with `beta = 0` and the bias
+    /// added after where OpenBLAS writes such a product directly (`gemmOverwrites`), else
+    /// starting `c` from the bias and accumulating onto it; the activation follows in one pass
+    /// per row while the band is in cache.
+    @inline(__always)
+    private func gemmWithBias(rows: Int, columns: Int, depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStride: Int,
+                              c: UnsafeMutablePointer<Float>, cStride: Int, bias: UnsafePointer<Float>) {
+        let overwrites = gemmOverwrites
+        if !overwrites {
+            for row in 0 ..< rows { (c + row * cStride).update(repeating: bias[row], count: columns) }
+        }
+        gemm(rows: rows, columns: columns, depth: depth, a: a, b: b, bStride: bStride, c: c, cStride: cStride, beta: overwrites ? 0 : 1)
+        if overwrites || activation != nil {
+            for row in 0 ..< rows { Self.addBias(overwrites ? bias[row] : 0, activation, c + row * cStride, count: columns) }
+        }
+    }
 
     /// `c += a * b` (row major; `a` is `rows` x `depth`, `b` is `depth` x `columns`).
     @inline(__always)
