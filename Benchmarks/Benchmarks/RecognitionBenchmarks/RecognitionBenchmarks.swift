@@ -66,6 +66,14 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    Benchmark("Detector stage, 1280x720 frame, corner head at every cell", configuration: .init(setup: loadFixture)) { benchmark in
+        let fixture = try fixture()
+        let detector = fixture.denseDetector
+        for _ in benchmark.scaledIterations {
+            blackHole(detector.detect(fixture.frames[fixture.nextFrame()]))
+        }
+    }
+
     Benchmark(
         "Engine, 1280x720 frame, decoded",
         configuration: .init(metrics: [.wallClock, .mallocCountTotal, detectionsMetric], setup: loadFixture)

@@ -21,6 +21,8 @@ final class RecognitionFixture: @unchecked Sendable {
     let recognizer: PlateRecognizer
     /// Separate instances, so timing one network never disturbs the recogniser's buffers.
     let detectorNetwork: Network, ocrNetwork: Network
+    /// The detector computing its corner head at every cell, as before `PointHead`.
+    let denseDetector: PlateDetector
     let frames: [RGBImage]
     /// The first frames scaled to 1920x1080 (the detector's large-frame input).
     let largeFrames: [RGBImage]
@@ -47,6 +49,7 @@ final class RecognitionFixture: @unchecked Sendable {
         recognizer = try PlateRecognizer(modelsDirectory: modelsDirectory)
         detectorNetwork = try Network(directory: modelsDirectory, name: "detector")
         ocrNetwork = try Network(directory: modelsDirectory, name: "ocr")
+        denseDetector = try PlateDetector(directory: modelsDirectory, geometryAtPeaksOnly: false)
         Self.fillDeterministically(detectorNetwork)
         Self.fillDeterministically(ocrNetwork)
 

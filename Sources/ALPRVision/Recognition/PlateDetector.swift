@@ -18,7 +18,13 @@ public final class PlateDetector {
         }
     }
 
+    /// The network the frame goes through: the whole graph, or without the corner head when
+    /// `geometryHead` computes it at the heatmap's peaks only.
     public let network: Network
+    /// The `geometry` output evaluated at the candidate cells alone (`PointHead`): the head is
+    /// about a tenth of the network's multiply-adds, and its values are read only at peaks.
+    /// nil when the graph's head cannot be split off; `network` then computes it everywhere.
+    public let geometryHead: PointHead?
     /// Network-input pixels per output cell.
     public let stride: Int
     /// Geometry outputs are corner offsets divided by this many network-input pixels.
@@ -63,11 +69,13 @@ public final class PlateDetector {
     /// Per-row block sums of `prepareBlockInput`, kept between frames.
     private var blockSums: [UInt32] = []
 
-    public convenience init(directory: URL, name: String = "detector") throws {
-        try self.init(network: Network(directory: directory, name: name))
+    public convenience init(directory: URL, name: String = "detector", geometryAtPeaksOnly: Bool = true) throws {
+        try self.init(network: Network(directory: directory, name: name), geometryAtPeaksOnly: geometryAtPeaksOnly)
     }
 
-    public init(network: Network) throws {
+    /// With `geometryAtPeaksOnly` (the default), the corner head is split off `network`'s graph
+    /// when it can be (`geometryHead`); the detections are the same either way.
+    public init(network: Network, geometryAtPeaksOnly: Bool = true) throws {
         guard network.inputShape.channels == 3 else {
             throw VisionError.invalidModel("detector input must have 3 channels, has \(network.inputShape.channels)")
         }
@@ -77,7 +85,18 @@ public final class PlateDetector {
             throw VisionError.invalidModel("detector needs outputs 'heatmap' [1, h, w] and 'geometry' [8, h, w]")
         }
         let meta = network.graph.meta
-        self.network = network
+        if geometryAtPeaksOnly, let split = network.graph.splittingPointHead("geometry") {
+            let trunk = try Network(graph: split.trunk, weights: network.weights)
+            // Stride-1 convs padded to keep the size: the cut has the heatmap's cells.
+            guard let cut = trunk.outputShapes[split.cut], cut.height == heatmap.height, cut.width == heatmap.width else {
+                throw VisionError.invalidModel("detector 'geometry' head reads '\(split.cut)', which is not on the heatmap's grid")
+            }
+            self.network = trunk
+            geometryHead = try PointHead(split, weights: network.weights)
+        } else {
+            self.network = network
+            geometryHead = nil
+        }
         self.stride = meta["stride"]?.doubleValue.map { Int($0) } ?? network.inputShape.height / heatmap.height
         self.cornerScale = Float(meta["corner_scale"]?.doubleValue ?? 1)
         self.threshold = Float(meta["threshold"]?.doubleValue ?? 0.3)
@@ -128,9 +147,10 @@ public final class PlateDetector {
         let (scaleX, scaleY) = source.map { prepareInput(image, network: network, from: $0) } ?? prepareInput(image, network: network)
         network.run()
         let detections: [Detection] = network.withOutput("heatmap") { heatmap, shape in
-            network.withOutput("geometry") { geometry, _ in
-                Self.candidates(heatmap: heatmap, geometry: geometry, shape: shape, stride: stride, cornerScale: cornerScale,
-                                threshold: threshold, scaleX: scaleX, scaleY: scaleY, imageWidth: image.width, imageHeight: image.height)
+            network.withOutput(geometryHead?.cut ?? "geometry") { geometry, geometryShape in
+                let offsets: CornerOffsets = geometryHead.map { .head($0, cut: geometry, shape: geometryShape) } ?? .map(geometry, planeSize: shape.planeSize)
+                return Self.candidates(heatmap: heatmap, offsets: offsets, shape: shape, stride: stride, cornerScale: cornerScale,
+                                       threshold: threshold, scaleX: scaleX, scaleY: scaleY, imageWidth: image.width, imageHeight: image.height)
             } ?? []
         } ?? []
         return (detections, scaleX)
@@ -492,22 +512,51 @@ public final class PlateDetector {
         table.starts.append(table.sources.count)
     }
 
+    /// Where a cell's eight corner offsets come from.
+    enum CornerOffsets {
+        /// The `geometry` output, `[8, H, W]`, computed for every cell.
+        case map(UnsafeBufferPointer<Float>, planeSize: Int)
+        /// The head computing it, run on the cut tensor at the cell.
+        case head(PointHead, cut: UnsafeBufferPointer<Float>, shape: TensorShape)
+
+        func at(row: Int, column: Int, width: Int) -> SIMD8<Float> {
+            var offsets = SIMD8<Float>()
+            switch self {
+            case .map(let geometry, let plane):
+                for k in 0 ..< 8 { offsets[k] = geometry[k * plane + row * width + column] }
+            case .head(let head, let cut, let shape):
+                head.evaluate(row: row, column: column, of: cut, shape: shape) { values in
+                    for k in 0 ..< 8 { offsets[k] = values[k] }
+                }
+            }
+            return offsets
+        }
+    }
+
     /// Heatmap local maxima at or above `threshold`, with their corners mapped back to the
     /// original image (docs/model-format.md, "Detector cells"), before suppression.
     static func candidates(heatmap: UnsafeBufferPointer<Float>, geometry: UnsafeBufferPointer<Float>, shape: TensorShape,
                            stride: Int, cornerScale: Float, threshold: Float, scaleX: Double, scaleY: Double,
                            imageWidth: Int, imageHeight: Int) -> [Detection] {
+        candidates(heatmap: heatmap, offsets: .map(geometry, planeSize: shape.planeSize), shape: shape, stride: stride,
+                   cornerScale: cornerScale, threshold: threshold, scaleX: scaleX, scaleY: scaleY,
+                   imageWidth: imageWidth, imageHeight: imageHeight)
+    }
+
+    static func candidates(heatmap: UnsafeBufferPointer<Float>, offsets: CornerOffsets, shape: TensorShape,
+                           stride: Int, cornerScale: Float, threshold: Float, scaleX: Double, scaleY: Double,
+                           imageWidth: Int, imageHeight: Int) -> [Detection] {
         var found: [Detection] = []
-        let plane = shape.planeSize
         for i in 0 ..< shape.height {
             for j in 0 ..< shape.width {
                 let index = i * shape.width + j
                 let score = heatmap[index]
                 guard score >= threshold, isLocalMaximum(heatmap, shape: shape, row: i, column: j) else { continue }
                 let centreX = (Double(j) + 0.5) * Double(stride), centreY = (Double(i) + 0.5) * Double(stride)
+                let cell = offsets.at(row: i, column: j, width: shape.width)
                 let corners = (0 ..< 4).map { k in
-                    let u = centreX + Double(geometry[2 * k * plane + index] * cornerScale)
-                    let v = centreY + Double(geometry[(2 * k + 1) * plane + index] * cornerScale)
+                    let u = centreX + Double(cell[2 * k] * cornerScale)
+                    let v = centreY + Double(cell[2 * k + 1] * cornerScale)
                     return ImagePoint(x: min(max(u / scaleX, 0), Double(imageWidth)), y: min(max(v / scaleY, 0), Double(imageHeight)))
                 }
                 let detection = Detection(score: score, corners: corners)

@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+@testable import ALPRVision
+
+@Suite("Heads evaluated at chosen cells")
+struct PointHeadTests {
+    /// A shared trunk, a heatmap-like branch and a corner-like head: `kernel`×`kernel` depthwise
+    /// conv (dilated) + batch norm + relu, 1×1 conv + relu, 1×1 conv to four channels.
+    static func headGraph(kernel: Int, dilation: Int, seed: UInt64) -> TestGraph {
+        var random = SeededRandom(seed: seed)
+        let (h, w) = (9, 13)
+        var graph = TestGraph(channels: 3, height: h, width: w)
+        let stem = ReferenceConv(inChannels: 3, outChannels: 6, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: h, width: w)
+        graph.conv("stem", "input", stem, weights: random.floats(stem.weightCount), bias: random.floats(6))
+        graph.node("shared", "relu", ["stem"])
+        let score = ReferenceConv(inChannels: 6, outChannels: 1, kernelH: 1, kernelW: 1, height: h, width: w)
+        graph.conv("score", "shared", score, weights: random.floats(6), bias: random.floats(1))
+        graph.node("heat", "sigmoid", ["score"])
+        let pad = dilation * (kernel - 1) / 2
+        let spatial = ReferenceConv(inChannels: 6, outChannels: 6, kernelH: kernel, kernelW: kernel, padH: pad, padW: pad,
+                                    dilationH: dilation, dilationW: dilation, groups: 6, height: h, width: w)
+        graph.conv("g1", "shared", spatial, weights: random.floats(spatial.weightCount), bias: random.floats(6))
+        graph.batchNorm("g1_bn", "g1", ReferenceBatchNorm(channels: 6, random: &random))
+        graph.node("g1_act", "relu", ["g1_bn"])
+        let mix = ReferenceConv(inChannels: 6, outChannels: 6, kernelH: 1, kernelW: 1, height: h, width: w)
+        graph.conv("g2", "g1_act", mix, weights: random.floats(36), bias: random.floats(6))
+        graph.node("g2_act", "silu", ["g2"])
+        let out = ReferenceConv(inChannels: 6, outChannels: 4, kernelH: 1, kernelW: 1, height: h, width: w)
+        graph.conv("corners", "g2_act", out, weights: random.floats(24), bias: random.floats(4))
+        graph.outputs = ["heat", "corners"]
+        return graph
+    }
+
+    @Test("a head split off the graph gives the whole network's output at every cell, borders included",
+          arguments: [(3, 1), (3, 2), (5, 1), (1, 1)])
+    func headMatchesWholeNetwork(kernel: Int, dilation: Int) throws {
+        let graph = Self.headGraph(kernel: kernel, dilation: dilation, seed: UInt64(10 * kernel + dilation))
+        let whole = try graph.load()
+        let split = try #require(whole.graph.splittingPointHead("corners"))
+        #expect(split.cut == "shared")
+        #expect(split.radius == (dilation * (kernel - 1) / 2, dilation * (kernel - 1) / 2))
+        #expect(split.head.nodes.map(\.name) == ["g1", "g1_bn", "g1_act", "g2", "g2_act", "corners"])
+        let trunk = try Network(graph: split.trunk, weights: whole.weights)
+        let head = try PointHead(split, weights: whole.weights)
+        #expect(head.channels == 4)
+        #expect(Set(trunk.outputShapes.keys) == ["heat", "shared"])
+
+        var random = SeededRandom(seed: 99)
+        let input = random.floats(whole.inputShape.count, in: -1 ... 1)
+        let expected = try whole(input)
+        let actual = try trunk(input)
+        #expect(actual["heat"] == expected["heat"])
+        let reference = try #require(expected["corners"])
+        let cut = try #require(actual["shared"])
+        let shape = try #require(trunk.outputShapes["shared"])
+        var worst: Float = 0
+        cut.withUnsafeBufferPointer { cut in
+            for row in 0 ..< shape.height {
+                for column in 0 ..< shape.width {
+                    head.evaluate(row: row, column: column, of: cut, shape: shape) { values in
+                        for k in 0 ..< 4 {
+                            let want = reference[k * shape.planeSize + row * shape.width + column]
+                            worst = max(worst, abs(values[k] - want) / max(1, abs(want)))
+                        }
+                    }
+                }
+            }
+        }
+        #expect(worst < 1e-5, "largest difference \(worst)")
+    }
+
+    @Test("heads that cannot be evaluated cell by cell are not split off")
+    func unsplittable() throws {
+        // A strided conv in the head.
+        var strided = Self.headGraph(kernel: 3, dilation: 1, seed: 1)
+        strided.nodes[4]["stride"] = [2, 2]
+        #expect(try GraphDescription.decode(strided.graphJSON()).splittingPointHead("corners") == nil)
+        // A spatial conv after the head's first node: its zero padding would not be the window's.
+        var late = Self.headGraph(kernel: 1, dilation: 1, seed: 2)
+        late.nodes[7]["kernel"] = [3, 3]
+        late.nodes[7]["padding"] = [1, 1]
+        #expect(try GraphDescription.decode(late.graphJSON()).splittingPointHead("corners") == nil)
+        // Padding that changes the size.
+        var shrinking = Self.headGraph(kernel: 3, dilation: 1, seed: 3)
+        shrinking.nodes[4]["padding"] = [0, 0]
+        #expect(try GraphDescription.decode(shrinking.graphJSON()).splittingPointHead("corners") == nil)
+        // An output another node reads, and a name that is not an output.
+        var read = Self.headGraph(kernel: 3, dilation: 1, seed: 4)
+        read.node("after", "relu", ["corners"])
+        read.outputs.append("after")
+        #expect(try GraphDescription.decode(read.graphJSON()).splittingPointHead("corners") == nil)
+        #expect(try GraphDescription.decode(read.graphJSON()).splittingPointHead("g2") == nil)
+        // A head through pooling (the cut is where the chain meets a shared tensor or a node
+        // with several inputs: a concat is a cut, not a reason to refuse).
+        let small = try GraphDescription.decode(NetworkTests.makeSmallNetwork(seed: 5).graph.graphJSON())
+        #expect(small.splittingPointHead("logits") == nil)
+        #expect(small.splittingPointHead("heat")?.cut == "cat")
+    }
+
+    @Test("the detector finds the same plates with its corner head at the peaks only")
+    func detectorSameDetections() throws {
+        let graph = RandomModels.detector(seed: 21)
+        let sparse = try PlateDetector(network: graph.load())
+        let dense = try PlateDetector(network: graph.load(), geometryAtPeaksOnly: false)
+        #expect(sparse.geometryHead != nil && dense.geometryHead == nil)
+        #expect(sparse.network.outputShapes["geometry"] == nil)
+        for detector in [sparse, dense] { detector.threshold = 0.05; detector.coarseThreshold = 0.05 }
+        var random = SeededRandom(seed: 22)
+        for (width, height) in [(320, 192), (1280, 720), (500, 700)] {
+            let frame = try RGBImage(width: width, height: height,
+                                     pixels: (0 ..< width * height * 3).map { _ in UInt8.random(in: 0 ... 255, using: &random) })
+            let (a, b) = (sparse.detect(frame), dense.detect(frame))
+            #expect(!a.isEmpty)
+            #expect(a.count == b.count)
+            for (x, y) in zip(a, b) {
+                #expect(x.score == y.score)
+                for (p, q) in zip(x.corners, y.corners) { #expect(abs(p.x - q.x) < 1e-3 && abs(p.y - q.y) < 1e-3) }
+            }
+        }
+    }
+
+    @Test("the shipped detector's corner head, cell by cell, matches PyTorch on the golden input",
+          .enabled(if: GoldenModelTests.modelExists("detector"), "Models/detector.safetensors not exported yet"))
+    func shippedDetectorHead() throws {
+        let detector = try PlateDetector(directory: GoldenModelTests.modelsDirectory)
+        let head = try #require(detector.geometryHead, "the shipped detector's corner head should split off")
+        let golden = try JSONDecoder().decode(GoldenModelTests.Golden.self,
+                                              from: Data(contentsOf: GoldenModelTests.fixtures.appendingPathComponent("detector.golden.json")))
+        let network = detector.network
+        let pixels = try #require(Data(base64Encoded: golden.input.data_base64))
+        try #require(pixels.count == network.inputShape.count)
+        let plane = network.inputShape.planeSize
+        let mean = network.graph.input.mean, std = network.graph.input.std
+        let outputs = try network(pixels.enumerated().map { index, value in (Float(value) / 255 - mean[index / plane]) / std[index / plane] })
+        let expected = try #require(golden.outputs["geometry"].flatMap { Data(base64Encoded: $0.data_base64) })
+            .withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        let cut = try #require(outputs[head.cut]), shape = try #require(network.outputShapes[head.cut])
+        try #require(expected.count == 8 * shape.planeSize)
+        var failures = 0
+        cut.withUnsafeBufferPointer { cut in
+            for row in 0 ..< shape.height {
+                for column in 0 ..< shape.width {
+                    head.evaluate(row: row, column: column, of: cut, shape: shape) { values in
+                        for k in 0 ..< 8 {
+                            let want = expected[k * shape.planeSize + row * shape.width + column]
+                            if abs(values[k] - want) > golden.tolerance.absolute + golden.tolerance.relative * abs(want) { failures += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(failures == 0, "\(failures) of \(expected.count) corner offsets outside PyTorch's tolerance")
+    }
+}
