@@ -120,6 +120,9 @@ DROP_ONLY_STROKES = True
 UNSURE_DETECTION_THRESHOLD = 0.2
 UNSURE_READ_CONFIDENCE = 0.5
 UNSURE_READ_CHARACTERS = 4
+# PlateRecognizer.UnsureDetections.minimumWidth: one narrower than this (frame pixels, the
+# detector's box) is not read.
+UNSURE_MIN_WIDTH = 40
 
 
 # PlateRecognizer.Options.suppressionIoU: a detection refined onto a plate already read (IoU
@@ -150,12 +153,14 @@ def counts_as_plate(text: str, confidence: float, sure_detection: bool = True) -
 
 def read_plates(pipe: Pipeline, rgb: np.ndarray, threshold: float) -> list:
     """The plates the engine reports for a frame, as PlateRecognizer.recognize finds them:
-    detections from UNSURE_DETECTION_THRESHOLD (those under `threshold` kept only when the OCR
-    confirms them), refined, skipped when refined onto a plate already read or mostly inside
+    detections from UNSURE_DETECTION_THRESHOLD (those under `threshold` read only from
+    UNSURE_MIN_WIDTH wide and kept only when the OCR confirms them), refined, skipped when refined onto a plate already read or mostly inside
     one, read, and kept by counts_as_plate. Returns [(score, quad, box, text)]."""
     lit = correct_exposure(rgb) if pipe.exposure else rgb
     plates = []
-    for score, quad, _ in pipe.detections(lit, min(threshold, UNSURE_DETECTION_THRESHOLD)):
+    for score, quad, detected in pipe.detections(lit, min(threshold, UNSURE_DETECTION_THRESHOLD)):
+        if score < threshold and min(detected[2], rgb.shape[1]) - max(detected[0], 0) < UNSURE_MIN_WIDTH:
+            continue  # too small to be a plate the OCR could confirm
         if pipe.refiner is not None:
             quad = pipe.refine(lit, quad)
         box = (*quad.min(0), *quad.max(0))

@@ -354,6 +354,13 @@ struct RecognitionTests {
         recognizer.options.unsureDetections = .init(minimumConfidence: min(1, confidence + 0.001))
         #expect(try recognizer.recognize(unsure).isEmpty)
         #expect(try recognizer.recognize(frame("123ABC", red: 255)).count == 1)
+        // Too narrow a box: an unsure detection under minimumWidth is not read, a sure one is.
+        let width = try #require(recognizer.detector.detect(unsure).first).box.width
+        recognizer.options.unsureDetections = .init(minimumWidth: width + 1)
+        #expect(try recognizer.recognize(unsure).isEmpty)
+        #expect(try recognizer.recognize(frame("123ABC", red: 255)).map(\.text) == ["123ABC"])
+        recognizer.options.unsureDetections = .init(minimumWidth: width)
+        #expect(try recognizer.recognize(unsure).map(\.text) == ["123ABC"])
         // An explicit detection threshold is the sure one.
         recognizer.options.unsureDetections = .init()
         recognizer.options.detectionThreshold = 0.3
@@ -499,6 +506,7 @@ struct RecognitionTests {
         #expect(try Float(constant("UNSURE_DETECTION_THRESHOLD")) == unsure.threshold)
         #expect(try Float(constant("UNSURE_READ_CONFIDENCE")) == unsure.minimumConfidence)
         #expect(try constant("UNSURE_READ_CHARACTERS") == Double(unsure.minimumCharacters))
+        #expect(try constant("UNSURE_MIN_WIDTH") == unsure.minimumWidth)
         #expect(try constant("PART_OF_PLATE_SHARE") == PlateRecognizer.partOfPlateShare)
         #expect(try constant("SUPPRESSION_IOU") == options.suppressionIoU)
 
