@@ -29,6 +29,43 @@ struct RecognitionTests {
         #expect(peak.box == PlateBox(x: 8, y: 16, width: 32, height: 16))
     }
 
+    @Test("a heatmap with more peaks than the limit decodes only the best of them")
+    func peakLimit() {
+        func decode(_ heatmap: [Float], _ shape: TensorShape) -> [PlateDetector.Detection] {
+            let geometry = (0 ..< 8 * shape.planeSize).map { [Float(-2), -1, 2, -1, 2, 1, -2, 1][$0 / shape.planeSize] }
+            return heatmap.withUnsafeBufferPointer { h in
+                geometry.withUnsafeBufferPointer { g in
+                    PlateDetector.candidates(heatmap: h, geometry: g, shape: shape, stride: 4, cornerScale: 4, threshold: 0.5,
+                                             scaleX: 1, scaleY: 1, imageWidth: 1000, imageHeight: 1000)
+                }
+            }
+        }
+        // Flat: every one of 960 cells is a peak; the first cells win the ties, in cell order.
+        let small = TensorShape(channels: 1, height: 24, width: 40)
+        let flat = decode([Float](repeating: 0.9, count: small.planeSize), small)
+        #expect(flat.count == PlateDetector.maximumPeaks)
+        // The 256th cell is row 6, column 15: centre (62, 26), corners ±(8, 4).
+        #expect(flat.last?.box == PlateBox(x: 54, y: 22, width: 16, height: 8))
+        // 960 separate peaks (every other row and column), each scoring higher than the one
+        // before: the 256 highest are kept.
+        let large = TensorShape(channels: 1, height: 48, width: 80)
+        var separate = [Float](repeating: 0, count: large.planeSize)
+        var rank = 0
+        for i in stride(from: 0, to: large.height, by: 2) {
+            for j in stride(from: 0, to: large.width, by: 2) {
+                separate[i * large.width + j] = 0.5 + 0.4 * Float(rank) / 960
+                rank += 1
+            }
+        }
+        let best = decode(separate, large)
+        #expect(best.count == PlateDetector.maximumPeaks)
+        #expect(best.map(\.score).min() == 0.5 + 0.4 * Float(960 - PlateDetector.maximumPeaks) / 960)
+        // Under the limit, every peak.
+        var few = [Float](repeating: 0, count: large.planeSize)
+        for cell in stride(from: 0, to: 400, by: 2) where (cell / large.width) % 2 == 0 { few[cell] = 0.8 }
+        #expect(decode(few, large).count == few.filter { $0 > 0 }.count)
+    }
+
     @Test("non-maximum suppression keeps the best of overlapping boxes")
     func suppression() {
         func detection(_ score: Float, x: Double) -> PlateDetector.Detection {
