@@ -6,7 +6,8 @@ import Testing
 struct PointHeadTests {
     /// A shared trunk, a heatmap-like branch and a corner-like head: `kernel`×`kernel` depthwise
     /// conv (dilated) + batch norm + relu, 1×1 conv + relu, 1×1 conv to four channels.
-    static func headGraph(kernel: Int, dilation: Int, seed: UInt64) -> TestGraph {
+    /// With `leading`, a 3x3 conv + relu that only the head reads comes before it (`g0`).
+    static func headGraph(kernel: Int, dilation: Int, seed: UInt64, leading: Bool = false) -> TestGraph {
         var random = SeededRandom(seed: seed)
         let (h, w) = (9, 13)
         var graph = TestGraph(channels: 3, height: h, width: w)
@@ -16,10 +17,17 @@ struct PointHeadTests {
         let score = ReferenceConv(inChannels: 6, outChannels: 1, kernelH: 1, kernelW: 1, height: h, width: w)
         graph.conv("score", "shared", score, weights: random.floats(6), bias: random.floats(1))
         graph.node("heat", "sigmoid", ["score"])
+        var headInput = "shared"
+        if leading {
+            let before = ReferenceConv(inChannels: 6, outChannels: 6, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: h, width: w)
+            graph.conv("g0", "shared", before, weights: random.floats(before.weightCount), bias: random.floats(6))
+            graph.node("g0_act", "relu", ["g0"])
+            headInput = "g0_act"
+        }
         let pad = dilation * (kernel - 1) / 2
         let spatial = ReferenceConv(inChannels: 6, outChannels: 6, kernelH: kernel, kernelW: kernel, padH: pad, padW: pad,
                                     dilationH: dilation, dilationW: dilation, groups: 6, height: h, width: w)
-        graph.conv("g1", "shared", spatial, weights: random.floats(spatial.weightCount), bias: random.floats(6))
+        graph.conv("g1", headInput, spatial, weights: random.floats(spatial.weightCount), bias: random.floats(6))
         graph.batchNorm("g1_bn", "g1", ReferenceBatchNorm(channels: 6, random: &random))
         graph.node("g1_act", "relu", ["g1_bn"])
         let mix = ReferenceConv(inChannels: 6, outChannels: 6, kernelH: 1, kernelW: 1, height: h, width: w)
@@ -32,18 +40,23 @@ struct PointHeadTests {
     }
 
     @Test("a head split off the graph gives the whole network's output at every cell, borders included",
-          arguments: [(3, 1), (3, 2), (5, 1), (1, 1)])
-    func headMatchesWholeNetwork(kernel: Int, dilation: Int) throws {
-        let graph = Self.headGraph(kernel: kernel, dilation: dilation, seed: UInt64(10 * kernel + dilation))
+          arguments: [(3, 1, false), (3, 2, false), (5, 1, false), (1, 1, false), (3, 1, true), (1, 1, true)])
+    func headMatchesWholeNetwork(kernel: Int, dilation: Int, leading: Bool) throws {
+        let graph = Self.headGraph(kernel: kernel, dilation: dilation, seed: UInt64(10 * kernel + dilation), leading: leading)
         let whole = try graph.load()
         let split = try #require(whole.graph.splittingPointHead("corners"))
-        #expect(split.cut == "shared")
-        #expect(split.radius == (dilation * (kernel - 1) / 2, dilation * (kernel - 1) / 2))
-        #expect(split.head.nodes.map(\.name) == ["g1", "g1_bn", "g1_act", "g2", "g2_act", "corners"])
+        // The head starts at the conv nearest the output that looks around: g1, or g0 when g1
+        // is 1x1 and g0 comes before it.
+        let startsAtG0 = leading && kernel == 1
+        let cut = leading && !startsAtG0 ? "g0_act" : "shared"
+        #expect(split.cut == cut)
+        let radius = startsAtG0 ? 1 : dilation * (kernel - 1) / 2
+        #expect(split.radius == (radius, radius))
+        #expect(split.head.nodes.map(\.name) == (startsAtG0 ? ["g0", "g0_act"] : []) + ["g1", "g1_bn", "g1_act", "g2", "g2_act", "corners"])
         let trunk = try Network(graph: split.trunk, weights: whole.weights)
         let head = try PointHead(split, weights: whole.weights)
         #expect(head.channels == 4)
-        #expect(Set(trunk.outputShapes.keys) == ["heat", "shared"])
+        #expect(Set(trunk.outputShapes.keys) == ["heat", cut])
 
         var random = SeededRandom(seed: 99)
         let input = random.floats(whole.inputShape.count, in: -1 ... 1)
@@ -51,10 +64,10 @@ struct PointHeadTests {
         let actual = try trunk(input)
         #expect(actual["heat"] == expected["heat"])
         let reference = try #require(expected["corners"])
-        let cut = try #require(actual["shared"])
-        let shape = try #require(trunk.outputShapes["shared"])
+        let cutValues = try #require(actual[cut])
+        let shape = try #require(trunk.outputShapes[cut])
         var worst: Float = 0
-        cut.withUnsafeBufferPointer { cut in
+        cutValues.withUnsafeBufferPointer { cut in
             for row in 0 ..< shape.height {
                 for column in 0 ..< shape.width {
                     head.evaluate(row: row, column: column, of: cut, shape: shape) { values in
@@ -75,11 +88,18 @@ struct PointHeadTests {
         var strided = Self.headGraph(kernel: 3, dilation: 1, seed: 1)
         strided.nodes[4]["stride"] = [2, 2]
         #expect(try GraphDescription.decode(strided.graphJSON()).splittingPointHead("corners") == nil)
-        // A spatial conv after the head's first node: its zero padding would not be the window's.
+        // A strided conv later in the chain: the head starts there, and cannot be a window.
         var late = Self.headGraph(kernel: 1, dilation: 1, seed: 2)
         late.nodes[7]["kernel"] = [3, 3]
         late.nodes[7]["padding"] = [1, 1]
+        late.nodes[7]["stride"] = [2, 2]
         #expect(try GraphDescription.decode(late.graphJSON()).splittingPointHead("corners") == nil)
+        // Unstrided, the same conv is where the head starts; the per-cell nodes before it stay
+        // in the trunk.
+        late.nodes[7]["stride"] = [1, 1]
+        let lateSplit = try GraphDescription.decode(late.graphJSON()).splittingPointHead("corners")
+        #expect(lateSplit?.cut == "g1_act")
+        #expect(lateSplit?.head.nodes.map(\.name) == ["g2", "g2_act", "corners"])
         // Padding that changes the size.
         var shrinking = Self.headGraph(kernel: 3, dilation: 1, seed: 3)
         shrinking.nodes[4]["padding"] = [0, 0]

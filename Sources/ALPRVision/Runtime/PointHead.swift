@@ -5,9 +5,9 @@ import Foundation
 /// A dense head (the detector's corner offsets) costs as much as the rest of the output
 /// resolution's layers, but its values are read only where another output peaks. When the
 /// output is computed from one tensor of the graph (the *cut*) by a chain of nodes that
-/// nothing else reads, with one spatial conv at the start of the chain (stride 1, zero
-/// padding that keeps the size) and per-cell ops after it (1×1 convs, batch norm,
-/// activations), its value at a cell depends only on the cut's window around that cell.
+/// nothing else reads, at most the first of them a spatial conv (stride 1, zero padding that
+/// keeps the size) and the others per-cell ops (1×1 convs, batch norm, activations), its
+/// value at a cell depends only on the cut's window around that cell.
 /// `GraphDescription.splittingPointHead` splits such a graph into the trunk (every other
 /// output, plus the cut) and the head; `PointHead` runs the head on one window, zero
 /// outside the map as the conv's padding is, and gives the output's channels at that cell.
@@ -28,10 +28,20 @@ extension GraphDescription {
     /// Ops that map each cell's channels on their own.
     static let perCellOps: Set<String> = ["batchnorm2d", "relu", "relu6", "leaky_relu", "sigmoid", "tanh", "hardswish", "silu"]
 
+    /// Whether `node` computes each cell from the same cell of its input alone.
+    static func isPerCell(_ node: Node) -> Bool {
+        perCellOps.contains(node.op)
+            || (node.op == "conv2d" && (node.kernel ?? IntPair(1, 1)) == IntPair(1, 1) && (node.stride ?? IntPair(1, 1)) == IntPair(1, 1)
+                && (node.padding ?? IntPair(0, 0)) == IntPair(0, 0))
+    }
+
     /// Splits off the nodes that compute `output` alone, when they can be evaluated cell by
-    /// cell (`PointHeadSplit`); nil when they cannot (a node with several inputs, a strided
-    /// conv, a spatial conv after the chain's first node, a pooling or resampling op) or
-    /// when `output` is not a graph output.
+    /// cell (`PointHeadSplit`): walking back from `output` through per-cell nodes that nothing
+    /// else reads, up to and including the first node that looks beyond its cell. The head
+    /// starts there, and the tensor it reads is the cut (also where the walk meets a tensor
+    /// something else reads, or a node with several inputs). nil when that first node is not a
+    /// stride-1, size-keeping conv (a strided conv, a pooling or resampling op) or when
+    /// `output` is not a graph output or is read by another node.
     public func splittingPointHead(_ output: String) -> PointHeadSplit? {
         guard outputs.contains(output), !nodes.contains(where: { $0.inputs.contains(output) }) else { return nil }
         let byName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -44,7 +54,7 @@ extension GraphDescription {
         while true {
             guard current.inputs.count == 1 else { return nil }
             let source = current.inputs[0]
-            guard let producer = byName[source], producer.inputs.count == 1, readers(source) == 1 else {
+            guard Self.isPerCell(current), let producer = byName[source], producer.inputs.count == 1, readers(source) == 1 else {
                 cut = source
                 break
             }
@@ -55,14 +65,13 @@ extension GraphDescription {
         guard cut != input.name, var first = chain.first, first.op == "conv2d", let channels = first.inChannels else { return nil }
 
         var radius = (rows: 0, columns: 0)
-        for (index, node) in chain.enumerated() {
-            if Self.perCellOps.contains(node.op) { continue }
-            guard node.op == "conv2d", node.stride ?? IntPair(1, 1) == IntPair(1, 1), let kernel = node.kernel else { return nil }
-            if kernel == IntPair(1, 1) { continue }
-            // A spatial conv only at the start, padded to keep the size: its zero padding is
-            // then exactly the zeros the window holds outside the map.
+        for (index, node) in chain.enumerated() where !Self.isPerCell(node) {
+            // Only the first node looks around (the walk stops there), and it must be a
+            // stride-1 conv padded to keep the size: its zero padding is then exactly the
+            // zeros the window holds outside the map.
+            guard index == 0, node.op == "conv2d", node.stride ?? IntPair(1, 1) == IntPair(1, 1), let kernel = node.kernel else { return nil }
             let dilation = node.dilation ?? IntPair(1, 1), padding = node.padding ?? IntPair(0, 0)
-            guard index == 0, kernel.first % 2 == 1, kernel.second % 2 == 1,
+            guard kernel.first % 2 == 1, kernel.second % 2 == 1,
                   padding == IntPair(dilation.first * (kernel.first - 1) / 2, dilation.second * (kernel.second - 1) / 2) else {
                 return nil
             }
