@@ -3,7 +3,9 @@
     python training/validate.py [--detector CKPT] [--ocr CKPT] [--eval-dir training/out/eval]
 
 OCR: exact match on the real US val split (split == val rows of openalpr_segocr_us and
-reported_ocr_us, resized whole to the OCR input) and on synthetic val crops.
+reported_ocr_us, resized whole to the OCR input, and framed as in photos) and on synthetic val
+crops; the same checks on the training split, to show how closely the network fits its real
+training plates.
 Detector: recall at IoU 0.3 and false positives per image on uc3m_det val, openalpr_e2e_eu val,
 negatives val (original frames, letterboxed like the engine) and composited val scenes.
 Refiner: mean corner error (fraction of the plate width) on val scene plates and pasted
@@ -31,8 +33,11 @@ from data_real import detection_rows, us_ocr_rows  # noqa: E402
 from det_decode import area, intersection, iou, match  # noqa: E402
 from pipeline import Pipeline, correct_exposure  # noqa: E402
 from train_detector import evaluate as evaluate_scenes, load_split  # noqa: E402
-from train_ocr import exact_match, load_real, plain_real  # noqa: E402
+from train_ocr import exact_match, framed_validation, load_real, plain_real  # noqa: E402
 from train_refiner import evaluate as evaluate_refiner, validation_set as refiner_validation_set  # noqa: E402
+
+
+TRAIN_FRAMED_SAMPLE = 1000  # training crops framed once each for the fit check (all 2,476 take a while)
 
 
 def ocr_metrics(pipe: Pipeline) -> dict:
@@ -51,7 +56,19 @@ def ocr_metrics(pipe: Pipeline) -> dict:
     engine_acc, _ = exact_match(pipe.ocr, images, texts, engine_decoding=True)
     engine_sacc, _ = exact_match(pipe.ocr, sval["images"], stexts, engine_decoding=True)
     char_err = sum(edit_distance(p, t) for p, t in zip(preds, texts)) / sum(len(t) for t in texts)
+    framed_images, framed_texts = framed_validation(store, texts)
+    framed_acc, _ = exact_match(pipe.ocr, framed_images, framed_texts)
+    # The same checks on the training split show how closely the network fits the real plates it
+    # was trained on: the distance to the val figures is what more real plates could still buy.
+    train_store, train_texts = load_real("train")
+    train_acc, _ = exact_match(pipe.ocr, np.stack([plain_real(v) for v in train_store]), train_texts)
+    sample = slice(0, TRAIN_FRAMED_SAMPLE)
+    train_framed_images, train_framed_texts = framed_validation(train_store[sample], train_texts[sample], copies=1)
+    train_framed_acc, _ = exact_match(pipe.ocr, train_framed_images, train_framed_texts)
     return {"real_us_val_exact": acc, "real_us_val_n": len(texts), "real_us_val_char_error_rate": char_err,
+            "real_us_val_framed_exact": framed_acc, "real_us_val_framed_n": len(framed_texts),
+            "real_us_train_exact": train_acc, "real_us_train_n": len(train_texts),
+            "real_us_train_framed_exact": train_framed_acc, "real_us_train_framed_n": len(train_framed_texts),
             "real_us_val_exact_engine_decoding": engine_acc,
             "by_source": {k: {"exact": v[0] / v[1], "n": v[1]} for k, v in by_source.items()},
             "synthetic_val_exact": sacc, "synthetic_val_n": len(sval["texts"]),
