@@ -6,7 +6,7 @@
 
 Each network is rebuilt from Models/NAME.json with torch.nn modules and loaded with
 Models/NAME.safetensors, so the timed model is exactly the exported one, whatever
-training/models.py looks like now. Batch norm stays a separate nn.BatchNorm2d in eval mode, as
+training/models.py builds now (only its `run_nodes`, the format's op semantics, is shared). Batch norm stays a separate nn.BatchNorm2d in eval mode, as
 trained (the Swift runtime folds it into the conv at load). Input is batch 1 at the graph's own
 input size; warm-up runs come first, then every run is timed on its own (wall clock with
 perf_counter_ns, and the thread's CPU time with thread_time_ns).
@@ -25,10 +25,11 @@ from pathlib import Path
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from safetensors.torch import load_file
 
 REPO_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from models import run_nodes  # noqa: E402  (the op semantics only; the layers come from the JSON)
 
 
 class ExportedGraph(nn.Module):
@@ -64,29 +65,7 @@ class ExportedGraph(nn.Module):
         self.layers = nn.ModuleDict(layers)
 
     def forward(self, x):
-        values = {self.input_name: x}
-        for node in self.nodes:
-            op, ins = node["op"], [values[name] for name in node["inputs"]]
-            if op in ("conv2d", "batchnorm2d"):
-                y = self.layers[node["name"]](ins[0])
-            elif op == "relu":
-                y = F.relu(ins[0])
-            elif op == "sigmoid":
-                y = torch.sigmoid(ins[0])
-            elif op == "maxpool2d":
-                y = F.max_pool2d(ins[0], node["kernel"], node["stride"], node["padding"])
-            elif op == "upsample_nearest":
-                y = F.interpolate(ins[0], scale_factor=node["scale"], mode="nearest")
-            elif op == "add":
-                y = ins[0] + ins[1]
-            elif op == "flatten":
-                y = ins[0].flatten(1)[:, :, None, None]
-            elif op == "linear":
-                y = self.layers[node["name"]](ins[0].flatten(1))[:, :, None, None]
-            else:
-                raise ValueError(f"node {node['name']}: op {op} is not supported by this benchmark")
-            values[node["name"]] = y
-        return tuple(values[name] for name in self.output_names)
+        return tuple(run_nodes(self.nodes, self.layers, {self.input_name: x}, self.output_names))
 
 
 def sha256(path: Path) -> str:

@@ -108,31 +108,37 @@ class GraphNet(nn.Module):
 
     def _run(self, x, pass_through: str | None = None) -> list:
         """Runs the nodes in order; the node named pass_through forwards its input unchanged."""
-        values = {"input": x}
-        for node in self.nodes:
-            op, ins = node["op"], [values[i] for i in node["inputs"]]
-            if node["name"] == pass_through:
-                y = ins[0]
-            elif op in ("conv2d", "batchnorm2d"):
-                y = self.layers[node["name"]](ins[0])
-            elif op == "relu":
-                y = F.relu(ins[0])
-            elif op == "sigmoid":
-                y = torch.sigmoid(ins[0])
-            elif op == "maxpool2d":
-                y = F.max_pool2d(ins[0], node["kernel"], node["stride"], node["padding"])
-            elif op == "upsample_nearest":
-                y = F.interpolate(ins[0], scale_factor=node["scale"], mode="nearest")
-            elif op == "add":
-                y = ins[0] + ins[1]
-            elif op == "flatten":
-                y = ins[0].flatten(1)[:, :, None, None]
-            elif op == "linear":
-                y = self.layers[node["name"]](ins[0].flatten(1))[:, :, None, None]
-            else:
-                raise ValueError(f"op {op} not supported")
-            values[node["name"]] = y
-        return [values[n] for n in self.output_names]
+        return run_nodes(self.nodes, self.layers, {"input": x}, self.output_names, pass_through)
+
+
+def run_nodes(nodes: list[dict], layers, values: dict, outputs: list[str], pass_through: str | None = None) -> list:
+    """Runs graph nodes (docs/model-format.md) in order: `layers` holds the modules of the conv,
+    batch-norm and linear nodes by name, `values` the input tensor by its name. Returns the
+    `outputs`. The node named pass_through forwards its input unchanged."""
+    for node in nodes:
+        op, ins = node["op"], [values[i] for i in node["inputs"]]
+        if node["name"] == pass_through:
+            y = ins[0]
+        elif op in ("conv2d", "batchnorm2d"):
+            y = layers[node["name"]](ins[0])
+        elif op == "relu":
+            y = F.relu(ins[0])
+        elif op == "sigmoid":
+            y = torch.sigmoid(ins[0])
+        elif op == "maxpool2d":
+            y = F.max_pool2d(ins[0], node["kernel"], node["stride"], node["padding"])
+        elif op == "upsample_nearest":
+            y = F.interpolate(ins[0], scale_factor=node["scale"], mode="nearest")
+        elif op == "add":
+            y = ins[0] + ins[1]
+        elif op == "flatten":
+            y = ins[0].flatten(1)[:, :, None, None]
+        elif op == "linear":
+            y = layers[node["name"]](ins[0].flatten(1))[:, :, None, None]
+        else:
+            raise ValueError(f"node {node['name']}: op {op} is not supported")
+        values[node["name"]] = y
+    return [values[n] for n in outputs]
 
 
 OCR_CONTEXT_DILATIONS = (1, 2, 4)
