@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ctc_decode  # noqa: E402
 from common import DATA_DIR, OCR_HEIGHT, OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, decode_greedy, encode_text, written  # noqa: E402
 from data_real import load_grey, us_ocr_rows  # noqa: E402
+from char_swap import find_boxes, swap_characters  # noqa: E402
 from models import build_ocr, checkpoint_state, load_ocr_state, ocr_trunk_blocks  # noqa: E402
 from synth.augment import photometric, random_quad  # noqa: E402
 from synth.ocr_set import background_paths, grow_quad, load_backgrounds  # noqa: E402
@@ -161,8 +162,9 @@ def update_ema(average: torch.nn.Module, net: torch.nn.Module, decay: float) -> 
 
 class BatchMaker:
     """Draws one training batch (grey uint8 crops and their texts) from the pools: synthetic
-    crops as rendered, real train crops jittered or framed in scenes, engine-cut crops, and
-    the motion blur, in that order of random draws."""
+    crops as rendered, real train crops (characters moved within the plate, `--char-swap`)
+    jittered or framed in scenes, engine-cut crops, and the motion blur, in that order of
+    random draws."""
 
     def __init__(self, args, synth_images, synth_texts, real_images, real_texts, backgrounds,
                  engine_images, engine_texts):
@@ -172,6 +174,11 @@ class BatchMaker:
         self.backgrounds = backgrounds
         self.engine_images, self.engine_texts = engine_images, engine_texts
         self.n_real = int(args.batch * args.real_fraction)
+        # Where each real crop's characters are, for --char-swap (None: not separable).
+        self.real_boxes = find_boxes(real_images, real_texts) if args.char_swap > 0 else None
+        if self.real_boxes is not None:
+            usable = sum(b is not None for b in self.real_boxes)
+            print(f"real train crops whose characters can be moved: {usable} of {len(real_texts)}", flush=True)
 
     def __call__(self, rng) -> tuple[np.ndarray, list[str]]:
         args, n_real = self.args, self.n_real
@@ -179,15 +186,20 @@ class BatchMaker:
         n_engine = int(rng.binomial(n_real, args.engine_fraction)) if self.engine_images is not None else 0
         ri = rng.integers(0, len(self.real_texts), n_real - n_engine)
         ei = rng.integers(0, len(self.engine_texts), n_engine) if n_engine else np.zeros(0, int)
-        real_part = [framed_real(self.real_images[i], self.backgrounds, rng, tuple(args.framed_widths))
-                     if rng.random() < args.framed else jitter_real(self.real_images[i], rng) for i in ri]
+        real_texts = [self.real_texts[i] for i in ri]
+        real_part = []
+        for k, i in enumerate(ri):
+            image = self.real_images[i]
+            if self.real_boxes is not None and self.real_boxes[i] is not None and rng.random() < args.char_swap:
+                image, real_texts[k] = swap_characters(image, real_texts[k], self.real_boxes[i], rng)
+            real_part.append(framed_real(image, self.backgrounds, rng, tuple(args.framed_widths))
+                             if rng.random() < args.framed else jitter_real(image, rng))
         real_part += [photometric(self.engine_images[i], rng, 0.3) for i in ei]
         batch = np.concatenate([self.synth_images[si], np.stack(real_part)]) if real_part else self.synth_images[si]
         if args.motion_blur > 0:
             for i in np.flatnonzero(rng.random(len(batch)) < args.motion_blur):
                 batch[i] = level_motion_blur(batch[i], rng)
-        texts = ([self.synth_texts[i] for i in si] + [self.real_texts[i] for i in ri]
-                 + [self.engine_texts[i] for i in ei])
+        texts = [self.synth_texts[i] for i in si] + real_texts + [self.engine_texts[i] for i in ei]
         return batch, texts
 
 
@@ -238,6 +250,8 @@ def main():
     ap.add_argument("--motion-blur", type=float, default=0.0,
                     help="share of each batch blurred along a near-horizontal line (3-11 px at the OCR input, "
                          "within 20 degrees of level), as a passing car or a slow shutter blurs a plate")
+    ap.add_argument("--char-swap", type=float, default=0.0,
+                    help="share of real crops whose characters are swapped or copied within the plate, label to match (char_swap.py)")
     ap.add_argument("--ema", type=float, default=0.0,
                     help="keep an exponential moving average of the weights (and batch-norm statistics) with "
                          "this decay, e.g. 0.999; evaluated and saved instead of the raw weights")
