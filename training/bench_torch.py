@@ -6,8 +6,9 @@
 
 Each network is rebuilt from Models/NAME.json with torch.nn modules and loaded with
 Models/NAME.safetensors, so the timed model is exactly the exported one, whatever
-training/models.py builds now (only its `run_nodes`, the format's op semantics, is shared). Batch norm stays a separate nn.BatchNorm2d in eval mode, as
-trained (the Swift runtime folds it into the conv at load). Input is batch 1 at the graph's own
+training/models.py builds now (only its `run_nodes`, the format's op semantics, is shared).
+Batch norm stays a separate nn.BatchNorm2d in eval mode, as trained (the Swift runtime folds
+it into the conv at load). Input is batch 1 at the graph's own
 input size; warm-up runs come first, then every run is timed on its own (wall clock with
 perf_counter_ns, and the thread's CPU time with thread_time_ns).
 """

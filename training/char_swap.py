@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
+
 
 @dataclass(frozen=True)
 class CharBox:
@@ -33,7 +35,6 @@ def char_boxes(img: np.ndarray, text: str) -> list[CharBox] | None:
     as ink), and its connected ink blobs at least a third of the crop's height and not
     touching its top or bottom edge, merged where they overlap along the width, are the
     characters, left to right."""
-    import cv2
     h, w = img.shape
     blurred = cv2.GaussianBlur(img, (3, 3), 0)
     _, binary = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
@@ -78,7 +79,6 @@ def _similar(a: CharBox, b: CharBox) -> bool:
 def _paste(src: np.ndarray, box: CharBox, out: np.ndarray, target: CharBox) -> None:
     """The character in `box` of `src`, with a tenth of its height above and below, resized
     onto `target`'s place in `out` (the plate around it, header and footer, stays as it was)."""
-    import cv2
     h = src.shape[0]
 
     def rows(b: CharBox) -> tuple[int, int]:
