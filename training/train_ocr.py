@@ -88,11 +88,18 @@ def framed_real(img: np.ndarray, backgrounds, rng, widths: tuple[float, float] =
     return photometric(crop, rng, 0.4)
 
 
-def framed_validation(store: np.ndarray, texts, copies: int = 2):
+def framed_validation_backgrounds() -> list:
+    """The val-split scenes (grey) `framed_validation` frames crops in: the same 100 every time."""
+    return [cv2.cvtColor(b, cv2.COLOR_RGB2GRAY) for b in load_backgrounds(background_paths("val", 100, 1234))]
+
+
+def framed_validation(store: np.ndarray, texts, copies: int = 2, backgrounds: list | None = None):
     """The real val crops framed as in framed_real, twice each, in val-split scenes with a fixed
-    seed: the same set on every run and evaluation."""
+    seed: the same set on every run and evaluation. `backgrounds` (from
+    `framed_validation_backgrounds`) saves loading the scenes again for a second call."""
     rng = np.random.default_rng(1234)
-    backgrounds = [cv2.cvtColor(b, cv2.COLOR_RGB2GRAY) for b in load_backgrounds(background_paths("val", 100, 1234))]
+    if backgrounds is None:
+        backgrounds = framed_validation_backgrounds()
     images = np.stack([framed_real(img, backgrounds, rng) for _ in range(copies) for img in store])
     return images, [t for _ in range(copies) for t in texts]
 

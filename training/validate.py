@@ -33,7 +33,7 @@ from data_real import detection_rows, us_ocr_rows  # noqa: E402
 from det_decode import area, intersection, iou, match  # noqa: E402
 from pipeline import Pipeline, correct_exposure  # noqa: E402
 from train_detector import evaluate as evaluate_scenes, load_split  # noqa: E402
-from train_ocr import exact_match, framed_validation, load_real, plain_real  # noqa: E402
+from train_ocr import exact_match, framed_validation, framed_validation_backgrounds, load_real, plain_real  # noqa: E402
 from train_refiner import evaluate as evaluate_refiner, validation_set as refiner_validation_set  # noqa: E402
 
 
@@ -56,14 +56,16 @@ def ocr_metrics(pipe: Pipeline) -> dict:
     engine_acc, _ = exact_match(pipe.ocr, images, texts, engine_decoding=True)
     engine_sacc, _ = exact_match(pipe.ocr, sval["images"], stexts, engine_decoding=True)
     char_err = sum(edit_distance(p, t) for p, t in zip(preds, texts)) / sum(len(t) for t in texts)
-    framed_images, framed_texts = framed_validation(store, texts)
+    backgrounds = framed_validation_backgrounds()
+    framed_images, framed_texts = framed_validation(store, texts, backgrounds=backgrounds)
     framed_acc, _ = exact_match(pipe.ocr, framed_images, framed_texts)
     # The same checks on the training split show how closely the network fits the real plates it
     # was trained on: the distance to the val figures is what more real plates could still buy.
     train_store, train_texts = load_real("train")
     train_acc, _ = exact_match(pipe.ocr, np.stack([plain_real(v) for v in train_store]), train_texts)
     sample = slice(0, TRAIN_FRAMED_SAMPLE)
-    train_framed_images, train_framed_texts = framed_validation(train_store[sample], train_texts[sample], copies=1)
+    train_framed_images, train_framed_texts = framed_validation(train_store[sample], train_texts[sample], copies=1,
+                                                                  backgrounds=backgrounds)
     train_framed_acc, _ = exact_match(pipe.ocr, train_framed_images, train_framed_texts)
     return {"real_us_val_exact": acc, "real_us_val_n": len(texts), "real_us_val_char_error_rate": char_err,
             "real_us_val_framed_exact": framed_acc, "real_us_val_framed_n": len(framed_texts),

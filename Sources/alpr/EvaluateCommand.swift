@@ -57,6 +57,12 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .long, help: "Also list every missed and misread plate and every false plate, per image.")
     var mistakes = false
 
+    @Option(name: .customLong("mistake-images"), help: ArgumentHelp(
+        "Write a picture of every missed, misread and false plate into this folder (created if needed).",
+        discussion: "Each PNG shows the frame around the plate with its outline and, for a plate the engine reported, the plate as the OCR was given it. Making them takes CPU time, which slows the timed reads when every core runs a job.",
+        valueName: "folder"))
+    var mistakeImages: String?
+
     @Flag(name: .customLong("by-width"), help: "Also break recall and top-1 accuracy down by the annotated plate's width in pixels.")
     var byWidth = false
 
@@ -104,6 +110,7 @@ struct EvaluateCommand: ParsableCommand {
         var unreadable = 0
         var listed: [EvaluationOutput.ImageMistake] = []
         var otherPlateHits: [EvaluationOutput.ImageHit] = []
+        let pictures = try mistakeImages.map { try MistakePictures(folder: $0, modelsDirectory: modelsDirectory) }
         let items = dataset.items
         var index = 0
         try FileRecognition.recognize(files: items.map(\.imageURL), jobs: jobs, makeRecognizer: {
@@ -125,6 +132,7 @@ struct EvaluateCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("\(item.imageURL.lastPathComponent): \(error)\n".utf8))
             }
             let found = evaluation.accumulate(&report, annotations: item.annotations, predictions: predictions)
+            pictures?.write(found, of: item.imageURL)
             if mistakes {
                 listed += found.map { EvaluationOutput.ImageMistake(file: item.imageURL.lastPathComponent, mistake: $0) }
             }
@@ -176,6 +184,51 @@ struct EvaluateCommand: ParsableCommand {
         ]
         if unannotated > 0 { lines.append("skipped (no .txt)      \(unannotated)") }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// `alpr evaluate --mistake-images`: one PNG per mistake (`MistakeView`), numbered in the
+/// order `--mistakes` lists them.
+final class MistakePictures {
+    let folder: URL
+    /// Only its margin and input size are used: the view of what the OCR was given.
+    let ocr: PlateOCR
+    private(set) var written = 0
+
+    init(folder path: String, modelsDirectory: URL) throws {
+        folder = URL(fileURLWithPath: path, isDirectory: true)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw ValidationError("--mistake-images: cannot create the folder \(path): \(error.localizedDescription)")
+        }
+        ocr = try PlateOCR(directory: modelsDirectory)
+    }
+
+    /// Writes the pictures of one image's mistakes; a picture that cannot be made is reported
+    /// on standard error and the run goes on.
+    func write(_ mistakes: [Evaluation.Mistake], of imageURL: URL) {
+        guard !mistakes.isEmpty else { return }
+        let file = imageURL.lastPathComponent
+        let image: RGBImage
+        do {
+            image = try ImageDecoder.decode(contentsOf: imageURL)
+        } catch {
+            written += mistakes.count
+            FileHandle.standardError.write(Data("\(file): no mistake pictures: \(error)\n".utf8))
+            return
+        }
+        for mistake in mistakes {
+            written += 1
+            let name = MistakeView.fileName(number: written, mistake: mistake, imageFile: file)
+            do {
+                let cut = try mistake.corners.map { try ocr.view(of: image, corners: $0) }
+                let picture = try MistakeView.render(mistake, in: image, cut: cut)
+                try ImageEncoder.png(picture).write(to: folder.appendingPathComponent(name))
+            } catch {
+                FileHandle.standardError.write(Data("\(file): cannot write \(name): \(error)\n".utf8))
+            }
+        }
     }
 }
 
@@ -248,9 +301,10 @@ struct EvaluationOutput: Encodable {
             try container.encodeIfPresent(mistake.expected, forKey: .expected)
             try container.encode(mistake.read, forKey: .read)
             try container.encode(mistake.box, forKey: .box)
+            try container.encodeIfPresent(mistake.corners.map { $0.map { [$0.x, $0.y] } }, forKey: .corners)
         }
 
-        enum CodingKeys: String, CodingKey { case file, kind, expected, read, box }
+        enum CodingKeys: String, CodingKey { case file, kind, expected, read, box, corners }
     }
 
     var images: Int

@@ -1,4 +1,5 @@
 import ALPRTestSupport
+import ALPRVision
 import Foundation
 import Testing
 
@@ -149,6 +150,43 @@ struct CommandLineTests {
         #expect(listed.status == 0)
         #expect(listed.standardOutput.contains("MPR2251 -> MPR2250"), "\(listed.standardOutput)")
         #expect(!listed.standardOutput.contains("KTN4827 ->"))
+    }
+
+    @Test("evaluate --mistake-images writes one picture per mistake: the frame around the plate and the OCR's cut")
+    func evaluateMistakeImages() throws {
+        let folder = try DemoFrames()
+        defer { folder.remove() }
+        try folder.write("a.txt", "a.jpg 706 551 166 86 KTN4827\n")
+        // Labelled one digit off (misread), and a plate where the frame shows none (missed).
+        try folder.write("b.txt", "b.png 535 553 168 88 MPR2251\nb.png 40 40 120 60 ZZZ999\n")
+        let pictures = folder.url.appending(path: "pictures/nested")
+
+        let run = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--json", "--mistakes",
+                                "--mistake-images", pictures.path])
+        #expect(run.status == 0, "\(run.standardError)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])
+        let listed = try #require(report["mistakes"] as? [[String: Any]])
+        #expect(listed.map { $0["kind"] as? String } == ["misread", "missed"])
+        let corners = try #require(listed.first?["corners"] as? [[Double]], "a misread plate carries the engine's corners")
+        #expect(corners.count == 4 && corners.allSatisfy { $0.count == 2 })
+        #expect(listed.last?["corners"] == nil, "a missed plate has no corners")
+
+        let names = try FileManager.default.contentsOfDirectory(atPath: pictures.path).sorted()
+        #expect(names == ["001-misread-MPR2251-as-MPR2250-b.png", "002-missed-ZZZ999-b.png"], "\(names)")
+        let misread = try ImageDecoder.decode(contentsOf: pictures.appending(path: "001-misread-MPR2251-as-MPR2250-b.png"))
+        let missed = try ImageDecoder.decode(contentsOf: pictures.appending(path: "002-missed-ZZZ999-b.png"))
+        // The missed plate's picture is the frame part only; the misread one adds the OCR's cut under it.
+        #expect(missed.width <= MistakeView.regionWidth && missed.height <= MistakeView.maximumRegionHeight)
+        #expect(misread.height > 96 + 16, "the frame part, the 2x OCR cut and the gaps: \(misread.width)x\(misread.height)")
+        #expect(misread.width >= MistakeView.regionWidth)
+
+        // A folder that cannot be made is a usage error with its path, and nothing is scored.
+        let blocked = try folder.write("blocked", "a file, not a folder")
+        let refused = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--mistake-images",
+                                    blocked.appending(path: "inside").path])
+        #expect(refused.status != 0)
+        #expect(refused.standardOutput.isEmpty)
+        #expect(refused.standardError.contains("--mistake-images") && refused.standardError.contains("blocked"), "\(refused.standardError)")
     }
 
     @Test("evaluate names the annotation file and line it cannot parse")

@@ -11,16 +11,19 @@ public struct Evaluation: Sendable {
         /// The top-1 reading's confidence, for `Report.byConfidence`; nil leaves the
         /// prediction out of that breakdown.
         public var confidence: Double?
+        /// The plate's corners (TL, TR, BR, BL), where the engine gave them: what the OCR read.
+        public var corners: [ImagePoint]?
 
-        public init(box: PlateBox, texts: [String], confidence: Double? = nil) {
+        public init(box: PlateBox, texts: [String], confidence: Double? = nil, corners: [ImagePoint]? = nil) {
             self.box = box
             self.texts = texts
             self.confidence = confidence
+            self.corners = corners
         }
 
         public init(_ result: PlateResult) {
             self.init(box: result.box, texts: [result.text] + result.candidates.map(\.text).filter { $0 != result.text },
-                      confidence: Double(result.confidence))
+                      confidence: Double(result.confidence), corners: result.corners)
         }
     }
 
@@ -148,13 +151,18 @@ public struct Evaluation: Sendable {
         public var expected: String?
         /// The engine's texts, best first (normalised); empty for a missed plate.
         public var read: [String]
+        /// The annotated box (missed) or the engine's (misread, false plate).
         public var box: PlateBox
+        /// The engine's corners of a misread or false plate, where it gave them; nil for a
+        /// missed plate.
+        public var corners: [ImagePoint]?
 
-        public init(kind: Kind, expected: String?, read: [String], box: PlateBox) {
+        public init(kind: Kind, expected: String?, read: [String], box: PlateBox, corners: [ImagePoint]? = nil) {
             self.kind = kind
             self.expected = expected
             self.read = read
             self.box = box
+            self.corners = corners
         }
     }
 
@@ -217,7 +225,8 @@ public struct Evaluation: Sendable {
                 if let confidenceBand { report.byConfidence[confidenceBand].exact += 1 }
             } else {
                 if let confidenceBand { report.byConfidence[confidenceBand].misread += 1 }
-                mistakes.append(Mistake(kind: .misread, expected: truth, read: Array(texts.prefix(topK)), box: predictions[p].box))
+                mistakes.append(Mistake(kind: .misread, expected: truth, read: Array(texts.prefix(topK)), box: predictions[p].box,
+                                        corners: predictions[p].corners))
             }
             if texts.prefix(topK).contains(truth) { report.topKCorrect += 1 }
         }
@@ -227,7 +236,7 @@ public struct Evaluation: Sendable {
                 report.byConfidence[band].falsePlates += 1
             }
             mistakes.append(Mistake(kind: .falsePlate, expected: nil, read: Array(prediction.texts.map(Self.normalized).prefix(topK)),
-                                    box: prediction.box))
+                                    box: prediction.box, corners: prediction.corners))
         }
         return mistakes
     }
