@@ -172,7 +172,11 @@ struct CommandLineTests {
         #expect(listed.last?["corners"] == nil, "a missed plate has no corners")
 
         let names = try FileManager.default.contentsOfDirectory(atPath: pictures.path).sorted()
-        #expect(names == ["001-misread-MPR2251-as-MPR2250-b.png", "002-missed-ZZZ999-b.png"], "\(names)")
+        #expect(names == ["001-misread-MPR2251-as-MPR2250-b.png", "002-missed-ZZZ999-b.png", "index.html"], "\(names)")
+        let index = try String(contentsOf: pictures.appending(path: "index.html"), encoding: .utf8)
+        #expect(index.contains("2 mistakes: 1 missed, 1 misread, 0 false plates."), "\(index)")
+        #expect(index.contains("src=\"001-misread-MPR2251-as-MPR2250-b.png\"") && index.contains("src=\"002-missed-ZZZ999-b.png\""))
+        #expect(index.contains("<code>MPR2251</code> read <code>MPR2250</code>"), "\(index)")
         let misread = try ImageDecoder.decode(contentsOf: pictures.appending(path: "001-misread-MPR2251-as-MPR2250-b.png"))
         let missed = try ImageDecoder.decode(contentsOf: pictures.appending(path: "002-missed-ZZZ999-b.png"))
         // The missed plate's picture is the frame part only; the misread one adds the OCR's cut under it.
