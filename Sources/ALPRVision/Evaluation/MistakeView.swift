@@ -30,9 +30,7 @@ public enum MistakeView {
         let viewWidth = max(Int((Double(region.width) * scale).rounded()), 1)
         let viewHeight = max(Int((Double(region.height) * scale).rounded()), 1)
         let origin = ImagePoint(x: Double(region.x), y: Double(region.y))
-        var view = try image.rectified(corners: corners(of: PlateBox(x: origin.x, y: origin.y, width: Double(region.width),
-                                                                     height: Double(region.height))),
-                                       width: viewWidth, height: viewHeight)
+        var view = try image.cropped(to: region).resized(width: viewWidth, height: viewHeight)
         let colour = mistake.kind == .missed ? missedColour : reportedColour
         let scaled = outline.map { ImagePoint(x: ($0.x - origin.x) * scale, y: ($0.y - origin.y) * scale) }
         for index in scaled.indices {
@@ -42,8 +40,8 @@ public enum MistakeView {
         let width = max(view.width, cut.width) + 2 * gap
         let height = view.height + cut.height + 3 * gap
         var canvas = RGBImage(width: width, height: height, red: background, green: background, blue: background)
-        paste(view, into: &canvas, x: gap, y: gap)
-        paste(cut, into: &canvas, x: gap, y: view.height + 2 * gap)
+        canvas.paste(view, x: gap, y: gap)
+        canvas.paste(cut, x: gap, y: view.height + 2 * gap)
         return canvas
     }
 
@@ -76,15 +74,6 @@ public enum MistakeView {
                 let px = x + dx - 1, py = y + dy - 1
                 if px >= 0, py >= 0, px < image.width, py < image.height { image[px, py] = colour }
             }
-        }
-    }
-
-    /// Copies `part` into `canvas` with its top-left corner at (`x`, `y`); it must fit.
-    static func paste(_ part: RGBImage, into canvas: inout RGBImage, x: Int, y: Int) {
-        precondition(x >= 0 && y >= 0 && x + part.width <= canvas.width && y + part.height <= canvas.height, "part must fit the canvas")
-        for row in 0 ..< part.height {
-            let source = row * part.width * 3, target = ((y + row) * canvas.width + x) * 3
-            canvas.pixels.replaceSubrange(target ..< target + part.width * 3, with: part.pixels[source ..< source + part.width * 3])
         }
     }
 

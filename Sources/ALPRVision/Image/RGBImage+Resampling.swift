@@ -39,12 +39,7 @@ extension RGBImage {
         let fittedHeight = max(1, min(canvasHeight, Int((Double(height) * scale).rounded())))
         let fitted = try resized(width: fittedWidth, height: fittedHeight)
         var canvas = RGBImage(width: canvasWidth, height: canvasHeight, red: 114, green: 114, blue: 114)
-        for y in 0 ..< fittedHeight {
-            let source = y * fittedWidth * 3
-            let destination = y * canvasWidth * 3
-            canvas.pixels.replaceSubrange(destination ..< destination + fittedWidth * 3,
-                                          with: fitted.pixels[source ..< source + fittedWidth * 3])
-        }
+        canvas.paste(fitted, x: 0, y: 0)
         return (canvas, scale)
     }
 

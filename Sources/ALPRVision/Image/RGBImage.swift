@@ -57,6 +57,15 @@ public struct RGBImage: Sendable, Equatable {
         return try RGBImage(width: x1 - x0, height: y1 - y0, pixels: result)
     }
 
+    /// Copies `part` into this image with its top-left corner at (`x`, `y`); it must fit.
+    public mutating func paste(_ part: RGBImage, x: Int, y: Int) {
+        precondition(x >= 0 && y >= 0 && x + part.width <= width && y + part.height <= height, "part must fit the image")
+        for row in 0 ..< part.height {
+            let source = row * part.width * 3, target = ((y + row) * width + x) * 3
+            pixels.replaceSubrange(target ..< target + part.width * 3, with: part.pixels[source ..< source + part.width * 3])
+        }
+    }
+
     /// Luma as in `cv2.COLOR_RGB2GRAY` (ITU-R BT.601 weights), rounded.
     public func grayscale() -> GrayImage {
         var luma = [UInt8](repeating: 0, count: width * height)
