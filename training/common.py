@@ -7,7 +7,8 @@ from pathlib import Path
 TRAINING_DIR = Path(__file__).resolve().parent
 REPO_DIR = TRAINING_DIR.parent
 DATA_DIR = Path(os.environ.get("ALPR_DATA_DIR", "/work/shared/data"))
-OUT_DIR = TRAINING_DIR / "out"
+# Where training writes (synthetic sets, checkpoints, logs); ALPR_OUT_DIR lets two rounds run side by side.
+OUT_DIR = Path(os.environ.get("ALPR_OUT_DIR", TRAINING_DIR / "out"))
 MODELS_DIR = REPO_DIR / "Models"
 FIXTURES_DIR = REPO_DIR / "Tests" / "ALPRVisionTests" / "Fixtures"
 FONT_DIR = Path(os.environ.get("ALPR_FONT_DIR", "/usr/share/fonts/truetype/roadgeek"))

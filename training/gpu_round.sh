@@ -14,30 +14,41 @@
 #   ocr_train_log.json            the validation figures at every evaluation
 # Then, on the CPU machine, `alpr evaluate DIR --models best` (with the detector and refiner
 # copied beside) scores them end to end; see training/README.md.
+#
+# Two rounds can share a machine: render once (RENDER=only), then start each round with its own
+# ALPR_OUT_DIR holding a copy of (or links to) the rendered ocr_synth_*.npz, RENDER=no, its own
+# OUT and WORKERS set to its share of the cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ALPR_DATA_DIR="${ALPR_DATA_DIR:-$PWD/training/out/datapack}"
 export ALPR_FONT_DIR="${ALPR_FONT_DIR:-$ALPR_DATA_DIR/fonts}"
 export PYTHONUNBUFFERED=1 OMP_WAIT_POLICY=PASSIVE
+export ALPR_OUT_DIR="${ALPR_OUT_DIR:-$PWD/training/out}"
 OUT="${OUT:-$PWD/training/out/gpu_round}"
+RENDER="${RENDER:-yes}"  # yes: render, then train; only: render and stop; no: train on what is there
 MINUTES="${MINUTES:-6}"
 SYNTH_COUNT="${SYNTH_COUNT:-60000}"
+# --labels-as-drawn renders the synthetic crops as the shipped OCR was trained on them (ocr_set.py)
+read -r -a SYNTH_FLAGS <<< "${SYNTH_FLAGS:-}"
 CORES=$(nproc)
-WORKERS=$(( CORES > 3 ? CORES - 2 : 1 ))
+WORKERS="${WORKERS:-$(( CORES > 3 ? CORES - 2 : 1 ))}"
 
 [ -f "$ALPR_DATA_DIR/ocr_crops.csv" ] || { echo "no data pack at $ALPR_DATA_DIR (python training/pack_data.py)" >&2; exit 1; }
-mkdir -p "$OUT/best" "$OUT/last"
 python3 -c 'import torch; print("torch", torch.__version__, "cuda" if torch.cuda.is_available() else "no GPU")'
 
 start=$(date +%s)
-python3 training/synth/ocr_set.py --count "$SYNTH_COUNT" --split train --seed 1 --workers "$CORES"
-python3 training/synth/ocr_set.py --count 2000 --split val --seed 2 --workers "$CORES"
-echo "synthetic crops rendered in $(( $(date +%s) - start )) s"
+mkdir -p "$ALPR_OUT_DIR" "$OUT/best" "$OUT/last"
+if [ "$RENDER" != no ]; then
+    python3 training/synth/ocr_set.py --count "$SYNTH_COUNT" --split train --seed 1 --workers "$CORES" ${SYNTH_FLAGS[@]+"${SYNTH_FLAGS[@]}"}
+    python3 training/synth/ocr_set.py --count 2000 --split val --seed 2 --workers "$CORES" ${SYNTH_FLAGS[@]+"${SYNTH_FLAGS[@]}"}
+    echo "synthetic crops rendered in $(( $(date +%s) - start )) s"
+    [ "$RENDER" = only ] && exit 0
+fi
 
 python3 training/train_ocr.py --device auto --workers "$WORKERS" --bf16 --threads 2 \
     --minutes "$MINUTES" --batch 256 --eval-every 1000 "$@"
 
-python3 training/export.py --only ocr --checkpoint training/out/ocr_best.pt --models-dir "$OUT/best"
-python3 training/export.py --only ocr --checkpoint training/out/ocr_last.pt --models-dir "$OUT/last"
-cp training/out/ocr_train_log.json "$OUT/"
+python3 training/export.py --only ocr --checkpoint "$ALPR_OUT_DIR/ocr_best.pt" --models-dir "$OUT/best"
+python3 training/export.py --only ocr --checkpoint "$ALPR_OUT_DIR/ocr_last.pt" --models-dir "$OUT/last"
+cp "$ALPR_OUT_DIR/ocr_train_log.json" "$OUT/"
 echo "round done in $(( $(date +%s) - start )) s; weights in $OUT"

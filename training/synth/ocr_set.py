@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import DATA_DIR, OCR_HEIGHT, OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR  # noqa: E402
 from synth.augment import occlude, photometric, plate_frame, random_quad  # noqa: E402
 from synth.plate import PlateRenderer  # noqa: E402
+from synth.templates import load_templates  # noqa: E402
 
 
 def background_paths(split: str = "train", limit: int = 400, seed: int = 0) -> list[Path]:
@@ -108,6 +109,7 @@ def main():
     args = ap.parse_args()
     per = args.count // args.workers
     jobs = [(args.seed * 1000 + i, per, args.split, args.glyphs, args.labels_as_drawn) for i in range(args.workers)]
+    load_templates()  # builds the inpainted designs once, before the workers read them
     with Pool(args.workers) as pool:
         parts = pool.map(_worker, jobs)
     images = np.concatenate([p[0] for p in parts])
