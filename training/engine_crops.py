@@ -12,6 +12,15 @@ plates, and each plate it finds (IoU >= 0.3 with the pasted box) gives the OCR i
 engine would read, plus, for the second look, the same cut moved up or down by 6 % of the
 plate's height. Plates the pipeline misses give nothing: the OCR never sees them in the
 engine either. Only train-split crops, frames and texts are used.
+
+    python training/engine_crops.py --split val --copies 1 --seed 7   # -> training/out/ocr_engine_val.npz
+
+cuts the val crops the same way, into frames made from train photos with a seed of their own
+(so neither the frames nor the backgrounds are those of make_eval_set.py's folders), and keeps
+for each plate found the three cuts the engine can read: as cut, moved down and moved up
+(images [N, 3, 48, 128]). `train_ocr.py --engine-val` reads them as the engine reads a plate,
+second look included, and picks its checkpoint by that: the OCR's checks on whole and framed
+val crops rose in rounds that the engine read fewer plates with (docs/accuracy.md).
 """
 from __future__ import annotations
 
@@ -71,14 +80,17 @@ def main():
     ap.add_argument("--closeup", type=float, default=0.25, help="share of crops pasted as close-ups")
     ap.add_argument("--seed", type=int, default=71)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--out", type=Path, default=OUT_DIR / "ocr_engine_train.npz")
+    ap.add_argument("--split", default="train", choices=["train", "val"],
+                    help="val: the val crops, every plate's three cuts kept together, for train_ocr.py --engine-val")
+    ap.add_argument("--out", type=Path, default=None, help="default training/out/ocr_engine_SPLIT.npz")
     args = ap.parse_args()
+    args.out = args.out or OUT_DIR / f"ocr_engine_{args.split}.npz"
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(args.seed)
     pipeline = Pipeline(MODELS_DIR / "detector.safetensors", MODELS_DIR / "ocr.safetensors", MODELS_DIR / "refiner.safetensors")
     backgrounds = detection_rows("train", ("negatives",))
     plates = []
-    for row in us_ocr_rows("train"):
+    for row in us_ocr_rows(args.split):
         img = cv2.imread(str(DATA_DIR / row["path"]), cv2.IMREAD_COLOR)
         if img is not None:
             plates.append((cv2.cvtColor(img, cv2.COLOR_BGR2RGB), row["text"]))
@@ -109,6 +121,12 @@ def main():
                     continue
                 found += 1
                 q = match[1]
+                if args.split == "val":
+                    tl, tr, br, bl = q
+                    down = ((bl - tl) + (br - tr)) / 2 * SECOND_LOOK_OFFSET
+                    images.append(np.stack([engine_cut(grey, q), engine_cut(grey, q + down), engine_cut(grey, q - down)]))
+                    texts.append(text)
+                    continue
                 images.append(engine_cut(grey, q))
                 texts.append(text)
                 shifted.append(0)
@@ -118,7 +136,10 @@ def main():
                 texts.append(text)
                 shifted.append(1)
         print(f"copy {copy + 1}: {pasted} plates pasted, {found} found, {time.time() - start:.0f}s", flush=True)
-    np.savez_compressed(args.out, images=np.stack(images), texts=np.array(texts), shifted=np.array(shifted, np.uint8))
+    if args.split == "val":
+        np.savez_compressed(args.out, images=np.stack(images), texts=np.array(texts))
+    else:
+        np.savez_compressed(args.out, images=np.stack(images), texts=np.array(texts), shifted=np.array(shifted, np.uint8))
     print(f"wrote {args.out}: {len(texts)} crops ({found} plates found of {pasted})")
 
 

@@ -3,7 +3,7 @@
 # no copy of the data folder and no network: renders the synthetic crops with every core,
 # trains with batches prepared by worker processes, and exports the best and the last weights.
 #
-#   python training/pack_data.py --out training/out/datapack      # here, once (about 43 MiB)
+#   python training/pack_data.py --out training/out/datapack      # here, once (about 43 MiB; 50 with ocr_engine_val.npz)
 #   # there, with training/out/datapack copied along:
 #   MINUTES=6 OUT=/some/dir training/gpu_round.sh --lr 3e-3 --real-fraction 0.5 --framed 0.6
 #
@@ -45,8 +45,11 @@ if [ "$RENDER" != no ]; then
     [ "$RENDER" = only ] && exit 0
 fi
 
+# With the engine-cut val plates in the pack, the checkpoint is picked by them (train_ocr.py --engine-val).
+ENGINE_VAL=()
+[ -f "$ALPR_DATA_DIR/ocr_engine_val.npz" ] && ENGINE_VAL=(--engine-val "$ALPR_DATA_DIR/ocr_engine_val.npz")
 python3 training/train_ocr.py --device auto --workers "$WORKERS" --bf16 --threads 2 \
-    --minutes "$MINUTES" --batch 256 --eval-every 1000 "$@"
+    --minutes "$MINUTES" --batch 256 --eval-every 1000 ${ENGINE_VAL[@]+"${ENGINE_VAL[@]}"} "$@"
 
 python3 training/export.py --only ocr --checkpoint "$ALPR_OUT_DIR/ocr_best.pt" --models-dir "$OUT/best"
 python3 training/export.py --only ocr --checkpoint "$ALPR_OUT_DIR/ocr_last.pt" --models-dir "$OUT/last"

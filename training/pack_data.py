@@ -1,7 +1,7 @@
 """Packs what OCR training reads into one small folder laid out like the data folder, for a
 machine that has no copy of it (a rented GPU machine; `training/gpu_round.sh`):
 
-    python training/pack_data.py --out training/out/datapack        # about 43 MiB
+    python training/pack_data.py --out training/out/datapack        # about 43 MiB; 50 with the engine-cut val plates
     ALPR_DATA_DIR=training/out/datapack ALPR_FONT_DIR=training/out/datapack/fonts python training/...
 
 It holds
@@ -10,7 +10,9 @@ It holds
     under their own paths, and `ocr_crops.csv` with their rows;
   - the `negatives` images as they are and a share of the `uc3m_det` scenes (backgrounds for
     the synthetic and framed crops), with their `detection.jsonl` rows;
-  - the Minnesota designs the plate renderer builds its templates from, and the fonts.
+  - the Minnesota designs the plate renderer builds its templates from, and the fonts;
+  - `ocr_engine_val.npz`, the val plates as the engine cuts them (`engine_crops.py --split
+    val`, about 7 MiB), when it has been made: `gpu_round.sh` then picks its checkpoint by it.
 
 Synthetic crops are not packed: `synth/ocr_set.py` renders them there with every core.
 The pack is only for OCR training: detector and refiner training need the full scenes.
@@ -28,7 +30,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA_DIR, FONT_DIR, fonts  # noqa: E402
+from common import DATA_DIR, FONT_DIR, OUT_DIR, fonts  # noqa: E402
 from data_real import US_OCR_SOURCES, load_grey  # noqa: E402
 from train_ocr import STORE  # noqa: E402
 
@@ -83,6 +85,12 @@ def main():
     (out / "fonts").mkdir()
     for font in fonts():
         shutil.copy(font, out / "fonts" / font.name)
+
+    engine_val = OUT_DIR / "ocr_engine_val.npz"
+    if engine_val.exists():
+        shutil.copy(engine_val, out / engine_val.name)
+    else:
+        print(f"no {engine_val} (engine_crops.py --split val): rounds from this pack pick by the crop checks", file=sys.stderr)
 
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     print(f"packed {len(kept)} OCR crops, {len(chosen)} backgrounds, MN designs and fonts from {FONT_DIR} "

@@ -167,20 +167,8 @@ class Pipeline:
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         quad = np.asarray(quad, np.float32)
         first = self._crops(grey, [quad])
-        views = self._probabilities_of(first)
-        found = ctc_decode.hypotheses(views[0])
-        reading = ctc_decode.rank(found)
-        confidence = float(reading.confidence)
-        at_least = SECOND_LOOK_AT_LEAST if at_least is None else at_least
-        if not self.second_look or not at_least <= confidence < SECOND_LOOK_BELOW:
-            return reading.text, confidence
-        tl, tr, br, bl = quad
-        down = ((bl - tl) + (br - tr)) / 2
-        crops = self._crops(grey, [quad + down * SECOND_LOOK_OFFSET, quad - down * SECOND_LOOK_OFFSET])
-        crops.append(unsharp_mask(first[0], SECOND_LOOK_SHARPEN))
-        more = self._probabilities_of(crops)
-        proposals = found + [h for view in more for h in ctc_decode.hypotheses(view)]
-        return ctc_decode.combine(proposals, views + more).text, confidence
+        return read_views(self._probabilities_of(first)[0], lambda: self._probabilities_of(second_look_crops(grey, quad, first[0], self.exposure)),
+                          SECOND_LOOK_AT_LEAST if at_least is None else at_least, self.second_look)
 
     def _crops(self, grey: np.ndarray, quads) -> list[np.ndarray]:
         return [np.asarray(ocr_crop(grey, quad, self.exposure), np.float32) for quad in quads]
@@ -193,6 +181,30 @@ class Pipeline:
 
 
 SECOND_LOOK_BELOW, SECOND_LOOK_AT_LEAST, SECOND_LOOK_OFFSET, SECOND_LOOK_SHARPEN = 0.7, 0.1, 0.06, 1.0
+
+
+def second_look_crops(grey: np.ndarray, quad: np.ndarray, first: np.ndarray, exposure: bool = True) -> list[np.ndarray]:
+    """The second look's views of a plate whose first crop is `first`: the cut moved down and up
+    by SECOND_LOOK_OFFSET of the plate's height, and `first` sharpened (0-255 floats)."""
+    tl, tr, br, bl = quad
+    down = ((bl - tl) + (br - tr)) / 2
+    crops = [np.asarray(ocr_crop(grey, q, exposure), np.float32) for q in (quad + down * SECOND_LOOK_OFFSET, quad - down * SECOND_LOOK_OFFSET)]
+    return crops + [unsharp_mask(first, SECOND_LOOK_SHARPEN)]
+
+
+def read_views(first: np.ndarray, more, at_least: float = SECOND_LOOK_AT_LEAST, second_look: bool = True) -> tuple[str, float]:
+    """The engine's reading of a plate and its first look's confidence, from the OCR's
+    probabilities for the first crop; `more()` gives those of the second look's views
+    (second_look_crops), asked for only when the first reading is under SECOND_LOOK_BELOW and
+    at least `at_least` (PlateOCR.SecondLook)."""
+    found = ctc_decode.hypotheses(first)
+    reading = ctc_decode.rank(found)
+    confidence = float(reading.confidence)
+    if not second_look or not at_least <= confidence < SECOND_LOOK_BELOW:
+        return reading.text, confidence
+    views = more()
+    proposals = found + [h for view in views for h in ctc_decode.hypotheses(view)]
+    return ctc_decode.combine(proposals, [first] + views).text, confidence
 
 
 def unsharp_mask(crop: np.ndarray, amount: float) -> np.ndarray:

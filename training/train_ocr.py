@@ -26,6 +26,7 @@ from common import DATA_DIR, OCR_HEIGHT, OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, d
 from data_real import load_grey, us_ocr_rows  # noqa: E402
 from char_swap import find_boxes, swap_characters  # noqa: E402
 from models import build_ocr, checkpoint_state, load_ocr_state, ocr_trunk_blocks  # noqa: E402
+from pipeline import SECOND_LOOK_SHARPEN, read_views, unsharp_mask  # noqa: E402
 from synth.augment import photometric, random_quad  # noqa: E402
 from synth.ocr_set import background_paths, grow_quad, load_backgrounds  # noqa: E402
 
@@ -156,6 +157,31 @@ def exact_match(net, images: np.ndarray, texts, batch=256, engine_decoding: bool
 
 
 @torch.no_grad()
+def engine_match(net, cuts: np.ndarray, texts, batch=256) -> float:
+    """Share of `texts` the engine reads exactly from `cuts` ([N, 3, H, W] uint8: each plate
+    cut as the engine cuts it from a frame, then moved down and up; engine_crops.py --split
+    val): the first cut decoded as the engine decodes, and where that reading is unsure, the
+    second look over the moved cuts and the first sharpened (pipeline.read_views)."""
+    was_training = net.training
+    net.eval()
+    device = next(net.parameters()).device
+    sharpened = np.stack([np.clip(np.rint(unsharp_mask(c[0].astype(np.float32), SECOND_LOOK_SHARPEN)), 0, 255).astype(np.uint8)
+                          for c in cuts])
+    views = np.concatenate([cuts, sharpened[:, None]], 1)                        # [N, 4, H, W]
+    flat = views.reshape(-1, *views.shape[2:])
+    probs = []
+    for i in range(0, len(flat), batch):
+        logits = net(to_tensor(flat[i:i + batch]).to(device)).float()[:, :, 0, :]
+        probs += [ctc_decode.softmax_steps(x) for x in logits.cpu().numpy()]
+    net.train(was_training)
+    correct = 0
+    for k, text in enumerate(texts):
+        first, *more = probs[4 * k:4 * k + 4]
+        correct += read_views(first, lambda more=more: more)[0] == text
+    return correct / max(1, len(texts))
+
+
+@torch.no_grad()
 def update_ema(average: torch.nn.Module, net: torch.nn.Module, decay: float) -> None:
     """average <- decay * average + (1 - decay) * net, for weights and batch-norm statistics
     alike (integer buffers such as the batch counter are copied)."""
@@ -246,6 +272,9 @@ def main():
                     help="plate widths in px, drawn log-uniformly, at which framed real crops are put into scenes")
     ap.add_argument("--engine-crops", type=Path, default=None,
                     help="real train crops cut by the engine's own pipeline (engine_crops.py's .npz)")
+    ap.add_argument("--engine-val", type=Path, default=None,
+                    help="val plates cut by the engine's pipeline (engine_crops.py --split val): the checkpoint "
+                         "is picked by how many of them the engine would read (engine_match), not by the crop checks")
     ap.add_argument("--engine-fraction", type=float, default=0.0,
                     help="share of real samples drawn from --engine-crops (the rest as --framed says)")
     ap.add_argument("--context-dilations", default="1,2,4",
@@ -295,6 +324,12 @@ def main():
         engine = np.load(args.engine_crops)
         engine_images, engine_texts = engine["images"], [str(t) for t in engine["texts"]]
         print(f"engine-cut real train crops {len(engine_texts)}", flush=True)
+
+    engine_val = None
+    if args.engine_val:
+        engine_val = np.load(args.engine_val)
+        engine_val = (engine_val["images"], [str(t) for t in engine_val["texts"]])
+        print(f"engine-cut val plates {len(engine_val[1])}", flush=True)
 
     resume_state = checkpoint_state(args.resume) if args.resume else None
     if args.trunk_blocks is not None:
@@ -354,14 +389,19 @@ def main():
             real_acc, _ = exact_match(judged, val_images, val_texts)
             framed_acc, _ = exact_match(judged, framed_images, framed_texts)
             synth_acc, _ = exact_match(judged, sval_images, sval_texts)
-            log.append({"step": step, "real_val": real_acc, "framed_val": framed_acc, "synth_val": synth_acc})
-            print(f"eval step {step}: real US val {real_acc:.3f}, framed {framed_acc:.3f}, synthetic val {synth_acc:.3f}",
-                  flush=True)
-            state = {"state_dict": cpu_state(judged), "step": step, "real_val": real_acc, "framed_val": framed_acc,
-                     "synth_val": synth_acc}
+            entry = {"step": step, "real_val": real_acc, "framed_val": framed_acc, "synth_val": synth_acc}
+            if engine_val is not None:
+                entry["engine_val"] = engine_match(judged, *engine_val)
+            log.append(entry)
+            print(f"eval step {step}: real US val {real_acc:.3f}, framed {framed_acc:.3f}, synthetic val {synth_acc:.3f}"
+                  + (f", engine-cut val {entry['engine_val']:.3f}" if engine_val is not None else ""), flush=True)
+            state = {"state_dict": cpu_state(judged), **entry}
             torch.save(state, OUT_DIR / "ocr_last.pt")
-            # Picked on the real val crops, whole and framed as in photos, and synthetic val.
+            # Picked on the engine-cut val plates as the engine reads them where given (ties go to
+            # the crop checks), else on the real val crops, whole and framed as in photos, and synthetic val.
             score = real_acc + framed_acc + 0.25 * synth_acc
+            if engine_val is not None:
+                score = entry["engine_val"] + 1e-3 * score
             if score > best:
                 best = score
                 torch.save(state, OUT_DIR / "ocr_best.pt")
