@@ -2,15 +2,16 @@ import ALPRVision
 import ArgumentParser
 import Foundation
 
-/// `alpr evaluate DIR`: scores recognition on a folder annotated in the OpenALPR benchmark
-/// format (`image.jpg` with `image.txt` holding `file x y w h PLATE` lines).
+/// `alpr evaluate DIR...`: scores recognition on folders annotated in the OpenALPR benchmark
+/// format (`image.jpg` with `image.txt` holding `file x y w h PLATE` lines). Several folders are
+/// scored as one set, as when the same plates are pasted into several draws of frames.
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Score plate reading on an annotated folder (OpenALPR benchmark format).")
+        abstract: "Score plate reading on annotated folders (OpenALPR benchmark format).")
 
-    @Argument(help: "Folder of images with same-named .txt annotations.")
-    var directory: String
+    @Argument(help: "Folders of images with same-named .txt annotations; several are scored as one set, their images named FOLDER/FILE in the lists.")
+    var directories: [String] = []
 
     @Option(name: .long, help: "Models folder (default: $ALPR_MODELS, then ./Models).")
     var models: String?
@@ -76,6 +77,7 @@ struct EvaluateCommand: ParsableCommand {
     var jobs: Int = 1
 
     func validate() throws {
+        guard !directories.isEmpty else { throw ValidationError("Name at least one folder of annotated images.") }
         if let detectionThreshold, !(detectionThreshold > 0 && detectionThreshold < 1) {
             throw ValidationError("--detection-threshold must be between 0 and 1 (exclusive), got \(detectionThreshold).")
         }
@@ -86,8 +88,14 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         LargeImageBuffers.keepInHeap()
-        let dataset = try BenchmarkDataset(directory: URL(fileURLWithPath: directory, isDirectory: true))
-        guard !dataset.items.isEmpty else { throw ValidationError("No annotated images in \(directory).") }
+        let sets = try directories.map { try BenchmarkDataset(directory: URL(fileURLWithPath: $0, isDirectory: true)) }
+        // An image is named by its file name alone when one folder is scored, else by FOLDER/FILE.
+        let items = zip(directories, sets).flatMap { directory, set in
+            set.items.map { (item: $0, name: directories.count == 1 ? $0.imageURL.lastPathComponent
+                                                                   : (directory as NSString).appendingPathComponent($0.imageURL.lastPathComponent)) }
+        }
+        let unannotated = sets.reduce(0) { $0 + $1.unannotated.count }
+        guard !items.isEmpty else { throw ValidationError("No annotated images in \(directories.joined(separator: ", ")).") }
         var options = PlateRecognizer.Options()
         options.candidateCount = max(topK, 1)
         options.detectionThreshold = detectionThreshold
@@ -103,7 +111,7 @@ struct EvaluateCommand: ParsableCommand {
         let modelsDirectory = ModelsDirectory.resolve(explicit: models), chosen = options
         let evaluation = Evaluation(iouThreshold: iou, topK: topK)
         var report = Evaluation.Report()
-        let alertScorer = try HotListAlertScorer(annotatedPlates: dataset.items.flatMap { $0.annotations.map(\.plate) }, evaluation: evaluation,
+        let alertScorer = try HotListAlertScorer(annotatedPlates: items.flatMap { $0.item.annotations.map(\.plate) }, evaluation: evaluation,
                                                  size: hotListSize)
         var alerts = HotListAlertScore()
         var milliseconds: [Double] = [], cpuMilliseconds: [Double] = []
@@ -111,38 +119,37 @@ struct EvaluateCommand: ParsableCommand {
         var listed: [EvaluationOutput.ImageMistake] = []
         var otherPlateHits: [EvaluationOutput.ImageHit] = []
         let pictures = try mistakeImages.map { try MistakePictures(folder: $0, modelsDirectory: modelsDirectory) }
-        let items = dataset.items
         var index = 0
-        try FileRecognition.recognize(files: items.map(\.imageURL), jobs: jobs, makeRecognizer: {
+        try FileRecognition.recognize(files: items.map(\.item.imageURL), jobs: jobs, makeRecognizer: {
             try PlateRecognizer(modelsDirectory: modelsDirectory, options: chosen)
         }) { result in
-            let item = items[index]
+            let (item, name) = items[index]
             index += 1
             var predictions: [Evaluation.Prediction] = []
             switch result.plates {
             case .success(let plates):
                 predictions = plates.map(Evaluation.Prediction.init)
                 let others = alertScorer.accumulate(&alerts, annotations: item.annotations, plates: plates)
-                if mistakes { otherPlateHits += others.map { EvaluationOutput.ImageHit(file: item.imageURL.lastPathComponent, hit: $0) } }
+                if mistakes { otherPlateHits += others.map { EvaluationOutput.ImageHit(file: name, hit: $0) } }
                 cpuMilliseconds.append(result.cpuMilliseconds)
                 milliseconds.append(result.timing.totalMilliseconds)
             case .failure(let error):
                 unreadable += 1
                 alertScorer.accumulate(&alerts, annotations: item.annotations, plates: [])
-                FileHandle.standardError.write(Data("\(item.imageURL.lastPathComponent): \(error)\n".utf8))
+                FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))
             }
             let found = evaluation.accumulate(&report, annotations: item.annotations, predictions: predictions)
-            pictures?.write(found, of: item.imageURL)
+            pictures?.write(found, of: item.imageURL, named: name)
             if mistakes {
-                listed += found.map { EvaluationOutput.ImageMistake(file: item.imageURL.lastPathComponent, mistake: $0) }
+                listed += found.map { EvaluationOutput.ImageMistake(file: name, mistake: $0) }
             }
         }
         report.medianMilliseconds = Evaluation.median(milliseconds)
         let medianCPU = Evaluation.median(cpuMilliseconds)
-        try pictures?.writeIndex(title: "alpr evaluate: mistakes in \(URL(fileURLWithPath: directory).lastPathComponent)")
+        try pictures?.writeIndex(title: "alpr evaluate: mistakes in " + directories.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))
         if json {
             var output = EvaluationOutput(report: report, topK: topK, iou: iou, unreadableImages: unreadable,
-                                          unannotatedImages: dataset.unannotated.count)
+                                          unannotatedImages: unannotated)
             output.medianCPUMilliseconds = medianCPU
             output.hotList = alerts
             if mistakes {
@@ -160,7 +167,7 @@ struct EvaluateCommand: ParsableCommand {
                 for entry in otherPlateHits { print("\(entry.file)\thot-list hit for another plate\t\(entry.hit.line)") }
                 if !listed.isEmpty || !otherPlateHits.isEmpty { print("") }
             }
-            print(table(report, cpu: medianCPU, unreadable: unreadable, unannotated: dataset.unannotated.count))
+            print(table(report, cpu: medianCPU, unreadable: unreadable, unannotated: unannotated))
             print(alerts.line)
             if byWidth { print("\n" + Self.widthTable(report.byWidth)) }
             if byConfidence { print("\n" + Self.confidenceTable(report.byConfidence, plates: report.plates)) }
@@ -217,11 +224,11 @@ final class MistakePictures {
         ocr = try PlateOCR(directory: modelsDirectory)
     }
 
-    /// Writes the pictures of one image's mistakes; a picture that cannot be made is reported
-    /// on standard error and the run goes on.
-    func write(_ mistakes: [Evaluation.Mistake], of imageURL: URL) {
+    /// Writes the pictures of one image's mistakes, the image named `file` on the page (its file
+    /// name, or FOLDER/FILE when several folders are scored); a picture that cannot be made is
+    /// reported on standard error and the run goes on.
+    func write(_ mistakes: [Evaluation.Mistake], of imageURL: URL, named file: String) {
         guard !mistakes.isEmpty else { return }
-        let file = imageURL.lastPathComponent
         let image: RGBImage?
         do {
             image = try ImageDecoder.decode(contentsOf: imageURL)

@@ -193,6 +193,42 @@ struct CommandLineTests {
         #expect(refused.standardError.contains("--mistake-images") && refused.standardError.contains("blocked"), "\(refused.standardError)")
     }
 
+    @Test("evaluate scores several folders as one set and names their images FOLDER/FILE")
+    func evaluateSeveralFolders() throws {
+        let first = try DemoFrames(), second = try DemoFrames()
+        defer { first.remove(); second.remove() }
+        for folder in [first, second] {
+            try folder.write("a.txt", "a.jpg 706 551 166 86 KTN4827\n")
+            try folder.write("b.txt", "b.png 535 553 168 88 MPR2251\n")   // labelled one digit off: misread
+        }
+        // The second folder also has a plate where its frame shows none: missed.
+        try second.write("c.txt", "c.jpg 40 40 120 60 ZZZ999\n")
+
+        let run = try Alpr.run(["evaluate", first.url.path, second.url.path, "--models", Alpr.models.path, "--json", "--mistakes"])
+        #expect(run.status == 0, "\(run.standardError)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])
+        #expect(report["images"] as? Int == 5)
+        #expect(report["plates"] as? Int == 5)
+        #expect(report["top1Accuracy"] as? Double == 0.4, "KTN4827 twice of five")
+        #expect(report["detectionRecall"] as? Double == 0.8)
+        let listed = try #require(report["mistakes"] as? [[String: Any]])
+        let files = listed.compactMap { $0["file"] as? String }
+        #expect(files == [first.url.appending(path: "b.png").path, second.url.appending(path: "b.png").path,
+                          second.url.appending(path: "c.jpg").path], "\(files)")
+        let hotList = try #require(report["hotList"] as? [String: Any])
+        #expect(hotList["plates"] as? Int == 5)
+
+        // One folder alone: the same as before, images named by their file names.
+        let one = try Alpr.run(["evaluate", second.url.path, "--models", Alpr.models.path, "--json", "--mistakes"])
+        let alone = try #require(try JSONSerialization.jsonObject(with: Data(one.standardOutput.utf8)) as? [String: Any])
+        #expect((alone["mistakes"] as? [[String: Any]])?.compactMap { $0["file"] as? String } == ["b.png", "c.jpg"])
+
+        // No folder at all is a usage error.
+        let none = try Alpr.run(["evaluate", "--models", Alpr.models.path])
+        #expect(none.status != 0 && none.status != 1)
+        #expect(none.standardError.contains("at least one folder"), "\(none.standardError)")
+    }
+
     @Test("evaluate names the annotation file and line it cannot parse")
     func evaluateBadAnnotation() throws {
         let folder = try DemoFrames()
