@@ -214,9 +214,15 @@ def ocr_trunk_blocks(state_dict: dict) -> tuple[str, ...]:
     return tuple(stage for stage in OCR_TRUNK_STAGES if f"layers.trunk_{stage}_conv.weight" in state_dict)
 
 
+def ocr_width_mult(state_dict: dict) -> float:
+    """The width multiplier a checkpoint's OCR was built with (its first conv has 16 x it channels)."""
+    first = state_dict.get("layers.conv1.weight")
+    return 1.0 if first is None else first.shape[0] / 16
+
+
 def build_ocr_for(state_dict: dict) -> GraphNet:
-    """The OCR with the trunk blocks `state_dict` was trained with (load it with load_ocr_state)."""
-    return build_ocr(trunk_blocks=ocr_trunk_blocks(state_dict))
+    """The OCR with the width and trunk blocks `state_dict` was trained with (load it with load_ocr_state)."""
+    return build_ocr(width_mult=ocr_width_mult(state_dict), trunk_blocks=ocr_trunk_blocks(state_dict))
 
 
 def checkpoint_state(path) -> dict:

@@ -25,7 +25,7 @@ import ctc_decode  # noqa: E402
 from common import DATA_DIR, OCR_HEIGHT, OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, decode_greedy, encode_text, written  # noqa: E402
 from data_real import load_grey, us_ocr_rows  # noqa: E402
 from char_swap import find_boxes, swap_characters  # noqa: E402
-from models import build_ocr, checkpoint_state, load_ocr_state, ocr_trunk_blocks  # noqa: E402
+from models import build_ocr, checkpoint_state, load_ocr_state, ocr_trunk_blocks, ocr_width_mult  # noqa: E402
 from pipeline import SECOND_LOOK_SHARPEN, read_views, unsharp_mask  # noqa: E402
 from synth.augment import photometric, random_quad  # noqa: E402
 from synth.ocr_set import background_paths, grow_quad, load_backgrounds  # noqa: E402
@@ -283,6 +283,9 @@ def main():
     ap.add_argument("--trunk-blocks", default=None,
                     help="comma-separated OCR trunk stages given a residual block (s12, s6; models.build_ocr); "
                          "default: those of --resume, else models.OCR_TRUNK_BLOCKS")
+    ap.add_argument("--width-mult", type=float, default=None,
+                    help="channels of every OCR layer times this (models.build_ocr; 16/32/64/96/128 at 1); "
+                         "default: that of --resume, else 1. Each read costs about its square in time")
     ap.add_argument("--motion-blur", type=float, default=0.0,
                     help="share of each batch blurred along a near-horizontal line (3-11 px at the OCR input, "
                          "within 20 degrees of level), as a passing car or a slow shutter blurs a plate")
@@ -336,7 +339,10 @@ def main():
         trunk = tuple(b.strip() for b in args.trunk_blocks.split(",") if b.strip())
     else:
         trunk = ocr_trunk_blocks(resume_state) if resume_state is not None else None
-    net = build_ocr(context_dilations=tuple(int(d) for d in args.context_dilations.split(",") if d.strip()),
+    width = args.width_mult if args.width_mult is not None else ocr_width_mult(resume_state) if resume_state is not None else 1.0
+    if resume_state is not None and width != ocr_width_mult(resume_state):
+        ap.error(f"--width-mult {width} differs from the {ocr_width_mult(resume_state)} of --resume {args.resume}")
+    net = build_ocr(width_mult=width, context_dilations=tuple(int(d) for d in args.context_dilations.split(",") if d.strip()),
                     trunk_blocks=trunk)
     if resume_state is not None:
         added = load_ocr_state(net, resume_state)
