@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA_DIR, MODELS_DIR, OUT_DIR  # noqa: E402
 from data_real import detection_rows, us_ocr_rows  # noqa: E402
 from det_decode import iou  # noqa: E402
-from pipeline import SECOND_LOOK_OFFSET, Pipeline, correct_exposure, ocr_crop  # noqa: E402
+from pipeline import Pipeline, correct_exposure, ocr_crop, second_look_shift  # noqa: E402
 from make_eval_set import closeup_quad, frame_from, street_quad  # noqa: E402
 from synth.augment import photometric  # noqa: E402
 from synth.scenes import overlaps, paste_plate  # noqa: E402
@@ -121,18 +121,15 @@ def main():
                     continue
                 found += 1
                 q = match[1]
+                down = second_look_shift(q)
                 if args.split == "val":
-                    tl, tr, br, bl = q
-                    down = ((bl - tl) + (br - tr)) / 2 * SECOND_LOOK_OFFSET
                     images.append(np.stack([engine_cut(grey, q), engine_cut(grey, q + down), engine_cut(grey, q - down)]))
                     texts.append(text)
                     continue
                 images.append(engine_cut(grey, q))
                 texts.append(text)
                 shifted.append(0)
-                tl, tr, br, bl = q
-                down = ((bl - tl) + (br - tr)) / 2 * SECOND_LOOK_OFFSET * (1 if rng.random() < 0.5 else -1)
-                images.append(engine_cut(grey, q + down))
+                images.append(engine_cut(grey, q + down * (1 if rng.random() < 0.5 else -1)))
                 texts.append(text)
                 shifted.append(1)
         print(f"copy {copy + 1}: {pasted} plates pasted, {found} found, {time.time() - start:.0f}s", flush=True)

@@ -183,12 +183,17 @@ class Pipeline:
 SECOND_LOOK_BELOW, SECOND_LOOK_AT_LEAST, SECOND_LOOK_OFFSET, SECOND_LOOK_SHARPEN = 0.7, 0.1, 0.06, 1.0
 
 
+def second_look_shift(quad: np.ndarray) -> np.ndarray:
+    """How far the second look moves a plate's corners down: SECOND_LOOK_OFFSET of its height."""
+    tl, tr, br, bl = quad
+    return ((bl - tl) + (br - tr)) / 2 * SECOND_LOOK_OFFSET
+
+
 def second_look_crops(grey: np.ndarray, quad: np.ndarray, first: np.ndarray, exposure: bool = True) -> list[np.ndarray]:
     """The second look's views of a plate whose first crop is `first`: the cut moved down and up
-    by SECOND_LOOK_OFFSET of the plate's height, and `first` sharpened (0-255 floats)."""
-    tl, tr, br, bl = quad
-    down = ((bl - tl) + (br - tr)) / 2
-    crops = [np.asarray(ocr_crop(grey, q, exposure), np.float32) for q in (quad + down * SECOND_LOOK_OFFSET, quad - down * SECOND_LOOK_OFFSET)]
+    (second_look_shift), and `first` sharpened (0-255 floats)."""
+    down = second_look_shift(quad)
+    crops = [np.asarray(ocr_crop(grey, q, exposure), np.float32) for q in (quad + down, quad - down)]
     return crops + [unsharp_mask(first, SECOND_LOOK_SHARPEN)]
 
 

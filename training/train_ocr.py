@@ -156,18 +156,23 @@ def exact_match(net, images: np.ndarray, texts, batch=256, engine_decoding: bool
     return correct / max(1, len(texts)), preds
 
 
+def engine_views(cuts: np.ndarray) -> np.ndarray:
+    """[N, 4, H, W] uint8: each plate's three cuts ([N, 3, H, W]: as the engine cuts it from a
+    frame, then moved down and up; engine_crops.py --split val) and the first one sharpened,
+    the four views the engine's second look reads (pipeline.second_look_crops)."""
+    sharpened = np.stack([np.clip(np.rint(unsharp_mask(c[0].astype(np.float32), SECOND_LOOK_SHARPEN)), 0, 255).astype(np.uint8)
+                          for c in cuts])
+    return np.concatenate([cuts, sharpened[:, None]], 1)
+
+
 @torch.no_grad()
-def engine_match(net, cuts: np.ndarray, texts, batch=256) -> float:
-    """Share of `texts` the engine reads exactly from `cuts` ([N, 3, H, W] uint8: each plate
-    cut as the engine cuts it from a frame, then moved down and up; engine_crops.py --split
-    val): the first cut decoded as the engine decodes, and where that reading is unsure, the
-    second look over the moved cuts and the first sharpened (pipeline.read_views)."""
+def engine_match(net, views: np.ndarray, texts, batch=256) -> float:
+    """Share of `texts` the engine reads exactly from `views` (engine_views): the first view
+    decoded as the engine decodes, and where that reading is unsure, the second look over all
+    four (pipeline.read_views)."""
     was_training = net.training
     net.eval()
     device = next(net.parameters()).device
-    sharpened = np.stack([np.clip(np.rint(unsharp_mask(c[0].astype(np.float32), SECOND_LOOK_SHARPEN)), 0, 255).astype(np.uint8)
-                          for c in cuts])
-    views = np.concatenate([cuts, sharpened[:, None]], 1)                        # [N, 4, H, W]
     flat = views.reshape(-1, *views.shape[2:])
     probs = []
     for i in range(0, len(flat), batch):
@@ -331,7 +336,7 @@ def main():
     engine_val = None
     if args.engine_val:
         engine_val = np.load(args.engine_val)
-        engine_val = (engine_val["images"], [str(t) for t in engine_val["texts"]])
+        engine_val = (engine_views(engine_val["images"]), [str(t) for t in engine_val["texts"]])
         print(f"engine-cut val plates {len(engine_val[1])}", flush=True)
 
     resume_state = checkpoint_state(args.resume) if args.resume else None
