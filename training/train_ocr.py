@@ -307,6 +307,10 @@ def main():
     args = ap.parse_args()
     if args.workers < 0:
         ap.error(f"--workers must be 0 or more, got {args.workers}")
+    if args.width_mult is not None and not args.width_mult > 0:
+        ap.error(f"--width-mult must be above 0, got {args.width_mult}")
+    if args.engine_val is not None and not args.engine_val.is_file():
+        ap.error(f"--engine-val: no file {args.engine_val} (python training/engine_crops.py --split val)")
     if args.device == "auto":
         args.device = "cuda" if torch.cuda.is_available() else "cpu"
     device = torch.device(args.device)
