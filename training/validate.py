@@ -144,6 +144,12 @@ UNSURE_READ_CHARACTERS = 4
 UNSURE_MIN_WIDTH = 40
 
 
+# PlateRecognizer.ConfidentDetections: a detection scoring at least this needs a read of only
+# this confidence (instead of MIN_READ_CONFIDENCE).
+CONFIDENT_DETECTION_SCORE = 0.7
+CONFIDENT_READ_CONFIDENCE = 0.01
+
+
 # PlateRecognizer.Options.suppressionIoU: a detection refined onto a plate already read (IoU
 # over this) is that plate.
 SUPPRESSION_IOU = 0.3
@@ -154,11 +160,18 @@ SUPPRESSION_IOU = 0.3
 PART_OF_PLATE_SHARE = 0.5
 
 
-def counts_as_plate(text: str, confidence: float, sure_detection: bool = True) -> bool:
+def min_read_confidence(score: float | None) -> float:
+    """PlateRecognizer.Options.minimumConfidence(detectionScore:)."""
+    if score is not None and score >= CONFIDENT_DETECTION_SCORE:
+        return min(MIN_READ_CONFIDENCE, CONFIDENT_READ_CONFIDENCE)
+    return MIN_READ_CONFIDENCE
+
+
+def counts_as_plate(text: str, confidence: float, sure_detection: bool = True, score: float | None = None) -> bool:
     """The engine's rule for whether a detection's (first-look) read is a plate: the mirror of
     PlateRecognizer.Options.whyNotAPlate (a Swift test checks that the constants above are the
-    engine's defaults)."""
-    if len(text) < MIN_READ_CHARACTERS or confidence < MIN_READ_CONFIDENCE:
+    engine's defaults). `score` is the detector's, when known."""
+    if len(text) < MIN_READ_CHARACTERS or confidence < min_read_confidence(score):
         return False
     if len(text) <= SHORT_READ_CHARACTERS and confidence < SHORT_READ_CONFIDENCE:
         return False
@@ -189,8 +202,9 @@ def read_plates(pipe: Pipeline, rgb: np.ndarray, threshold: float) -> list:
             continue
         # A read dropped whatever its text needs no second look (PlateRecognizer.secondLookFloor).
         sure = score >= threshold
-        text, confidence = pipe.read(rgb, quad, MIN_READ_CONFIDENCE if sure else max(MIN_READ_CONFIDENCE, UNSURE_READ_CONFIDENCE))
-        if counts_as_plate(text, confidence, sure):
+        floor = min_read_confidence(score)
+        text, confidence = pipe.read(rgb, quad, floor if sure else max(floor, UNSURE_READ_CONFIDENCE))
+        if counts_as_plate(text, confidence, sure, score):
             plates.append((score, quad, box, text))
     return plates
 

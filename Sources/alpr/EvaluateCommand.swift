@@ -40,8 +40,14 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("no-sharpened-view"), help: "Leave the sharpened view out of the second look (read only the shifted views).")
     var noSharpenedView = false
 
+    @Option(name: .customLong("second-look-below"), help: "Read again (second look) the plates whose first read is less sure than this, from 0 to 1 (default: the engine's, 0.7).")
+    var secondLookBelow: Float?
+
     @Flag(name: .customLong("no-unsure-detections"), help: "Read only detections at the detection threshold (skip the lower-scoring ones the OCR must confirm).")
     var noUnsureDetections = false
+
+    @Flag(name: .customLong("no-confident-detections"), help: "Hold plates the detector is very sure of to the usual read confidence (drop them when the OCR is unsure of their text).")
+    var noConfidentDetections = false
 
     @Flag(name: .long, help: "Keep two- and three-character reads the OCR is unsure of (skip the short-read check).")
     var keepShortReads = false
@@ -81,6 +87,12 @@ struct EvaluateCommand: ParsableCommand {
         if let detectionThreshold, !(detectionThreshold > 0 && detectionThreshold < 1) {
             throw ValidationError("--detection-threshold must be between 0 and 1 (exclusive), got \(detectionThreshold).")
         }
+        if let secondLookBelow, !(secondLookBelow > 0 && secondLookBelow <= 1) {
+            throw ValidationError("--second-look-below must be more than 0 and at most 1, got \(secondLookBelow).")
+        }
+        if secondLookBelow != nil && noSecondLook {
+            throw ValidationError("--second-look-below and --no-second-look contradict each other: give one.")
+        }
         guard topK >= 1 else { throw ValidationError("--top-k must be at least 1.") }
         try CommandLineInput.checkJobs(jobs)
         guard (0 ... 10_000_000).contains(hotListSize) else { throw ValidationError("--hot-list-size must be from 0 to 10000000, got \(hotListSize).") }
@@ -104,7 +116,9 @@ struct EvaluateCommand: ParsableCommand {
         if noExposure { options.exposure = nil }
         if noSecondLook { options.secondLook = nil }
         if noSharpenedView { options.secondLook?.sharpen = nil }
+        if let secondLookBelow { options.secondLook?.below = secondLookBelow }
         if noUnsureDetections { options.unsureDetections = nil }
+        if noConfidentDetections { options.confidentDetections = nil }
         if keepShortReads { options.shortReads = nil }
         if keepStrokeReads { options.strokeReads = nil }
         if letterOOutsideFormats { options.formats?.zeroOutsideFormats = false }

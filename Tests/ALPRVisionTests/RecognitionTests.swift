@@ -430,6 +430,36 @@ struct RecognitionTests {
         #expect(try recognizer.recognize(three).isEmpty)
     }
 
+    @Test("a plate the detector is very sure of is kept when the OCR is unsure of its text")
+    func confidentDetections() throws {
+        #expect(PlateRecognizer.ConfidentDetections() == .init(minimumScore: 0.7, minimumConfidence: 0.01))
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try SyntheticModels.writeDetectorAndOCR(to: directory)
+        let recognizer = try PlateRecognizer(modelsDirectory: directory)
+        recognizer.options.exposure = nil
+        let plate = SyntheticModels.plateImage(steps: SyntheticModels.steps(spelling: "12ABC"))
+        let read = try #require(try recognizer.recognize(plate).first)
+        #expect(read.text == "12ABC")
+        let score = read.detectionScore
+        #expect(score > 0)
+        // Held to more than any read can be sure of, the plate goes, unless the detector is
+        // sure enough of it and the read sure enough for that.
+        recognizer.options.minimumConfidence = 1.001
+        recognizer.options.secondLook = nil
+        recognizer.options.confidentDetections = nil
+        #expect(try recognizer.recognize(plate).isEmpty)
+        recognizer.options.confidentDetections = .init(minimumScore: score, minimumConfidence: 0)
+        #expect(try recognizer.recognize(plate).map(\.text) == ["12ABC"])
+        recognizer.options.confidentDetections = .init(minimumScore: score.nextUp, minimumConfidence: 0)
+        #expect(try recognizer.recognize(plate).isEmpty)
+        recognizer.options.confidentDetections = .init(minimumScore: score, minimumConfidence: 1.001)
+        #expect(try recognizer.recognize(plate).isEmpty)
+        // By default a detection of 0.7 or more needs a read of 0.01.
+        recognizer.options.confidentDetections = PlateRecognizer.ConfidentDetections()
+        #expect(try recognizer.recognize(plate).map(\.text) == (score >= 0.7 ? ["12ABC"] : []))
+    }
+
     @Test("a read made mostly of I and 1 counts only when the OCR is sure of it")
     func strokeReads() throws {
         let rule = PlateRecognizer.StrokeReads()
@@ -500,6 +530,26 @@ struct RecognitionTests {
         #expect(why("ABCD", 0.9, sure: false) == nil)
         #expect(options.countsAsPlate(text: "ABCD", firstLookConfidence: 0.9, sureDetection: false))
         #expect(!options.countsAsPlate(text: "ABC", firstLookConfidence: 0.9, sureDetection: false))
+        // A detection scoring 0.7 or more needs a read of only 0.01; the other rules still hold.
+        func scored(_ text: String, _ confidence: Float, _ score: Float) -> PlateRecognizer.NotAPlate? {
+            options.whyNotAPlate(text: text, firstLookConfidence: confidence, sureDetection: true, detectionScore: score)
+        }
+        #expect(scored("JME4168", 0.05, 0.7) == nil)
+        #expect(scored("JME4168", 0.01, 0.95) == nil)
+        #expect(scored("JME4168", 0.0099, 0.95) == .tooUnsure)
+        #expect(scored("JME4168", 0.05, 0.69) == .tooUnsure)
+        #expect(scored("JME4168", 0.1, 0.31) == nil)
+        #expect(scored("V48", 0.05, 0.9) == .unsureShortRead)
+        #expect(scored("1I1A7", 0.05, 0.9) == .unsureStrokeRead)
+        #expect(scored("A", 0.05, 0.9) == .tooFewCharacters)
+        #expect(options.countsAsPlate(text: "GD2777", firstLookConfidence: 0.05, sureDetection: true, detectionScore: 0.8))
+        #expect(options.minimumConfidence(detectionScore: nil) == 0.1 && options.minimumConfidence(detectionScore: 0.7) == 0.01)
+        var plain = options
+        plain.confidentDetections = nil
+        #expect(plain.whyNotAPlate(text: "JME4168", firstLookConfidence: 0.05, sureDetection: true, detectionScore: 0.99) == .tooUnsure)
+        // It never raises the floor: set above minimumConfidence, the lower of the two holds.
+        plain.confidentDetections = .init(minimumScore: 0.7, minimumConfidence: 0.5)
+        #expect(plain.whyNotAPlate(text: "JME4168", firstLookConfidence: 0.2, sureDetection: true, detectionScore: 0.99) == nil)
 
         // Each rule switched off lets through what only it held back.
         var off = options
@@ -544,6 +594,9 @@ struct RecognitionTests {
         #expect(try Float(constant("UNSURE_READ_CONFIDENCE")) == unsure.minimumConfidence)
         #expect(try constant("UNSURE_READ_CHARACTERS") == Double(unsure.minimumCharacters))
         #expect(try constant("UNSURE_MIN_WIDTH") == unsure.minimumWidth)
+        let confident = try #require(options.confidentDetections)
+        #expect(try Float(constant("CONFIDENT_DETECTION_SCORE")) == confident.minimumScore)
+        #expect(try Float(constant("CONFIDENT_READ_CONFIDENCE")) == confident.minimumConfidence)
         #expect(try constant("PART_OF_PLATE_SHARE") == PlateRecognizer.partOfPlateShare)
         #expect(try constant("SUPPRESSION_IOU") == options.suppressionIoU)
 

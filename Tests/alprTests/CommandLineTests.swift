@@ -96,7 +96,8 @@ struct CommandLineTests {
     @Test("read and evaluate refuse bad options with a reason and read nothing")
     func readOptions() throws {
         for arguments in [["read"], ["read", "x.jpg", "--jobs", "0"], ["read", "x.jpg", "--candidates", "0"],
-                          ["evaluate", ".", "--hot-list-size=-1"]] {
+                          ["evaluate", ".", "--hot-list-size=-1"], ["evaluate", ".", "--second-look-below", "0"],
+                          ["evaluate", ".", "--second-look-below", "1.5"], ["evaluate", ".", "--second-look-below", "0.9", "--no-second-look"]] {
             let run = try Alpr.run(arguments)
             #expect(run.status != 0 && run.status != 1, "\(arguments): a usage error, not a file error")
             #expect(run.standardOutput.isEmpty)
@@ -138,7 +139,7 @@ struct CommandLineTests {
         let byConfidence = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--json", "--by-confidence"])
         let banded = try #require(try JSONSerialization.jsonObject(with: Data(byConfidence.standardOutput.utf8)) as? [String: Any])
         let bands = try #require(banded["byConfidence"] as? [[String: Any]])
-        #expect(bands.count == 6)
+        #expect(bands.count == Evaluation.confidenceBands.count)
         #expect(bands.compactMap { $0["reads"] as? Int }.reduce(0, +) == 2)
         #expect(bands.compactMap { $0["exact"] as? Int }.reduce(0, +) == 1)
         #expect(bands.compactMap { $0["misread"] as? Int }.reduce(0, +) == 1)
