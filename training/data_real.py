@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from pathlib import Path
 
@@ -13,16 +14,35 @@ from common import ALPHABET, DATA_DIR, PLACEHOLDER_OCR_FILES
 US_OCR_SOURCES = ("openalpr_segocr_us", "reported_ocr_us")
 
 
+# Splits of the US crops: the data's own `train` and `val`, and the train split divided into
+# `select` (a tenth of its plates, for picking a checkpoint: train_ocr.py --select) and `fit`
+# (the rest, trained on when `select` is held out).
+US_OCR_SPLITS = ("train", "val", "select", "fit")
+
+
+def in_selection_split(text: str) -> bool:
+    """Whether a train plate belongs to the `select` tenth: by a hash of its text salted
+    differently from the data's val rule (sha256(text) % 10 == 0), so a plate text is wholly
+    in or out, across both sources, and the tenth is drawn independently of val."""
+    return int(hashlib.sha256(("select:" + text).encode()).hexdigest(), 16) % 10 == 0
+
+
 def us_ocr_rows(split: str) -> list[dict]:
-    """US crop rows of one split, without placeholder labels or unknown characters.
+    """US crop rows of one split (US_OCR_SPLITS), without placeholder labels or unknown
+    characters.
 
     uc3m_ocr (Spain) is left out: two characters of every crop are painted grey and are not
     labelled, which would teach the model to skip characters.
     """
+    if split not in US_OCR_SPLITS:
+        raise ValueError(f"unknown split {split!r}: one of {', '.join(US_OCR_SPLITS)}")
+    source_split = "val" if split == "val" else "train"
     rows = []
     with open(DATA_DIR / "ocr_crops.csv") as f:
         for row in csv.DictReader(f):
-            if row["source"] not in US_OCR_SOURCES or row["split"] != split:
+            if row["source"] not in US_OCR_SOURCES or row["split"] != source_split:
+                continue
+            if split in ("select", "fit") and in_selection_split(row["text"]) != (split == "select"):
                 continue
             if Path(row["path"]).stem in PLACEHOLDER_OCR_FILES:
                 continue

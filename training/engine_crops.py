@@ -21,6 +21,11 @@ for each plate found the three cuts the engine can read: as cut, moved down and 
 (images [N, 3, 48, 128]). `train_ocr.py --engine-val` reads them as the engine reads a plate,
 second look included, and picks its checkpoint by that: the OCR's checks on whole and framed
 val crops rose in rounds that the engine read fewer plates with (docs/accuracy.md).
+
+    python training/engine_crops.py --split select --copies 2 --seed 8   # -> training/out/ocr_engine_select.npz
+
+does the same for the tenth of the train plates that `train_ocr.py --select` holds out of
+training to pick its checkpoint on (data_real's `select` split), leaving val to the report.
 """
 from __future__ import annotations
 
@@ -80,8 +85,9 @@ def main():
     ap.add_argument("--closeup", type=float, default=0.25, help="share of crops pasted as close-ups")
     ap.add_argument("--seed", type=int, default=71)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--split", default="train", choices=["train", "val"],
-                    help="val: the val crops, every plate's three cuts kept together, for train_ocr.py --engine-val")
+    ap.add_argument("--split", default="train", choices=["train", "val", "select"],
+                    help="val: the val crops, every plate's three cuts kept together, for train_ocr.py --engine-val; "
+                         "select: the same for the train plates train_ocr.py --select holds out")
     ap.add_argument("--out", type=Path, default=None, help="default training/out/ocr_engine_SPLIT.npz")
     args = ap.parse_args()
     args.out = args.out or OUT_DIR / f"ocr_engine_{args.split}.npz"
@@ -122,7 +128,7 @@ def main():
                 found += 1
                 q = match[1]
                 down = second_look_shift(q)
-                if args.split == "val":
+                if args.split in ("val", "select"):
                     images.append(np.stack([engine_cut(grey, q), engine_cut(grey, q + down), engine_cut(grey, q - down)]))
                     texts.append(text)
                     continue
@@ -133,7 +139,7 @@ def main():
                 texts.append(text)
                 shifted.append(1)
         print(f"copy {copy + 1}: {pasted} plates pasted, {found} found, {time.time() - start:.0f}s", flush=True)
-    if args.split == "val":
+    if args.split in ("val", "select"):
         np.savez_compressed(args.out, images=np.stack(images), texts=np.array(texts))
     else:
         np.savez_compressed(args.out, images=np.stack(images), texts=np.array(texts), shifted=np.array(shifted, np.uint8))

@@ -9,7 +9,8 @@
 #
 # Arguments go to train_ocr.py after the defaults below (a later flag wins). Without --resume
 # the OCR starts from scratch. Writes to $OUT (default training/out/gpu_round):
-#   best/ocr.{json,safetensors}   the checkpoint train_ocr.py picked (best real + framed val)
+#   best/ocr.{json,safetensors}   the checkpoint train_ocr.py picked (best real + framed val, or the
+#                                 held-out train plates with SELECT=1)
 #   last/ocr.{json,safetensors}   the weights at the end of the round
 #   ocr_train_log.json            the validation figures at every evaluation
 # Then, on the CPU machine, `alpr evaluate DIR --models best` (with the detector and refiner
@@ -46,8 +47,15 @@ if [ "$RENDER" != no ]; then
 fi
 
 # With the engine-cut val plates in the pack, the checkpoint is picked by them (train_ocr.py --engine-val).
+# SELECT=1 holds a tenth of the train plates out and picks on them instead (train_ocr.py --select),
+# by their engine cuts when the pack has ocr_engine_select.npz.
 ENGINE_VAL=()
-[ -f "$ALPR_DATA_DIR/ocr_engine_val.npz" ] && ENGINE_VAL=(--engine-val "$ALPR_DATA_DIR/ocr_engine_val.npz")
+if [ "${SELECT:-0}" = 1 ]; then
+    ENGINE_VAL=(--select)
+    [ -f "$ALPR_DATA_DIR/ocr_engine_select.npz" ] && ENGINE_VAL+=(--engine-val "$ALPR_DATA_DIR/ocr_engine_select.npz")
+else
+    [ -f "$ALPR_DATA_DIR/ocr_engine_val.npz" ] && ENGINE_VAL=(--engine-val "$ALPR_DATA_DIR/ocr_engine_val.npz")
+fi
 python3 training/train_ocr.py --device auto --workers "$WORKERS" --bf16 --threads 2 \
     --minutes "$MINUTES" --batch 256 --eval-every 1000 ${ENGINE_VAL[@]+"${ENGINE_VAL[@]}"} "$@"
 

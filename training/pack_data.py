@@ -91,6 +91,9 @@ def main():
         shutil.copy(engine_val, out / engine_val.name)
     else:
         print(f"no {engine_val} (engine_crops.py --split val): rounds from this pack pick by the crop checks", file=sys.stderr)
+    engine_select = OUT_DIR / "ocr_engine_select.npz"
+    if engine_select.exists():  # for rounds that pick on held-out train plates (train_ocr.py --select)
+        shutil.copy(engine_select, out / engine_select.name)
 
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     print(f"packed {len(kept)} OCR crops, {len(chosen)} backgrounds, MN designs and fonts from {FONT_DIR} "
