@@ -120,7 +120,7 @@ def bucket_of(w: float) -> str:
 
 # PlateRecognizer.Options.minimumConfidence and .minimumCharacters: the engine drops reads
 # less likely or shorter than these.
-MIN_READ_CONFIDENCE = 0.1
+MIN_READ_CONFIDENCE = 0.2
 MIN_READ_CHARACTERS = 2
 # PlateRecognizer.ShortReads: reads of at most this many characters need this confidence.
 SHORT_READ_CHARACTERS = 3

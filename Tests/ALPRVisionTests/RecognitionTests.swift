@@ -504,10 +504,10 @@ struct RecognitionTests {
             options.whyNotAPlate(text: text, firstLookConfidence: confidence, sureDetection: sure)
         }
         #expect(why("ABC1234", 0.9) == nil)
-        #expect(why("ABC1234", 0.1) == nil)
+        #expect(why("ABC1234", 0.2) == nil)
         #expect(why("", 0.99) == .tooFewCharacters)
         #expect(why("A", 0.99) == .tooFewCharacters)
-        #expect(why("ABC1234", 0.099) == .tooUnsure)
+        #expect(why("ABC1234", 0.199) == .tooUnsure)
         // Short reads: up to three characters need 0.5; four do not.
         #expect(why("12A", 0.49) == .unsureShortRead)
         #expect(why("12A", 0.5) == nil)
@@ -540,12 +540,14 @@ struct RecognitionTests {
         #expect(scored("JME4168", 0.01, 0.95) == nil)
         #expect(scored("JME4168", 0.0099, 0.95) == .tooUnsure)
         #expect(scored("JME4168", 0.05, 0.69) == .tooUnsure)
-        #expect(scored("JME4168", 0.1, 0.31) == nil)
+        #expect(scored("JME4168", 0.2, 0.31) == nil)
+        #expect(scored("JME4168", 0.15, 0.31) == .tooUnsure)
         #expect(scored("V48", 0.05, 0.9) == .unsureShortRead)
         #expect(scored("1I1A7", 0.05, 0.9) == .unsureStrokeRead)
         #expect(scored("A", 0.05, 0.9) == .tooFewCharacters)
         #expect(options.countsAsPlate(text: "GD2777", firstLookConfidence: 0.05, sureDetection: true, detectionScore: 0.8))
-        #expect(options.minimumConfidence(detectionScore: nil) == 0.1 && options.minimumConfidence(detectionScore: 0.7) == 0.01)
+        #expect(options.minimumConfidence(detectionScore: nil) == 0.2 && options.minimumConfidence(detectionScore: 0.7) == 0.01)
+        #expect(options.minimumConfidence(detectionScore: 0.69) == 0.2)
         var plain = options
         plain.confidentDetections = nil
         #expect(plain.whyNotAPlate(text: "JME4168", firstLookConfidence: 0.05, sureDetection: true, detectionScore: 0.99) == .tooUnsure)

@@ -20,8 +20,10 @@ public final class PlateRecognizer {
         public var suppressionIoU: Double = 0.3
         public var maximumPlates = 10
         /// Reads whose text probability is below this are dropped (the first look's, when the
-        /// OCR looked twice).
-        public var minimumConfidence: Float = 0.1
+        /// OCR looked twice), unless the detector is very sure of the plate
+        /// (`confidentDetections`). 0.2 since that rule came: with it, raising this from 0.1
+        /// took a third of the false plates away for one plate read exactly (docs/accuracy.md).
+        public var minimumConfidence: Float = 0.2
         /// Reads with fewer characters are dropped: a lone character is a fragment of a plate
         /// or of other lettering, not a plate (the labelled US plates have 3 to 10).
         public var minimumCharacters = 2
@@ -145,11 +147,11 @@ public final class PlateRecognizer {
 
     /// A plate the detector is very sure of is reported even when the OCR is unsure of its text.
     ///
-    /// A read under `Options.minimumConfidence` (0.1) is mostly lettering or texture the
+    /// A read under `Options.minimumConfidence` (0.2) is mostly lettering or texture the
     /// detector mistook for a plate, but not when the detector is very sure: of the plates the
     /// engine missed in four draws of held-out frames (`make_eval_set.py --seed 1` to `4`),
     /// several were found by the detector at 0.7 to 0.95 with their box right, on plates too
-    /// dark, small or blurred for a read above 0.1, and were then dropped. Reported, such a plate
+    /// dark, small or blurred for a read above 0.1 (then the floor), and were then dropped. Reported, such a plate
     /// keeps its picture and a partial text (`JME4168` for `JME4763`, `GD2777` for `GPD2777`)
     /// with its low confidence, for an investigator to look at; a hot-list hit from it is
     /// verified by an officer like any other. So a detection scoring at least `minimumScore`
