@@ -13,8 +13,8 @@
 #                                 held-out train plates with SELECT=1)
 #   last/ocr.{json,safetensors}   the weights at the end of the round
 #   ocr_train_log.json            the validation figures at every evaluation
-# Then, on the CPU machine, `alpr evaluate DIR --models best` (with the detector and refiner
-# copied beside) scores them end to end; see training/README.md.
+# Then, on the CPU machine, `python training/compare_models.py Models OUT/best OUT/last` scores
+# them end to end over several draws of the held-out frames; see training/README.md.
 #
 # Two rounds can share a machine: render once (RENDER=only), then start each round with its own
 # ALPR_OUT_DIR holding a copy of (or links to) the rendered ocr_synth_*.npz, RENDER=no, its own
