@@ -67,18 +67,11 @@ def evaluate(alpr: Path, models: Path, folders: list[Path], jobs: int) -> dict:
     return json.loads(result.stdout)
 
 
-def exact_plates(report: dict, folders: list[Path]) -> set[tuple[str, str]]:
-    """(image, plate) of every annotated plate read exactly: all annotations less the mistakes."""
-    plates = set()
-    for folder in folders:
-        for label in folder.glob("*.txt"):
-            for line in label.read_text().splitlines():
-                fields = line.split()
-                if len(fields) >= 6:
-                    name = fields[0] if len(folders) == 1 else str(folder / fields[0])
-                    plates.add((name, "".join(c for c in "".join(fields[5:]).upper() if c.isascii() and c.isalnum())))
-    wrong = {(m["file"], m["expected"]) for m in report.get("mistakes", []) if m.get("expected")}
-    return plates - wrong
+def not_read(report: dict) -> set[tuple[str, str]]:
+    """(image, plate) of every annotated plate missed or misread. Every folder is scored on the
+    same annotations, so the plates one folder reads exactly and another does not are the
+    other's mistakes less its own."""
+    return {(m["file"], m["expected"]) for m in report.get("mistakes", []) if m.get("expected")}
 
 
 def main() -> None:
@@ -105,12 +98,12 @@ def main() -> None:
             for label, models in zip(args.models, chosen):
                 report = evaluate(args.alpr, models, folders, args.jobs)
                 n = report["plates"]
-                exact = exact_plates(report, folders)
+                wrong = not_read(report)
                 gained = lost = ""
                 if reference is None:
-                    reference = exact
+                    reference = wrong
                 else:
-                    gained, lost = str(len(exact - reference)), str(len(reference - exact))
+                    gained, lost = str(len(reference - wrong)), str(len(wrong - reference))
                 top1 = f"{round(report['top1Accuracy'] * n)} ({report['top1Accuracy'] * 100:.1f}%)" if n else "-"
                 recall = f"{round(report['detectionRecall'] * n)} ({report['detectionRecall'] * 100:.1f}%)" if n else "-"
                 print(f"{str(label):40s} {n:6d} {top1:>12s} {recall:>12s} {report['falsePlatesPerImage']:9.3f} {gained:>6s} {lost:>5s}",

@@ -358,8 +358,7 @@ def main():
     if args.engine_val:
         engine_val = np.load(args.engine_val)
         engine_val = (engine_views(engine_val["images"]), [str(t) for t in engine_val["texts"]])
-        wanted = set(t["text"] for t in us_ocr_rows("select" if args.select else "val"))
-        if not set(engine_val[1]) <= wanted:
+        if not set(engine_val[1]) <= set(select[1] if select is not None else val_texts):
             ap.error(f"--engine-val {args.engine_val} holds plates outside the "
                      f"{'select' if args.select else 'val'} split (engine_crops.py --split {'select' if args.select else 'val'})")
         print(f"engine-cut {'held-out train' if args.select else 'val'} plates {len(engine_val[1])}", flush=True)
