@@ -88,6 +88,8 @@ class Pipeline:
         # from the frame as it came; read() corrects each crop.
         self.exposure = True
         self.second_look = True
+        self.motion_deblur = True
+        self.last_as_cut = None
         self.mean = torch.tensor(DET_MEAN).view(1, 3, 1, 1)
         self.std = torch.tensor(DET_STD).view(1, 3, 1, 1)
 
@@ -163,12 +165,32 @@ class Pipeline:
         unsure detections as PlateRecognizer.secondLookFloor does) is read again from the crop shifted up and down by
         SECOND_LOOK_OFFSET of the plate height and sharpened (unsharp_mask,
         SECOND_LOOK_SHARPEN), and every text the views propose is ranked by its probability
-        averaged over the views (ctc_decode.combine)."""
+        averaged over the views (ctc_decode.combine). With `motion_deblur`, a crop whose
+        horizontal blur is at least MOTION_DEBLUR_FROM long (blur_length_to_undo) is also read
+        with it undone (undo_blur), and that reading is the first look when it is the surer;
+        the confidence returned is then the first look's as cut, and `last_as_cut` holds the
+        reading as cut (text, confidence), which must count as a plate too (PlateRecognizer);
+        otherwise it is None."""
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         quad = np.asarray(quad, np.float32)
-        first = self._crops(grey, [quad])
-        return read_views(self._probabilities_of(first)[0], lambda: self._probabilities_of(second_look_crops(grey, quad, first[0], self.exposure)),
-                          SECOND_LOOK_AT_LEAST if at_least is None else at_least, self.second_look)
+        first = self._crops(grey, [quad])[0]
+        probabilities = self._probabilities_of([first])[0]
+        # PlateOCR.motionDeblur: a crop showing a horizontal blur is read with it undone too, and
+        # the surer first look kept; its second look's shifted views are undone alike.
+        length = blur_length_to_undo(first) if self.motion_deblur else 0
+        as_cut, undo = None, (lambda crop: crop)
+        if length:
+            undone = undo_blur(first, length)
+            undone_probabilities = self._probabilities_of([undone])[0]
+            plain = ctc_decode.rank(ctc_decode.hypotheses(probabilities))
+            if ctc_decode.rank(ctc_decode.hypotheses(undone_probabilities)).confidence > plain.confidence:
+                as_cut = (plain.text, float(plain.confidence))
+                first, probabilities, undo = undone, undone_probabilities, (lambda crop: undo_blur(crop, length))
+        text, confidence = read_views(probabilities, lambda: self._probabilities_of(second_look_crops(grey, quad, first, self.exposure, undo)),
+                                      SECOND_LOOK_AT_LEAST if at_least is None else at_least, self.second_look,
+                                      first_look=None if as_cut is None else as_cut[1])
+        self.last_as_cut = as_cut
+        return text, confidence
 
     def _crops(self, grey: np.ndarray, quads) -> list[np.ndarray]:
         return [np.asarray(ocr_crop(grey, quad, self.exposure), np.float32) for quad in quads]
@@ -189,27 +211,75 @@ def second_look_shift(quad: np.ndarray) -> np.ndarray:
     return ((bl - tl) + (br - tr)) / 2 * SECOND_LOOK_OFFSET
 
 
-def second_look_crops(grey: np.ndarray, quad: np.ndarray, first: np.ndarray, exposure: bool = True) -> list[np.ndarray]:
+def second_look_crops(grey: np.ndarray, quad: np.ndarray, first: np.ndarray, exposure: bool = True,
+                      undo=lambda crop: crop) -> list[np.ndarray]:
     """The second look's views of a plate whose first crop is `first`: the cut moved down and up
-    (second_look_shift), and `first` sharpened (0-255 floats)."""
+    (second_look_shift, each passed through `undo`, the first look's deblurring), and `first`
+    sharpened (0-255 floats)."""
     down = second_look_shift(quad)
-    crops = [np.asarray(ocr_crop(grey, q, exposure), np.float32) for q in (quad + down, quad - down)]
+    crops = [undo(np.asarray(ocr_crop(grey, q, exposure), np.float32)) for q in (quad + down, quad - down)]
     return crops + [unsharp_mask(first, SECOND_LOOK_SHARPEN)]
 
 
-def read_views(first: np.ndarray, more, at_least: float = SECOND_LOOK_AT_LEAST, second_look: bool = True) -> tuple[str, float]:
+def read_views(first: np.ndarray, more, at_least: float = SECOND_LOOK_AT_LEAST, second_look: bool = True,
+               first_look: float | None = None) -> tuple[str, float]:
     """The engine's reading of a plate and its first look's confidence, from the OCR's
     probabilities for the first crop; `more()` gives those of the second look's views
     (second_look_crops), asked for only when the first reading is under SECOND_LOOK_BELOW and
-    at least `at_least` (PlateOCR.SecondLook)."""
+    its first look at least `at_least` (PlateOCR.SecondLook). `first_look` is the first look's
+    confidence as cut when `first` is of the crop deblurred (the reading's own otherwise)."""
     found = ctc_decode.hypotheses(first)
     reading = ctc_decode.rank(found)
-    confidence = float(reading.confidence)
-    if not second_look or not at_least <= confidence < SECOND_LOOK_BELOW:
+    confidence = float(reading.confidence) if first_look is None else first_look
+    if not second_look or not (at_least <= confidence and reading.confidence < SECOND_LOOK_BELOW):
         return reading.text, confidence
     views = more()
     proposals = found + [h for view in views for h in ctc_decode.hypotheses(view)]
     return ctc_decode.combine(proposals, [first] + views).text, confidence
+
+
+MOTION_DEBLUR_FROM, MOTION_DEBLUR_MAX, MOTION_DEBLUR_REGULARIZATION = 6, 20, 0.01
+
+
+def blur_length(crop: np.ndarray, maximum: int = MOTION_DEBLUR_MAX) -> int:
+    """MotionDeblur.estimatedLength: the lag from 2 to `maximum` at which the autocorrelation
+    of the crop's horizontal differences (each row's mean removed) is lowest; 0 when flat."""
+    d = np.diff(np.asarray(crop, np.float64), axis=1)
+    d -= d.mean(axis=1, keepdims=True)
+    lags = min(maximum, crop.shape[1] - 2)
+    if lags < 2:
+        return 0
+    n = d.shape[1]
+    r = np.array([(d[:, :n - t] * d[:, t:]).sum() for t in range(lags + 1)])
+    return 0 if r[0] <= 0 else 2 + int(np.argmin(r[2:]))
+
+
+def blur_length_to_undo(crop: np.ndarray) -> int:
+    """PlateOCR.blurLengthToUndo: the estimate when at least MOTION_DEBLUR_FROM, else 0."""
+    length = blur_length(crop)
+    return length if length >= MOTION_DEBLUR_FROM else 0
+
+
+_DECONVOLUTIONS: dict = {}
+
+
+def deconvolution(length: int, width: int = OCR_WIDTH, regularization: float = MOTION_DEBLUR_REGULARIZATION) -> np.ndarray:
+    """MotionDeblur.deconvolution: (1 + λ)(HᵀH + λI)⁻¹Hᵀ for a box blur of `length` pixels
+    from x - length // 2, the row's end pixels repeated."""
+    key = (length, width, regularization)
+    if key not in _DECONVOLUTIONS:
+        h = np.zeros((width, width))
+        for x in range(width):
+            for k in range(length):
+                h[x, min(max(x + k - length // 2, 0), width - 1)] += 1 / length
+        _DECONVOLUTIONS[key] = (1 + regularization) * np.linalg.solve(h.T @ h + regularization * np.eye(width), h.T)
+    return _DECONVOLUTIONS[key]
+
+
+def undo_blur(crop: np.ndarray, length: int) -> np.ndarray:
+    """PlateOCR.undoBlur: each row multiplied by the deconvolution, clamped to 0-255."""
+    crop = np.asarray(crop, np.float32)
+    return np.clip(crop @ deconvolution(length, crop.shape[1]).T.astype(np.float32), 0, 255)
 
 
 def unsharp_mask(crop: np.ndarray, amount: float) -> np.ndarray:

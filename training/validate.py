@@ -204,7 +204,8 @@ def read_plates(pipe: Pipeline, rgb: np.ndarray, threshold: float) -> list:
         sure = score >= threshold
         floor = min_read_confidence(score)
         text, confidence = pipe.read(rgb, quad, floor if sure else max(floor, UNSURE_READ_CONFIDENCE))
-        if counts_as_plate(text, confidence, sure, score):
+        # A text read with a motion blur undone must count as a plate as cut too.
+        if counts_as_plate(text, confidence, sure, score) and (pipe.last_as_cut is None or counts_as_plate(*pipe.last_as_cut, sure, score)):
             plates.append((score, quad, box, text))
     return plates
 

@@ -40,6 +40,12 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("no-sharpened-view"), help: "Leave the sharpened view out of the second look (read only the shifted views).")
     var noSharpenedView = false
 
+    @Flag(name: .customLong("no-motion-deblur"), help: "Read plates smeared sideways as they are (skip the second reading with the motion blur undone).")
+    var noMotionDeblur = false
+
+    @Option(name: .customLong("motion-deblur-from"), help: "Undo horizontal motion blurs at least this long, in OCR input pixels, from 2 to 20 (default: the engine's, 6).")
+    var motionDeblurFrom: Int?
+
     @Option(name: .customLong("second-look-below"), help: "Read again (second look) the plates whose first read is less sure than this, from 0 to 1 (default: the engine's, 0.7).")
     var secondLookBelow: Float?
 
@@ -93,6 +99,12 @@ struct EvaluateCommand: ParsableCommand {
         if secondLookBelow != nil && noSecondLook {
             throw ValidationError("--second-look-below and --no-second-look contradict each other: give one.")
         }
+        if let motionDeblurFrom, !(2 ... MotionDeblur().maximumLength).contains(motionDeblurFrom) {
+            throw ValidationError("--motion-deblur-from must be from 2 to \(MotionDeblur().maximumLength), got \(motionDeblurFrom).")
+        }
+        if motionDeblurFrom != nil && noMotionDeblur {
+            throw ValidationError("--motion-deblur-from and --no-motion-deblur contradict each other: give one.")
+        }
         guard topK >= 1 else { throw ValidationError("--top-k must be at least 1.") }
         try CommandLineInput.checkJobs(jobs)
         guard (0 ... 10_000_000).contains(hotListSize) else { throw ValidationError("--hot-list-size must be from 0 to 10000000, got \(hotListSize).") }
@@ -117,6 +129,8 @@ struct EvaluateCommand: ParsableCommand {
         if noSecondLook { options.secondLook = nil }
         if noSharpenedView { options.secondLook?.sharpen = nil }
         if let secondLookBelow { options.secondLook?.below = secondLookBelow }
+        if noMotionDeblur { options.motionDeblur = nil }
+        if let motionDeblurFrom { options.motionDeblur?.minimumLength = motionDeblurFrom }
         if noUnsureDetections { options.unsureDetections = nil }
         if noConfidentDetections { options.confidentDetections = nil }
         if keepShortReads { options.shortReads = nil }

@@ -618,6 +618,16 @@ struct RecognitionTests {
         // The recogniser looks again only at reads it would keep (`atLeast`, set from this).
         #expect(secondLook("SECOND_LOOK_AT_LEAST").map(Float.init) == options.minimumConfidence)
 
+        // Undoing motion blur, in training/pipeline.py: `MOTION_DEBLUR_FROM, ... = 6, ...`.
+        let deblurLine = try #require(pipeline.split(separator: "\n").first { $0.hasPrefix("MOTION_DEBLUR_FROM, ") }, "MOTION_DEBLUR_* in pipeline.py")
+        let deblurSides = deblurLine.split(separator: "=").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        try #require(deblurSides.count == 2 && deblurSides[0].count == deblurSides[1].count)
+        let deblurValues = Dictionary(uniqueKeysWithValues: zip(deblurSides[0], deblurSides[1].map { Double($0) }))
+        let deblur = try #require(options.motionDeblur)
+        #expect(deblurValues["MOTION_DEBLUR_FROM"] == Double(deblur.minimumLength))
+        #expect(deblurValues["MOTION_DEBLUR_MAX"] == Double(deblur.maximumLength))
+        #expect(deblurValues["MOTION_DEBLUR_REGULARIZATION"] == deblur.regularization)
+
         // The serial formats the training labels and the pipeline write a round glyph by, in
         // training/common.py: `ENGINE_FORMATS = ["LLLNNN", ...]`.
         let common = try String(contentsOf: GoldenModelTests.packageRoot.appendingPathComponent("training/common.py"), encoding: .utf8)

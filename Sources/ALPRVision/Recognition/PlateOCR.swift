@@ -11,9 +11,14 @@ public final class PlateOCR {
         public var characterConfidences: [Float]
         /// Best first, including `text`.
         public var candidates: [PlateCandidate]
-        /// The confidence of the first view's best text: `confidence` itself unless a second
-        /// look re-ranked the texts by their probability over all views.
+        /// The confidence of the first view's best text as cut: `confidence` itself unless a
+        /// second look re-ranked the texts by their probability over all views, or the text
+        /// was read with a motion blur undone (`asCut`).
         public var firstLookConfidence: Float
+        /// When the first look is of the plate with its motion blur undone
+        /// (`PlateOCR.motionDeblur`), the reading as cut that it was surer than: its text and
+        /// confidence. nil otherwise.
+        public var asCut: PlateCandidate?
 
         init(text: String, confidence: Float, characterConfidences: [Float], candidates: [PlateCandidate], firstLookConfidence: Float? = nil) {
             self.text = text
@@ -67,6 +72,13 @@ public final class PlateOCR {
     public var secondLook: SecondLook?
     /// Views the most recent `read` ran (1, or 1 + the second look's offsets).
     public private(set) var lastViewCount = 1
+    /// Reads a plate whose input shows a horizontal motion blur (`MotionDeblur`) twice, as cut
+    /// and with the blur undone, and takes the surer reading as the first look (the second
+    /// look's shifted views are then undone by the same length); nil reads it as cut.
+    /// `PlateRecognizer` sets it from its options.
+    public var motionDeblur: MotionDeblur?
+    /// The blur length the most recent `read` undid (0: none, or the plate as cut read surer).
+    public private(set) var lastDeblurLength = 0
 
     private let steps: Int
     private(set) var probabilities: [Float]
@@ -78,6 +90,12 @@ public final class PlateOCR {
     /// The first view's network input, kept while the shifted views overwrite it, for the
     /// sharpened view (allocated once).
     private var firstViewInput: [Float] = []
+    /// `motionDeblur`'s matrices, made the first time a blur of that length is met, and the
+    /// first view's input and probabilities as cut, kept while the deblurred view is read.
+    private var deblurMatrices: [Int: [Float]] = [:]
+    private var deblurRegularization = MotionDeblur().regularization
+    private var plainInput: [Float] = []
+    private var plainProbabilities: [Float] = []
 
     public convenience init(directory: URL, name: String = "ocr") throws {
         try self.init(network: Network(directory: directory, name: name))
@@ -107,24 +125,52 @@ public final class PlateOCR {
     public func read(_ image: RGBImage, corners: [ImagePoint], candidateCount: Int = 5,
                      formats: USPlateFormats? = .standard) throws -> Reading {
         lastViewCount = 1
+        lastDeblurLength = 0
         try prepareInput(image, corners: corners)
+        let blurLength = blurLengthToUndo()
+        if blurLength > 0 { keepInput(in: &plainInput) }
         network.run()
         computeProbabilities()
-        let first = hypotheses(candidateCount: candidateCount, formats: formats)
-        let reading = rank(first, candidateCount: candidateCount, formats: formats)
+        var first = hypotheses(candidateCount: candidateCount, formats: formats)
+        var reading = rank(first, candidateCount: candidateCount, formats: formats)
+        if blurLength > 0 {
+            if plainProbabilities.count != probabilities.count {
+                plainProbabilities = probabilities
+            } else {
+                plainProbabilities.withUnsafeMutableBufferPointer { kept in
+                    probabilities.withUnsafeBufferPointer { current in _ = kept.update(fromContentsOf: current) }
+                }
+            }
+            undoBlur(length: blurLength)
+            network.run()
+            computeProbabilities()
+            let deblurredFirst = hypotheses(candidateCount: candidateCount, formats: formats)
+            let deblurred = rank(deblurredFirst, candidateCount: candidateCount, formats: formats)
+            if deblurred.confidence > reading.confidence {
+                first = deblurredFirst
+                let asCut = reading
+                reading = deblurred
+                reading.firstLookConfidence = asCut.confidence
+                reading.asCut = PlateCandidate(text: asCut.text, confidence: asCut.confidence)
+                lastDeblurLength = blurLength
+            } else {
+                // The plate as cut reads surer: its input and probabilities back, as if alone.
+                probabilities.withUnsafeMutableBufferPointer { current in
+                    plainProbabilities.withUnsafeBufferPointer { kept in _ = current.update(fromContentsOf: kept) }
+                }
+                network.withInput { input in
+                    plainInput.withUnsafeBufferPointer { kept in _ = input.update(fromContentsOf: kept) }
+                }
+            }
+        }
         guard let secondLook, secondLook.extraViews > 0, reading.confidence < secondLook.below,
-              reading.confidence >= secondLook.atLeast else { return reading }
+              reading.firstLookConfidence >= secondLook.atLeast else { return reading }
 
         // Each view's probabilities are kept in a buffer of their own, allocated once.
         while viewProbabilities.count < secondLook.extraViews + 1 { viewProbabilities.append(probabilities) }
         keepProbabilities(asView: 0)
         let firstViewGain = lastExposureGain
-        if secondLook.sharpen != nil {
-            network.withInput { input in
-                if firstViewInput.count != input.count { firstViewInput = [Float](repeating: 0, count: input.count) }
-                firstViewInput.withUnsafeMutableBufferPointer { kept in _ = kept.update(fromContentsOf: input) }
-            }
-        }
+        if secondLook.sharpen != nil { keepInput(in: &firstViewInput) }
         var proposals = first
         for offset in secondLook.offsets {
             do {
@@ -132,6 +178,7 @@ public final class PlateOCR {
             } catch VisionError.invalidImage {
                 continue  // a degenerate shifted quadrilateral: that view is left out
             }
+            if lastDeblurLength > 0 { undoBlur(length: lastDeblurLength) }
             network.run()
             computeProbabilities()
             keepProbabilities(asView: lastViewCount)
@@ -154,8 +201,65 @@ public final class PlateOCR {
         guard lastViewCount > 1 else { return reading }
         var second = Self.combine(proposals, views: viewProbabilities[0 ..< lastViewCount], steps: steps, decoder: decoder,
                                   candidateCount: candidateCount, formats: formats)
-        second.firstLookConfidence = reading.confidence
+        second.firstLookConfidence = reading.firstLookConfidence
+        second.asCut = reading.asCut
         return second
+    }
+
+    /// Copies the network input into `buffer` (sized on first use).
+    private func keepInput(in buffer: inout [Float]) {
+        network.withInput { input in
+            if buffer.count != input.count { buffer = [Float](repeating: 0, count: input.count) }
+            buffer.withUnsafeMutableBufferPointer { kept in _ = kept.update(fromContentsOf: input) }
+        }
+    }
+
+    /// The horizontal blur length `motionDeblur` would undo in the current input (its first
+    /// plane), or 0.
+    func blurLengthToUndo() -> Int {
+        guard let motionDeblur else { return 0 }
+        let shape = network.inputShape
+        let length = network.withInput { input in
+            MotionDeblur.estimatedLength(UnsafeBufferPointer(rebasing: input[0 ..< shape.planeSize]), width: shape.width,
+                                         height: shape.height, maximumLength: motionDeblur.maximumLength)
+        }
+        return length >= motionDeblur.minimumLength ? length : 0
+    }
+
+    /// Undoes a horizontal box blur of `length` pixels in the network input, in place: each
+    /// plane back to pixel values, each row multiplied by `MotionDeblur.deconvolution`, clamped
+    /// to 0-255 and normalised again.
+    func undoBlur(length: Int) {
+        let shape = network.inputShape
+        let width = shape.width, height = shape.height, plane = shape.planeSize
+        let regularization = motionDeblur?.regularization ?? MotionDeblur().regularization
+        if regularization != deblurRegularization {
+            deblurMatrices = [:]
+            deblurRegularization = regularization
+        }
+        if deblurMatrices[length] == nil {
+            deblurMatrices[length] = MotionDeblur.deconvolution(length: length, width: width, regularization: regularization)
+        }
+        if blurRows.count < plane {
+            blurRows = [Float](repeating: 0, count: plane)
+            blurred = [Float](repeating: 0, count: plane)
+        }
+        let mean = network.graph.input.mean, std = network.graph.input.std
+        network.withInput { tensor in
+            blurRows.withUnsafeMutableBufferPointer { pixels in
+                blurred.withUnsafeMutableBufferPointer { output in
+                    deblurMatrices[length]!.withUnsafeBufferPointer { matrix in
+                        for channel in 0 ..< shape.channels {
+                            let base = channel * plane
+                            let meanValue = mean[min(channel, mean.count - 1)], stdValue = std[min(channel, std.count - 1)]
+                            for i in 0 ..< plane { pixels[i] = (tensor[base + i] * stdValue + meanValue) * 255 }
+                            MotionDeblur.apply(matrix, to: UnsafeBufferPointer(pixels), width: width, height: height, into: output)
+                            for i in 0 ..< plane { tensor[base + i] = (min(max(output[i], 0), 255) / 255 - meanValue) / stdValue }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private func keepProbabilities(asView view: Int) {

@@ -49,6 +49,9 @@ public final class PlateRecognizer {
         /// Reads a plate the OCR is unsure of again from rectifications shifted up and down
         /// (`PlateOCR.SecondLook`); nil reads every plate once.
         public var secondLook: PlateOCR.SecondLook? = PlateOCR.SecondLook()
+        /// Reads a plate smeared sideways (a car passing during a slow shutter) with the blur
+        /// undone too, keeping the surer reading (`PlateOCR.motionDeblur`); nil reads it as cut.
+        public var motionDeblur: MotionDeblur? = MotionDeblur()
 
         public init() {}
 
@@ -276,6 +279,7 @@ public final class PlateRecognizer {
         detector.runsCoarsePass = options.coarsePass
         ocr.decoder.beamWidth = options.beamWidth
         ocr.exposure = options.exposure
+        ocr.motionDeblur = options.motionDeblur
         ocr.secondLook = options.secondLook  // its floor is set per detection (`secondLookFloor`)
     }
 
@@ -323,10 +327,15 @@ public final class PlateRecognizer {
             } catch VisionError.invalidImage {
                 continue  // degenerate quadrilateral: nothing readable there
             }
-            // Whether it is a plate at all is judged on the first look; a second look only
-            // chooses among the texts.
+            // Whether it is a plate at all is judged on the first look as cut: a second look only
+            // chooses among the texts, and a reading with a motion blur undone only gives the
+            // text of a plate that counts as one as cut (the rules' floors were set on reads as
+            // cut, and undoing a blur in a railing can make strokes the OCR is sure of).
             guard options.countsAsPlate(text: reading.text, firstLookConfidence: reading.firstLookConfidence,
-                                        sureDetection: sureDetection, detectionScore: detection.score) else { continue }
+                                        sureDetection: sureDetection, detectionScore: detection.score),
+                  reading.asCut.map({ options.countsAsPlate(text: $0.text, firstLookConfidence: $0.confidence,
+                                                            sureDetection: sureDetection, detectionScore: detection.score) }) ?? true
+            else { continue }
             results.append(PlateResult(text: reading.text, confidence: reading.confidence,
                                        characterConfidences: reading.characterConfidences, box: box,
                                        corners: corners, candidates: reading.candidates, detectionScore: detection.score))
