@@ -225,15 +225,23 @@ def build_ocr_for(state_dict: dict) -> GraphNet:
     return build_ocr(width_mult=ocr_width_mult(state_dict), trunk_blocks=ocr_trunk_blocks(state_dict))
 
 
-def checkpoint_state(path) -> dict:
+def checkpoint_contents(path) -> tuple[dict, dict]:
     """The state dict of a training checkpoint (`*.pt`) or of shipped weights
     (`Models/NAME.safetensors`, which export.py writes unfolded under the layer names), so a
-    training run can resume from what ships when the checkpoints are gone."""
+    training run can resume from what ships when the checkpoints are gone; and the
+    checkpoint's other entries (its step and scores, `held_out_select`), none for shipped
+    weights. The file is read once."""
     path = str(path)
     if path.endswith(".safetensors"):
         from safetensors.torch import load_file
-        return {f"layers.{k}": v for k, v in load_file(path).items()}
-    return torch.load(path)["state_dict"]
+        return {f"layers.{k}": v for k, v in load_file(path).items()}, {}
+    checkpoint = torch.load(path)
+    return checkpoint["state_dict"], {k: v for k, v in checkpoint.items() if k != "state_dict"}
+
+
+def checkpoint_state(path) -> dict:
+    """The state dict alone (checkpoint_contents)."""
+    return checkpoint_contents(path)[0]
 
 
 def load_state(net: GraphNet, state_dict: dict) -> None:

@@ -30,7 +30,7 @@ import ctc_decode  # noqa: E402
 from common import DATA_DIR, OCR_HEIGHT, OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, decode_greedy, encode_text, written  # noqa: E402
 from data_real import in_selection_split, load_grey, us_ocr_rows  # noqa: E402
 from char_swap import find_boxes, swap_characters  # noqa: E402
-from models import build_ocr, checkpoint_state, load_ocr_state, ocr_trunk_blocks, ocr_width_mult  # noqa: E402
+from models import build_ocr, checkpoint_contents, load_ocr_state, ocr_trunk_blocks, ocr_width_mult  # noqa: E402
 from pipeline import SECOND_LOOK_SHARPEN, read_views, unsharp_mask  # noqa: E402
 from synth.augment import photometric, random_quad  # noqa: E402
 from synth.ocr_set import background_paths, grow_quad, load_backgrounds  # noqa: E402
@@ -363,8 +363,8 @@ def main():
                      f"{'select' if args.select else 'val'} split (engine_crops.py --split {'select' if args.select else 'val'})")
         print(f"engine-cut {'held-out train' if args.select else 'val'} plates {len(engine_val[1])}", flush=True)
 
-    resume_state = checkpoint_state(args.resume) if args.resume else None
-    if args.select and args.resume and not (args.resume.endswith(".pt") and torch.load(args.resume).get("held_out_select")):
+    resume_state, resume_entries = checkpoint_contents(args.resume) if args.resume else (None, {})
+    if args.select and args.resume and not resume_entries.get("held_out_select"):
         # The shipped OCR reads the held-out train plates 99 % exactly (val: 92 %): it trained on them.
         print(f"warning: --resume {args.resume} was not trained with --select, so it has seen the held-out "
               "plates and the checkpoint picked on them favours memory over reading", flush=True)
