@@ -22,6 +22,10 @@ Conditions (one folder each; every folder has the same 70 plates in the same fra
   motion13   horizontal motion blur over 13 px
   street     1280x720 frames, 6-20 % of the width (a street camera's distance)
   street_motion5  the same with horizontal motion blur over 5 px
+  street_motion9  the same with horizontal motion blur over 9 px (a faster car or a longer shutter)
+  street_vmotion5 the same with vertical motion blur over 5 px (a car coming towards a camera
+             that looks down the lane)
+  vmotion9   vertical motion blur over 9 px
 Only val data: the plates never trained on, the frames from `negatives/` val photos.
 """
 from __future__ import annotations
@@ -71,6 +75,7 @@ def stress_set(out: Path, plates, backgrounds, sizes, fraction, rot=4.0, tilt=0.
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, default=OUT_DIR / "stress")
+    ap.add_argument("--only", nargs="+", metavar="CONDITION", help="write these folders only (the others are left as they are)")
     args = ap.parse_args()
     plates = []
     for row in us_ocr_rows("val"):
@@ -90,9 +95,12 @@ def main():
     def scaled(gain, offset=0.0):
         return lambda f, rng: np.clip(f.astype(np.float32) * gain + offset, 0, 255).astype(np.uint8)
 
-    def motion(length):
+    def motion(length, vertical=False):
         kernel = np.zeros((length, length), np.float32)
-        kernel[length // 2, :] = 1.0 / length
+        if vertical:
+            kernel[:, length // 2] = 1.0 / length
+        else:
+            kernel[length // 2, :] = 1.0 / length
         return lambda f, rng: cv2.filter2D(f, -1, kernel)
 
     def street(n):
@@ -118,9 +126,16 @@ def main():
         "motion13": dict(sizes=photo, fraction=(0.25, 0.6), post=motion(13)),
         "street": dict(sizes=street, fraction=(0.06, 0.2)),
         "street_motion5": dict(sizes=street, fraction=(0.06, 0.2), post=motion(5)),
+        "street_motion9": dict(sizes=street, fraction=(0.06, 0.2), post=motion(9)),
+        "street_vmotion5": dict(sizes=street, fraction=(0.06, 0.2), post=motion(5, vertical=True)),
+        "vmotion9": dict(sizes=photo, fraction=(0.25, 0.6), post=motion(9, vertical=True)),
     }
+    unknown = set(args.only or []) - set(conditions)
+    if unknown:
+        ap.error(f"no such condition: {', '.join(sorted(unknown))} (conditions: {', '.join(conditions)})")
     for name, condition in conditions.items():
-        print(name, stress_set(args.out / name, plates, backgrounds, **condition))
+        if not args.only or name in args.only:
+            print(name, stress_set(args.out / name, plates, backgrounds, **condition))
 
 
 if __name__ == "__main__":
