@@ -178,4 +178,74 @@ struct MotionDeblurTests {
         #expect(try ocr.read(image, corners: corners, formats: nil) == asCut)
         #expect(ocr.lastDeblurLength == 0)
     }
+
+    @Test("a second look at a deblurred plate reads its shifted views deblurred alike, and judges it as cut",
+          arguments: [UInt64(51), 52, 53, 54, 55, 56])
+    func secondLookDeblurred(seed: UInt64) throws {
+        let ocr = try PlateOCR(network: RandomModels.ocr(seed: seed + 60).load())
+        let image = try SecondLookTests.frame(seed: seed)
+        let corners = SecondLookTests.corners, offsets = [0.06, -0.06]
+        let asCut = try ocr.read(image, corners: corners, formats: nil)
+        ocr.motionDeblur = MotionDeblur(minimumLength: 2)
+        _ = try ocr.read(image, corners: corners, formats: nil)
+        let length = ocr.lastDeblurLength  // 0: the plate as cut read surer
+
+        // Each view made and read by hand: the first and the shifted ones undone by the first's
+        // length when it was undone, then the first view sharpened.
+        var views: [[Float]] = [], texts = Set<String>()
+        func readView(_ prepare: () throws -> Void) throws {
+            try prepare()
+            ocr.network.run()
+            ocr.computeProbabilities()
+            views.append(ocr.probabilities)
+            texts.formUnion(ocr.rank(ocr.hypotheses(candidateCount: 5, formats: nil), candidateCount: 5, formats: nil).candidates.map(\.text))
+        }
+        for view in [corners] + offsets.map({ PlateOCR.shift(corners, alongHeight: $0) }) {
+            try readView {
+                try ocr.prepareInput(image, corners: view)
+                if length > 0 { ocr.undoBlur(length: length) }
+            }
+        }
+        try readView {
+            try ocr.prepareInput(image, corners: corners)
+            if length > 0 { ocr.undoBlur(length: length) }
+            ocr.unsharpMask(amount: 1)
+        }
+        func mean(_ text: String) -> Float {
+            views.map { ocr.decoder.probability(of: text, $0, steps: $0.count / (ocr.alphabet.count + 1)) }.reduce(0, +) / Float(views.count)
+        }
+
+        ocr.secondLook = PlateOCR.SecondLook(below: 1.01, offsets: offsets, sharpen: 1)  // always look again
+        let merged = try ocr.read(image, corners: corners, formats: nil)
+        #expect(ocr.lastDeblurLength == length)
+        #expect(ocr.lastViewCount == 4)
+        try #require(!merged.text.isEmpty)
+        #expect(texts.contains(merged.text))
+        #expect(abs(merged.confidence - mean(merged.text)) <= 1e-5 * max(1, merged.confidence))
+        for text in texts where !text.isEmpty { #expect(mean(text) <= merged.confidence * (1 + 1e-5)) }
+        // Judged as cut either way.
+        #expect(merged.firstLookConfidence == asCut.confidence)
+        #expect(merged.asCut == (length > 0 ? PlateCandidate(text: asCut.text, confidence: asCut.confidence) : nil))
+    }
+
+    @Test("a text read with the blur undone is a plate only if the reading as cut is one too")
+    func judgedAsCut() {
+        let options = PlateRecognizer.Options()
+        func reading(_ text: String, _ confidence: Float, asCut: PlateCandidate?) -> PlateOCR.Reading {
+            var reading = PlateOCR.Reading(text: text, confidence: confidence, characterConfidences: text.map { _ in confidence },
+                                           candidates: [PlateCandidate(text: text, confidence: confidence)],
+                                           firstLookConfidence: asCut?.confidence)
+            reading.asCut = asCut
+            return reading
+        }
+        #expect(options.countsAsPlate(reading("TRK123", 0.9, asCut: nil), sureDetection: true))
+        #expect(options.countsAsPlate(reading("TRK123", 0.9, asCut: PlateCandidate(text: "TRK128", confidence: 0.6)), sureDetection: true))
+        // As cut, a short read under the short-read floor: a railing's strokes, not a plate.
+        #expect(!options.countsAsPlate(reading("TRK123", 0.9, asCut: PlateCandidate(text: "T7", confidence: 0.3)), sureDetection: true))
+        // As cut, under the read floor.
+        #expect(!options.countsAsPlate(reading("TRK123", 0.9, asCut: PlateCandidate(text: "TRK123", confidence: 0.1)), sureDetection: true))
+        // As cut, mostly strokes under their floor, though the deblurred text is not.
+        #expect(!options.countsAsPlate(reading("AKZ4A", 0.8, asCut: PlateCandidate(text: "AI11A", confidence: 0.35)), sureDetection: true))
+        #expect(options.countsAsPlate(reading("AKZ4A", 0.8, asCut: PlateCandidate(text: "AI11A", confidence: 0.55)), sureDetection: true))
+    }
 }

@@ -83,6 +83,16 @@ public final class PlateRecognizer {
         }
 
         /// Whether a read counts as a plate (`whyNotAPlate` is nil).
+        /// Whether an OCR reading is a plate: `countsAsPlate(text:...)` on its text and first
+        /// look, and, when its text was read with a motion blur undone, on its reading as cut
+        /// (`PlateOCR.Reading.asCut`) too.
+        public func countsAsPlate(_ reading: PlateOCR.Reading, sureDetection: Bool, detectionScore: Float? = nil) -> Bool {
+            countsAsPlate(text: reading.text, firstLookConfidence: reading.firstLookConfidence, sureDetection: sureDetection,
+                          detectionScore: detectionScore)
+                && reading.asCut.map { countsAsPlate(text: $0.text, firstLookConfidence: $0.confidence, sureDetection: sureDetection,
+                                                     detectionScore: detectionScore) } ?? true
+        }
+
         public func countsAsPlate(text: String, firstLookConfidence: Float, sureDetection: Bool, detectionScore: Float? = nil) -> Bool {
             whyNotAPlate(text: text, firstLookConfidence: firstLookConfidence, sureDetection: sureDetection, detectionScore: detectionScore) == nil
         }
@@ -331,11 +341,7 @@ public final class PlateRecognizer {
             // chooses among the texts, and a reading with a motion blur undone only gives the
             // text of a plate that counts as one as cut (the rules' floors were set on reads as
             // cut, and undoing a blur in a railing can make strokes the OCR is sure of).
-            guard options.countsAsPlate(text: reading.text, firstLookConfidence: reading.firstLookConfidence,
-                                        sureDetection: sureDetection, detectionScore: detection.score),
-                  reading.asCut.map({ options.countsAsPlate(text: $0.text, firstLookConfidence: $0.confidence,
-                                                            sureDetection: sureDetection, detectionScore: detection.score) }) ?? true
-            else { continue }
+            guard options.countsAsPlate(reading, sureDetection: sureDetection, detectionScore: detection.score) else { continue }
             results.append(PlateResult(text: reading.text, confidence: reading.confidence,
                                        characterConfidences: reading.characterConfidences, box: box,
                                        corners: corners, candidates: reading.candidates, detectionScore: detection.score))
