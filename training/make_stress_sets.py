@@ -26,6 +26,9 @@ Conditions (one folder each; every folder has the same 70 plates in the same fra
   street_vmotion5 the same with vertical motion blur over 5 px (a car coming towards a camera
              that looks down the lane)
   vmotion9   vertical motion blur over 9 px
+  ir_night   1280x720 street frames as an infrared camera sees them at night (infrared_night):
+             grey, the scene dark, the plate lit and stretched, sensor noise
+  ir_night_motion5  the same with horizontal motion blur over 5 px
 Only val data: the plates never trained on, the frames from `negatives/` val photos.
 """
 from __future__ import annotations
@@ -46,8 +49,25 @@ from synth.augment import random_quad  # noqa: E402
 from synth.scenes import paste_plate  # noqa: E402
 
 
-def stress_set(out: Path, plates, backgrounds, sizes, fraction, rot=4.0, tilt=0.1, post=None, quality=92, seed=7) -> int:
-    """One plate per frame of `sizes(n)`, `fraction` (low, high) of its width, then `post`."""
+def infrared_night(frame: np.ndarray, quad: np.ndarray, rng) -> np.ndarray:
+    """A night frame from an infrared ALPR camera: grey, the scene dark (a sixth of its
+    brightness), the retroreflective plate lit by the camera's own illuminator (its levels
+    stretched from its 5th-95th percentile to 20-235), sensor noise over all."""
+    grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    mask = np.zeros(grey.shape, np.uint8)
+    cv2.fillConvexPoly(mask, np.round(quad).astype(np.int32), 1)
+    plate = grey[mask == 1]
+    low, high = np.percentile(plate, 5), np.percentile(plate, 95)
+    lit = (grey - low) / max(high - low, 1.0) * 215 + 20
+    out = np.where(mask == 1, lit, grey / 6) + rng.normal(0, 5, grey.shape)
+    out = np.clip(out, 0, 255).astype(np.uint8)
+    return np.repeat(out[:, :, None], 3, 2)
+
+
+def stress_set(out: Path, plates, backgrounds, sizes, fraction, rot=4.0, tilt=0.1, post=None, quality=92, seed=7,
+               infrared=False) -> int:
+    """One plate per frame of `sizes(n)`, `fraction` (low, high) of its width, then `post`
+    (with `infrared`, infrared_night first)."""
     rng = np.random.default_rng(seed)
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -62,6 +82,8 @@ def stress_set(out: Path, plates, backgrounds, sizes, fraction, rot=4.0, tilt=0.
         cy = rng.uniform(span[1] / 2 + 2, size[1] - span[1] / 2 - 2)
         q = q + np.array([cx, cy], np.float32)
         paste_plate(frame, img, q, rng)
+        if infrared:
+            frame = infrared_night(frame, q, rng)
         if post is not None:
             frame = post(frame, rng)
         x0, y0 = q.min(0)
@@ -129,6 +151,8 @@ def main():
         "street_motion9": dict(sizes=street, fraction=(0.06, 0.2), post=motion(9)),
         "street_vmotion5": dict(sizes=street, fraction=(0.06, 0.2), post=motion(5, vertical=True)),
         "vmotion9": dict(sizes=photo, fraction=(0.25, 0.6), post=motion(9, vertical=True)),
+        "ir_night": dict(sizes=street, fraction=(0.06, 0.2), infrared=True),
+        "ir_night_motion5": dict(sizes=street, fraction=(0.06, 0.2), infrared=True, post=motion(5)),
     }
     unknown = set(args.only or []) - set(conditions)
     if unknown:
