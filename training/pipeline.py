@@ -176,18 +176,20 @@ class Pipeline:
         first = self._crops(grey, [quad])[0]
         probabilities = self._probabilities_of([first])[0]
         # PlateOCR.motionDeblur: a crop showing a horizontal blur is read with it undone too, and
-        # the surer first look kept; its second look's shifted views are undone alike.
-        length = blur_length_to_undo(first) if self.motion_deblur else 0
+        # the surer first look kept; its second look's shifted views are undone alike. A read
+        # under the floor is dropped whatever its text, so it is not looked at for a blur.
+        at_least = SECOND_LOOK_AT_LEAST if at_least is None else at_least
+        plain = ctc_decode.rank(ctc_decode.hypotheses(probabilities))
+        length = blur_length_to_undo(first) if self.motion_deblur and plain.confidence >= at_least else 0
         as_cut, undo = None, (lambda crop: crop)
         if length:
             undone = undo_blur(first, length)
             undone_probabilities = self._probabilities_of([undone])[0]
-            plain = ctc_decode.rank(ctc_decode.hypotheses(probabilities))
             if ctc_decode.rank(ctc_decode.hypotheses(undone_probabilities)).confidence > plain.confidence:
                 as_cut = (plain.text, float(plain.confidence))
                 first, probabilities, undo = undone, undone_probabilities, (lambda crop: undo_blur(crop, length))
         text, confidence = read_views(probabilities, lambda: self._probabilities_of(second_look_crops(grey, quad, first, self.exposure, undo)),
-                                      SECOND_LOOK_AT_LEAST if at_least is None else at_least, self.second_look,
+                                      at_least, self.second_look,
                                       first_look=None if as_cut is None else as_cut[1])
         self.last_as_cut = as_cut
         return text, confidence

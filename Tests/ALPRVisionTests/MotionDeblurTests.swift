@@ -173,6 +173,14 @@ struct MotionDeblurTests {
             #expect(reading.asCut == nil)
             #expect(ocr.lastDeblurLength == 0)
         }
+        // A read under the recogniser's floor (the second look's `atLeast`) is dropped whatever
+        // its text, so no blur is undone for it; at the floor it is.
+        ocr.secondLook = PlateOCR.SecondLook(below: 0, atLeast: asCut.confidence.nextUp)
+        #expect(try ocr.read(image, corners: corners, formats: nil) == asCut)
+        #expect(ocr.lastDeblurLength == 0)
+        ocr.secondLook?.atLeast = asCut.confidence
+        #expect(try ocr.read(image, corners: corners, formats: nil) == reading)
+        ocr.secondLook = nil
         // A least length past any estimate: read as cut.
         ocr.motionDeblur = MotionDeblur(minimumLength: 21)
         #expect(try ocr.read(image, corners: corners, formats: nil) == asCut)

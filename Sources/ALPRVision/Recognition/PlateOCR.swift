@@ -75,7 +75,8 @@ public final class PlateOCR {
     /// Reads a plate whose input shows a horizontal motion blur (`MotionDeblur`) twice, as cut
     /// and with the blur undone, and takes the surer reading as the first look (the second
     /// look's shifted views are then undone by the same length); nil reads it as cut.
-    /// `PlateRecognizer` sets it from its options.
+    /// Reads under the second look's `atLeast` (the recogniser's floor: it drops them whatever
+    /// their text) are not looked at for a blur. `PlateRecognizer` sets it from its options.
     public var motionDeblur: MotionDeblur?
     /// The blur length the most recent `read` undid (0: none, or the plate as cut read surer).
     public private(set) var lastDeblurLength = 0
@@ -127,13 +128,15 @@ public final class PlateOCR {
         lastViewCount = 1
         lastDeblurLength = 0
         try prepareInput(image, corners: corners)
-        let blurLength = blurLengthToUndo()
-        if blurLength > 0 { keepInput(in: &plainInput) }
         network.run()
         computeProbabilities()
         var first = hypotheses(candidateCount: candidateCount, formats: formats)
         var reading = rank(first, candidateCount: candidateCount, formats: formats)
+        // A plate is judged on its reading as cut, so one the recogniser drops whatever its
+        // text (under `secondLook.atLeast`) is not worth undoing a blur for.
+        let blurLength = reading.confidence >= (secondLook?.atLeast ?? 0) ? blurLengthToUndo() : 0
         if blurLength > 0 {
+            keepInput(in: &plainInput)
             if plainProbabilities.count != probabilities.count {
                 plainProbabilities = probabilities
             } else {
