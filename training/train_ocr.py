@@ -31,7 +31,7 @@ from common import DATA_DIR, OCR_HEIGHT, OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, d
 from data_real import in_selection_split, load_grey, us_ocr_rows  # noqa: E402
 from char_swap import find_boxes, swap_characters  # noqa: E402
 from models import build_ocr, checkpoint_contents, load_ocr_state, ocr_trunk_blocks, ocr_width_mult  # noqa: E402
-from pipeline import SECOND_LOOK_SHARPEN, read_views, unsharp_mask  # noqa: E402
+from pipeline import SECOND_LOOK_SHARPEN, blur_length_to_undo, read_views, undo_blur, unsharp_mask  # noqa: E402
 from synth.augment import photometric, random_quad  # noqa: E402
 from synth.ocr_set import background_paths, grow_quad, load_backgrounds  # noqa: E402
 
@@ -119,6 +119,24 @@ def level_motion_blur(img: np.ndarray, rng) -> np.ndarray:
     kernel = cv2.warpAffine(kernel, rot, (k, k))
     kernel /= max(kernel.sum(), 1e-6)
     return cv2.filter2D(img, -1, kernel, borderType=cv2.BORDER_REPLICATE)
+
+
+def deblurred_view(img: np.ndarray, rng) -> np.ndarray:
+    """A crop as the engine reads a plate smeared sideways (`--deblurred`): a horizontal box blur
+    6-14 px long at the OCR input, ends repeated (MotionDeblur's model) with a little sensor
+    noise, then undone by the engine's own estimate when it reaches MOTION_DEBLUR_FROM
+    (pipeline.blur_length_to_undo, undo_blur); left blurred when it does not."""
+    length = int(rng.integers(6, 15))
+    grey = img.astype(np.float32)
+    padded = np.pad(grey, ((0, 0), (length, length)), mode="edge")
+    kernel = np.ones(length, np.float32) / length
+    start = length - length // 2
+    blurred = np.stack([np.convolve(row, kernel[::-1], mode="full")[start + length - 1: start + length - 1 + grey.shape[1]]
+                        for row in padded])
+    blurred = np.clip(blurred + rng.normal(0, 1.5, blurred.shape), 0, 255).astype(np.float32)
+    estimate = blur_length_to_undo(blurred)
+    out = undo_blur(blurred, estimate) if estimate else blurred
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
 def plain_real(img: np.ndarray) -> np.ndarray:
@@ -242,6 +260,9 @@ class BatchMaker:
         if args.motion_blur > 0:
             for i in np.flatnonzero(rng.random(len(batch)) < args.motion_blur):
                 batch[i] = level_motion_blur(batch[i], rng)
+        if args.deblurred > 0:
+            for i in np.flatnonzero(rng.random(len(batch)) < args.deblurred):
+                batch[i] = deblurred_view(batch[i], rng)
         texts = [self.synth_texts[i] for i in si] + real_texts + [self.engine_texts[i] for i in ei]
         return batch, texts
 
@@ -299,6 +320,9 @@ def main():
     ap.add_argument("--motion-blur", type=float, default=0.0,
                     help="share of each batch blurred along a near-horizontal line (3-11 px at the OCR input, "
                          "within 20 degrees of level), as a passing car or a slow shutter blurs a plate")
+    ap.add_argument("--deblurred", type=float, default=0.0,
+                    help="share of each batch blurred sideways 6-14 px and undone as the engine undoes it "
+                         "(MotionDeblur), so the OCR learns what a deblurred plate looks like")
     ap.add_argument("--char-swap", type=float, default=0.0,
                     help="share of real crops whose characters are swapped or copied within the plate, label to match (char_swap.py)")
     ap.add_argument("--ema", type=float, default=0.0,
