@@ -85,7 +85,7 @@ public final class PlateOCR {
     private(set) var probabilities: [Float]
     private var levelHistogram = [Int](repeating: 0, count: 256)
     private var viewProbabilities: [[Float]] = []
-    /// Scratch planes for `unsharpMask`, allocated once.
+    /// Scratch planes for `unsharpMask` and `undoBlur` (`ensureScratchPlanes`), allocated once.
     private var blurRows: [Float] = []
     private var blurred: [Float] = []
     /// The first view's network input, kept while the shifted views overwrite it, for the
@@ -137,13 +137,7 @@ public final class PlateOCR {
         let blurLength = reading.confidence >= (secondLook?.atLeast ?? 0) ? blurLengthToUndo() : 0
         if blurLength > 0 {
             keepInput(in: &plainInput)
-            if plainProbabilities.count != probabilities.count {
-                plainProbabilities = probabilities
-            } else {
-                plainProbabilities.withUnsafeMutableBufferPointer { kept in
-                    probabilities.withUnsafeBufferPointer { current in _ = kept.update(fromContentsOf: current) }
-                }
-            }
+            Self.copy(probabilities, into: &plainProbabilities)
             undoBlur(length: blurLength)
             network.run()
             computeProbabilities()
@@ -158,12 +152,8 @@ public final class PlateOCR {
                 lastDeblurLength = blurLength
             } else {
                 // The plate as cut reads surer: its input and probabilities back, as if alone.
-                probabilities.withUnsafeMutableBufferPointer { current in
-                    plainProbabilities.withUnsafeBufferPointer { kept in _ = current.update(fromContentsOf: kept) }
-                }
-                network.withInput { input in
-                    plainInput.withUnsafeBufferPointer { kept in _ = input.update(fromContentsOf: kept) }
-                }
+                Self.copy(plainProbabilities, into: &probabilities)
+                restoreInput(from: plainInput)
             }
         }
         guard let secondLook, secondLook.extraViews > 0, reading.confidence < secondLook.below,
@@ -190,9 +180,7 @@ public final class PlateOCR {
         }
         if let amount = secondLook.sharpen {
             // The first view again (the shifted views overwrote the input), as prepared.
-            network.withInput { input in
-                firstViewInput.withUnsafeBufferPointer { kept in _ = input.update(fromContentsOf: kept) }
-            }
+            restoreInput(from: firstViewInput)
             lastExposureGain = firstViewGain
             unsharpMask(amount: amount)
             network.run()
@@ -215,6 +203,29 @@ public final class PlateOCR {
             if buffer.count != input.count { buffer = [Float](repeating: 0, count: input.count) }
             buffer.withUnsafeMutableBufferPointer { kept in _ = kept.update(fromContentsOf: input) }
         }
+    }
+
+    /// Writes a kept copy (`keepInput`) back into the network input.
+    private func restoreInput(from buffer: [Float]) {
+        network.withInput { input in
+            buffer.withUnsafeBufferPointer { kept in _ = input.update(fromContentsOf: kept) }
+        }
+    }
+
+    /// Copies `source` into `target` in place, sizing `target` on first use (a plain assignment
+    /// would share the storage, and the next write to `source` would then allocate).
+    private static func copy(_ source: [Float], into target: inout [Float]) {
+        if target.count != source.count { target = [Float](repeating: 0, count: source.count) }
+        target.withUnsafeMutableBufferPointer { kept in
+            source.withUnsafeBufferPointer { current in _ = kept.update(fromContentsOf: current) }
+        }
+    }
+
+    /// Sizes the two scratch planes `unsharpMask` and `undoBlur` share (allocated once).
+    private func ensureScratchPlanes(_ plane: Int) {
+        guard blurRows.count < plane else { return }
+        blurRows = [Float](repeating: 0, count: plane)
+        blurred = [Float](repeating: 0, count: plane)
     }
 
     /// The horizontal blur length `motionDeblur` would undo in the current input (its first
@@ -243,10 +254,7 @@ public final class PlateOCR {
         if deblurMatrices[length] == nil {
             deblurMatrices[length] = MotionDeblur.deconvolution(length: length, width: width, regularization: regularization)
         }
-        if blurRows.count < plane {
-            blurRows = [Float](repeating: 0, count: plane)
-            blurred = [Float](repeating: 0, count: plane)
-        }
+        ensureScratchPlanes(plane)
         let mean = network.graph.input.mean, std = network.graph.input.std
         network.withInput { tensor in
             blurRows.withUnsafeMutableBufferPointer { pixels in
@@ -280,10 +288,7 @@ public final class PlateOCR {
     func unsharpMask(amount: Float) {
         let input = network.inputShape
         let width = input.width, height = input.height, plane = input.planeSize
-        if blurRows.count < plane {
-            blurRows = [Float](repeating: 0, count: plane)
-            blurred = [Float](repeating: 0, count: plane)
-        }
+        ensureScratchPlanes(plane)
         let mean = network.graph.input.mean, std = network.graph.input.std
         network.withInput { tensor in
             blurRows.withUnsafeMutableBufferPointer { rows in
