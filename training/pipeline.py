@@ -204,7 +204,7 @@ class Pipeline:
         return [ctc_decode.softmax_steps(logits) for logits in self.ocr(x)[:, :, 0, :].numpy()]
 
 
-SECOND_LOOK_BELOW, SECOND_LOOK_AT_LEAST, SECOND_LOOK_OFFSET, SECOND_LOOK_SHARPEN = 0.7, 0.2, 0.06, 1.0
+SECOND_LOOK_BELOW, SECOND_LOOK_AT_LEAST, SECOND_LOOK_OFFSET, SECOND_LOOK_SHARPEN = 0.97, 0.2, 0.06, 1.0
 
 
 def second_look_shift(quad: np.ndarray) -> np.ndarray:

@@ -108,7 +108,7 @@ public struct Evaluation: Sendable {
     /// The bands of `Report.byConfidence`. A reported read can be under the recogniser's
     /// `minimumConfidence` (0.2, which the first look must reach) when a second look's mean
     /// over its views falls under it, or when the detector is very sure of the plate
-    /// (`PlateRecognizer.ConfidentDetections`); 0.7 is where the second look stops.
+    /// (`PlateRecognizer.ConfidentDetections`); 0.97 is where the second look stops.
     public static let confidenceBands: [(lowerBound: Double, upperBound: Double?)] =
         [(0, 0.1), (0.1, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 0.97), (0.97, nil)]
 

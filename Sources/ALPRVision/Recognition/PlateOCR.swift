@@ -35,8 +35,11 @@ public final class PlateOCR {
     /// read, and every text the views proposed ranked by its probability averaged over all the
     /// views (the first read included).
     public struct SecondLook: Sendable, Equatable {
-        /// Reads whose confidence is at least this keep their first reading.
-        public var below: Float = 0.7
+        /// Reads whose confidence is at least this keep their first reading. Reads from 0.7 to
+        /// 0.97 are looked at again too: their extra views drop a character read from the
+        /// plate's surroundings (`HURSAE`, `5520E`) and make the confidence more trustworthy
+        /// (docs/accuracy.md, "A second look up to 0.97").
+        public var below: Float = 0.97
         /// Reads less sure than this are not looked at again (the recogniser drops them: it
         /// sets this to its `minimumConfidence`).
         public var atLeast: Float = 0
@@ -46,7 +49,7 @@ public final class PlateOCR {
         /// blur); nil leaves that view out.
         public var sharpen: Float? = 1
 
-        public init(below: Float = 0.7, atLeast: Float = 0, offsets: [Double] = [0.06, -0.06], sharpen: Float? = 1) {
+        public init(below: Float = 0.97, atLeast: Float = 0, offsets: [Double] = [0.06, -0.06], sharpen: Float? = 1) {
             self.below = below
             self.atLeast = atLeast
             self.offsets = offsets
