@@ -46,7 +46,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .customLong("motion-deblur-from"), help: "Undo horizontal motion blurs at least this long, in OCR input pixels, from 2 to 20 (default: the engine's, 6).")
     var motionDeblurFrom: Int?
 
-    @Option(name: .customLong("second-look-below"), help: "Read again (second look) the plates whose first read is less sure than this, from 0 to 1 (default: the engine's, 0.7).")
+    @Option(name: .customLong("second-look-below"), help: "Read again (second look) the plates whose first read is less sure than this, from 0 to 1 (default: the engine's, 0.97).")
     var secondLookBelow: Float?
 
     @Flag(name: .customLong("no-unsure-detections"), help: "Read only detections at the detection threshold (skip the lower-scoring ones the OCR must confirm).")
