@@ -31,7 +31,7 @@ from common import DATA_DIR, OCR_HEIGHT, OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, d
 from data_real import in_selection_split, load_grey, us_ocr_rows  # noqa: E402
 from char_swap import find_boxes, swap_characters  # noqa: E402
 from models import build_ocr, checkpoint_contents, load_ocr_state, ocr_trunk_blocks, ocr_width_mult  # noqa: E402
-from pipeline import SECOND_LOOK_SHARPEN, blur_length_to_undo, read_views, undo_blur, unsharp_mask  # noqa: E402
+from pipeline import SECOND_LOOK_AT_LEAST, SECOND_LOOK_SHARPEN, blur_length_to_undo, read_views, undo_blur, unsharp_mask  # noqa: E402
 from synth.augment import photometric, random_quad  # noqa: E402
 from synth.ocr_set import background_paths, grow_quad, load_backgrounds  # noqa: E402
 
@@ -179,33 +179,61 @@ def exact_match(net, images: np.ndarray, texts, batch=256, engine_decoding: bool
     return correct / max(1, len(texts)), preds
 
 
-def engine_views(cuts: np.ndarray) -> np.ndarray:
-    """[N, 4, H, W] uint8: each plate's three cuts ([N, 3, H, W]: as the engine cuts it from a
-    frame, then moved down and up; engine_crops.py --split val) and the first one sharpened,
-    the four views the engine's second look reads (pipeline.second_look_crops)."""
+def engine_views(cuts: np.ndarray) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """The views the engine's second look reads, for each plate's three cuts ([N, 3, H, W]
+    uint8: as the engine cuts it from a frame, then moved down and up; engine_crops.py --split
+    val): [N, 4, H, W] uint8, the three and the first one sharpened
+    (pipeline.second_look_crops); and, for the plates whose first cut shows a horizontal
+    motion blur the engine undoes (blur_length_to_undo), the same four views with it undone
+    ([4, H, W] float32 by plate index: each cut deblurred, and the deblurred first one
+    sharpened, as PlateOCR.motionDeblur reads them)."""
     sharpened = np.stack([np.clip(np.rint(unsharp_mask(c[0].astype(np.float32), SECOND_LOOK_SHARPEN)), 0, 255).astype(np.uint8)
                           for c in cuts])
-    return np.concatenate([cuts, sharpened[:, None]], 1)
+    deblurred = {}
+    for k, c in enumerate(cuts):
+        length = blur_length_to_undo(c[0].astype(np.float32))
+        if length:
+            undone = [undo_blur(cut.astype(np.float32), length) for cut in c]
+            deblurred[k] = np.stack(undone + [unsharp_mask(undone[0], SECOND_LOOK_SHARPEN)]).astype(np.float32)
+    return np.concatenate([cuts, sharpened[:, None]], 1), deblurred
 
 
 @torch.no_grad()
-def engine_match(net, views: np.ndarray, texts, batch=256) -> float:
+def engine_match(net, views: tuple[np.ndarray, dict[int, np.ndarray]], texts, batch=256) -> float:
     """Share of `texts` the engine reads exactly from `views` (engine_views): the first view
     decoded as the engine decodes, and where that reading is unsure, the second look over all
-    four (pipeline.read_views)."""
+    four (pipeline.read_views). A plate with a blur to undo is read deblurred too, and the
+    surer of the two first looks is kept with its views, as PlateOCR.motionDeblur does (not
+    for a first look as cut under the floor, SECOND_LOOK_AT_LEAST)."""
+    plain, deblurred = views
     was_training = net.training
     net.eval()
     device = next(net.parameters()).device
-    flat = views.reshape(-1, *views.shape[2:])
-    probs = []
-    for i in range(0, len(flat), batch):
-        logits = net(to_tensor(flat[i:i + batch]).to(device)).float()[:, :, 0, :]
-        probs += [ctc_decode.softmax_steps(x) for x in logits.cpu().numpy()]
+
+    def probabilities(flat: np.ndarray) -> list[np.ndarray]:
+        out = []
+        for i in range(0, len(flat), batch):
+            logits = net(to_tensor(flat[i:i + batch]).to(device)).float()[:, :, 0, :]
+            out += [ctc_decode.softmax_steps(x) for x in logits.cpu().numpy()]
+        return out
+
+    probs = probabilities(plain.reshape(-1, *plain.shape[2:]))
+    order = sorted(deblurred)
+    # Deblurred views stay unrounded floats, as the engine's input.
+    undone = probabilities(np.concatenate([deblurred[k] for k in order])) if order else []
+    undone_by_plate = {k: undone[4 * i:4 * i + 4] for i, k in enumerate(order)}
     net.train(was_training)
     correct = 0
     for k, text in enumerate(texts):
         first, *more = probs[4 * k:4 * k + 4]
-        correct += read_views(first, lambda more=more: more)[0] == text
+        first_look = None
+        if k in undone_by_plate:
+            as_cut = ctc_decode.rank(ctc_decode.hypotheses(first)).confidence
+            undone_first, *undone_more = undone_by_plate[k]
+            if as_cut >= SECOND_LOOK_AT_LEAST and \
+                    ctc_decode.rank(ctc_decode.hypotheses(undone_first)).confidence > as_cut:
+                first, more, first_look = undone_first, undone_more, float(as_cut)
+        correct += read_views(first, lambda more=more: more, first_look=first_look)[0] == text
     return correct / max(1, len(texts))
 
 
