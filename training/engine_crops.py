@@ -17,8 +17,8 @@ engine either. Only train-split crops, frames and texts are used.
 
 cuts the val crops the same way, into frames made from train photos with a seed of their own
 (so neither the frames nor the backgrounds are those of make_eval_set.py's folders), and keeps
-for each plate found the three cuts the engine can read: as cut, moved down and moved up
-(images [N, 3, 48, 128]). `train_ocr.py --engine-val` reads them as the engine reads a plate,
+for each plate found the five cuts the engine can read: as cut, moved down and moved up,
+widened and narrowed (images [N, 5, 48, 128]; pipeline.second_look_quads). `train_ocr.py --engine-val` reads them as the engine reads a plate,
 second look included, and picks its checkpoint by that: the OCR's checks on whole and framed
 val crops rose in rounds that the engine read fewer plates with (docs/accuracy.md).
 
@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA_DIR, MODELS_DIR, OUT_DIR  # noqa: E402
 from data_real import detection_rows, us_ocr_rows  # noqa: E402
 from det_decode import iou  # noqa: E402
-from pipeline import Pipeline, correct_exposure, ocr_crop, second_look_shift  # noqa: E402
+from pipeline import Pipeline, correct_exposure, ocr_crop, second_look_quads, second_look_shift  # noqa: E402
 from make_eval_set import closeup_quad, frame_from, street_quad  # noqa: E402
 from synth.augment import photometric  # noqa: E402
 from synth.scenes import overlaps, paste_plate  # noqa: E402
@@ -86,7 +86,7 @@ def main():
     ap.add_argument("--seed", type=int, default=71)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--split", default="train", choices=["train", "val", "select"],
-                    help="val: the val crops, every plate's three cuts kept together, for train_ocr.py --engine-val; "
+                    help="val: the val crops, every plate's five cuts kept together, for train_ocr.py --engine-val; "
                          "select: the same for the train plates train_ocr.py --select holds out")
     ap.add_argument("--out", type=Path, default=None, help="default training/out/ocr_engine_SPLIT.npz")
     args = ap.parse_args()
@@ -129,7 +129,7 @@ def main():
                 q = match[1]
                 down = second_look_shift(q)
                 if args.split in ("val", "select"):
-                    images.append(np.stack([engine_cut(grey, q), engine_cut(grey, q + down), engine_cut(grey, q - down)]))
+                    images.append(np.stack([engine_cut(grey, q)] + [engine_cut(grey, moved) for moved in second_look_quads(q)]))
                     texts.append(text)
                     continue
                 images.append(engine_cut(grey, q))

@@ -163,8 +163,8 @@ class Pipeline:
         reading under SECOND_LOOK_BELOW (and at least `at_least`, by default
         SECOND_LOOK_AT_LEAST, the least a read needs to be kept; read_plates raises it for
         unsure detections as PlateRecognizer.secondLookFloor does) is read again from the crop shifted up and down by
-        SECOND_LOOK_OFFSET of the plate height and sharpened (unsharp_mask,
-        SECOND_LOOK_SHARPEN), and every text the views propose is ranked by its probability
+        SECOND_LOOK_OFFSET of the plate height, widened and narrowed by SECOND_LOOK_WIDTH of
+        its width each side, and sharpened (unsharp_mask, SECOND_LOOK_SHARPEN), and every text the views propose is ranked by its probability
         averaged over the views (ctc_decode.combine). With `motion_deblur`, a crop whose
         horizontal blur is at least MOTION_DEBLUR_FROM long (blur_length_to_undo) is also read
         with it undone (undo_blur), and that reading is the first look when it is the surer;
@@ -204,7 +204,7 @@ class Pipeline:
         return [ctc_decode.softmax_steps(logits) for logits in self.ocr(x)[:, :, 0, :].numpy()]
 
 
-SECOND_LOOK_BELOW, SECOND_LOOK_AT_LEAST, SECOND_LOOK_OFFSET, SECOND_LOOK_SHARPEN = 0.97, 0.2, 0.06, 1.0
+SECOND_LOOK_BELOW, SECOND_LOOK_AT_LEAST, SECOND_LOOK_OFFSET, SECOND_LOOK_WIDTH, SECOND_LOOK_SHARPEN = 0.97, 0.2, 0.06, 0.04, 1.0
 
 
 def second_look_shift(quad: np.ndarray) -> np.ndarray:
@@ -213,13 +213,27 @@ def second_look_shift(quad: np.ndarray) -> np.ndarray:
     return ((bl - tl) + (br - tr)) / 2 * SECOND_LOOK_OFFSET
 
 
+def second_look_widen(quad: np.ndarray, fraction: float = SECOND_LOOK_WIDTH) -> np.ndarray:
+    """PlateOCR.widen: the quad with its left corners (TL, BL) moved back and its right ones
+    forward by `fraction` of its mean width vector (negative: narrowed)."""
+    tl, tr, br, bl = quad
+    d = ((tr - tl) + (br - bl)) / 2 * fraction
+    return np.stack([tl - d, tr + d, br + d, bl - d]).astype(quad.dtype)
+
+
+def second_look_quads(quad: np.ndarray) -> list[np.ndarray]:
+    """The second look's moved cuts, in the engine's order: moved down and up
+    (second_look_shift), then widened and narrowed (second_look_widen)."""
+    down = second_look_shift(quad)
+    return [quad + down, quad - down, second_look_widen(quad), second_look_widen(quad, -SECOND_LOOK_WIDTH)]
+
+
 def second_look_crops(grey: np.ndarray, quad: np.ndarray, first: np.ndarray, exposure: bool = True,
                       undo=lambda crop: crop) -> list[np.ndarray]:
-    """The second look's views of a plate whose first crop is `first`: the cut moved down and up
-    (second_look_shift, each passed through `undo`, the first look's deblurring), and `first`
+    """The second look's views of a plate whose first crop is `first`: the moved cuts
+    (second_look_quads, each passed through `undo`, the first look's deblurring), and `first`
     sharpened (0-255 floats)."""
-    down = second_look_shift(quad)
-    crops = [undo(np.asarray(ocr_crop(grey, q, exposure), np.float32)) for q in (quad + down, quad - down)]
+    crops = [undo(np.asarray(ocr_crop(grey, q, exposure), np.float32)) for q in second_look_quads(quad)]
     return crops + [unsharp_mask(first, SECOND_LOOK_SHARPEN)]
 
 

@@ -180,12 +180,13 @@ def exact_match(net, images: np.ndarray, texts, batch=256, engine_decoding: bool
 
 
 def engine_views(cuts: np.ndarray) -> tuple[np.ndarray, dict[int, np.ndarray]]:
-    """The views the engine's second look reads, for each plate's three cuts ([N, 3, H, W]
-    uint8: as the engine cuts it from a frame, then moved down and up; engine_crops.py --split
-    val): [N, 4, H, W] uint8, the three and the first one sharpened
+    """The views the engine's second look reads, for each plate's cuts ([N, C, H, W] uint8: as
+    the engine cuts it from a frame, then moved as the second look moves it,
+    pipeline.second_look_quads; engine_crops.py --split val; files made before the widened and
+    narrowed cuts hold three): [N, C + 1, H, W] uint8, the cuts and the first one sharpened
     (pipeline.second_look_crops); and, for the plates whose first cut shows a horizontal
-    motion blur the engine undoes (blur_length_to_undo), the same four views with it undone
-    ([4, H, W] float32 by plate index: each cut deblurred, and the deblurred first one
+    motion blur the engine undoes (blur_length_to_undo), the same views with it undone
+    ([C + 1, H, W] float32 by plate index: each cut deblurred, and the deblurred first one
     sharpened, as PlateOCR.motionDeblur reads them)."""
     sharpened = np.stack([np.clip(np.rint(unsharp_mask(c[0].astype(np.float32), SECOND_LOOK_SHARPEN)), 0, 255).astype(np.uint8)
                           for c in cuts])
@@ -202,7 +203,7 @@ def engine_views(cuts: np.ndarray) -> tuple[np.ndarray, dict[int, np.ndarray]]:
 def engine_match(net, views: tuple[np.ndarray, dict[int, np.ndarray]], texts, batch=256) -> float:
     """Share of `texts` the engine reads exactly from `views` (engine_views): the first view
     decoded as the engine decodes, and where that reading is unsure, the second look over all
-    four (pipeline.read_views). A plate with a blur to undo is read deblurred too, and the
+    of them (pipeline.read_views). A plate with a blur to undo is read deblurred too, and the
     surer of the two first looks is kept with its views, as PlateOCR.motionDeblur does (not
     for a first look as cut under the floor, SECOND_LOOK_AT_LEAST)."""
     plain, deblurred = views
@@ -221,11 +222,12 @@ def engine_match(net, views: tuple[np.ndarray, dict[int, np.ndarray]], texts, ba
     order = sorted(deblurred)
     # Deblurred views stay unrounded floats, as the engine's input.
     undone = probabilities(np.concatenate([deblurred[k] for k in order])) if order else []
-    undone_by_plate = {k: undone[4 * i:4 * i + 4] for i, k in enumerate(order)}
+    count = plain.shape[1]  # views per plate
+    undone_by_plate = {k: undone[count * i:count * (i + 1)] for i, k in enumerate(order)}
     net.train(was_training)
     correct = 0
     for k, text in enumerate(texts):
-        first, *more = probs[4 * k:4 * k + 4]
+        first, *more = probs[count * k:count * (k + 1)]
         first_look = None
         if k in undone_by_plate:
             as_cut = ctc_decode.rank(ctc_decode.hypotheses(first)).confidence

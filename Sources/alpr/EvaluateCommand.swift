@@ -37,8 +37,11 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("no-second-look"), help: "Read every plate once (skip the shifted re-reads of unsure plates).")
     var noSecondLook = false
 
-    @Flag(name: .customLong("no-sharpened-view"), help: "Leave the sharpened view out of the second look (read only the shifted views).")
+    @Flag(name: .customLong("no-sharpened-view"), help: "Leave the sharpened view out of the second look.")
     var noSharpenedView = false
+
+    @Flag(name: .customLong("no-width-views"), help: "Leave the views with the cut widened and narrowed out of the second look.")
+    var noWidthViews = false
 
     @Flag(name: .customLong("no-motion-deblur"), help: "Read plates smeared sideways as they are (skip the second reading with the motion blur undone).")
     var noMotionDeblur = false
@@ -99,6 +102,9 @@ struct EvaluateCommand: ParsableCommand {
         if secondLookBelow != nil && noSecondLook {
             throw ValidationError("--second-look-below and --no-second-look contradict each other: give one.")
         }
+        if noSecondLook && (noSharpenedView || noWidthViews) {
+            throw ValidationError("--no-second-look leaves every view out: --no-sharpened-view and --no-width-views say nothing more.")
+        }
         if let motionDeblurFrom, !(2 ... MotionDeblur().maximumLength).contains(motionDeblurFrom) {
             throw ValidationError("--motion-deblur-from must be from 2 to \(MotionDeblur().maximumLength), got \(motionDeblurFrom).")
         }
@@ -128,6 +134,7 @@ struct EvaluateCommand: ParsableCommand {
         if noExposure { options.exposure = nil }
         if noSecondLook { options.secondLook = nil }
         if noSharpenedView { options.secondLook?.sharpen = nil }
+        if noWidthViews { options.secondLook?.widths = [] }
         if let secondLookBelow { options.secondLook?.below = secondLookBelow }
         if noMotionDeblur { options.motionDeblur = nil }
         if let motionDeblurFrom { options.motionDeblur?.minimumLength = motionDeblurFrom }

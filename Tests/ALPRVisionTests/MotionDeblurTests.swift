@@ -192,14 +192,14 @@ struct MotionDeblurTests {
     func secondLookDeblurred(seed: UInt64) throws {
         let ocr = try PlateOCR(network: RandomModels.ocr(seed: seed + 60).load())
         let image = try SecondLookTests.frame(seed: seed)
-        let corners = SecondLookTests.corners, offsets = [0.06, -0.06]
+        let corners = SecondLookTests.corners, offsets = [0.06, -0.06], widths = [0.04, -0.04]
         let asCut = try ocr.read(image, corners: corners, formats: nil)
         ocr.motionDeblur = MotionDeblur(minimumLength: 2)
         _ = try ocr.read(image, corners: corners, formats: nil)
         let length = ocr.lastDeblurLength  // 0: the plate as cut read surer
 
-        // Each view made and read by hand: the first and the shifted ones undone by the first's
-        // length when it was undone, then the first view sharpened.
+        // Each view made and read by hand: the first, the shifted and the widened ones undone by
+        // the first's length when it was undone, then the first view sharpened.
         var views: [[Float]] = [], texts = Set<String>()
         func readView(_ prepare: () throws -> Void) throws {
             try prepare()
@@ -208,7 +208,7 @@ struct MotionDeblurTests {
             views.append(ocr.probabilities)
             texts.formUnion(ocr.rank(ocr.hypotheses(candidateCount: 5, formats: nil), candidateCount: 5, formats: nil).candidates.map(\.text))
         }
-        for view in [corners] + offsets.map({ PlateOCR.shift(corners, alongHeight: $0) }) {
+        for view in [corners] + offsets.map({ PlateOCR.shift(corners, alongHeight: $0) }) + widths.map({ PlateOCR.widen(corners, by: $0) }) {
             try readView {
                 try ocr.prepareInput(image, corners: view)
                 if length > 0 { ocr.undoBlur(length: length) }
@@ -223,10 +223,10 @@ struct MotionDeblurTests {
             views.map { ocr.decoder.probability(of: text, $0, steps: $0.count / (ocr.alphabet.count + 1)) }.reduce(0, +) / Float(views.count)
         }
 
-        ocr.secondLook = PlateOCR.SecondLook(below: 1.01, offsets: offsets, sharpen: 1)  // always look again
+        ocr.secondLook = PlateOCR.SecondLook(below: 1.01, offsets: offsets, widths: widths, sharpen: 1)  // always look again
         let merged = try ocr.read(image, corners: corners, formats: nil)
         #expect(ocr.lastDeblurLength == length)
-        #expect(ocr.lastViewCount == 4)
+        #expect(ocr.lastViewCount == 6)
         try #require(!merged.text.isEmpty)
         #expect(texts.contains(merged.text))
         #expect(abs(merged.confidence - mean(merged.text)) <= 1e-5 * max(1, merged.confidence))

@@ -625,6 +625,7 @@ struct RecognitionTests {
         let look = try #require(options.secondLook)
         #expect(secondLook("SECOND_LOOK_BELOW").map(Float.init) == look.below)
         #expect(secondLook("SECOND_LOOK_OFFSET").map { [$0, -$0] } == look.offsets)
+        #expect(secondLook("SECOND_LOOK_WIDTH").map { [$0, -$0] } == look.widths)
         #expect(secondLook("SECOND_LOOK_SHARPEN").map(Float.init) == look.sharpen)
         // The recogniser looks again only at reads it would keep (`atLeast`, set from this).
         #expect(secondLook("SECOND_LOOK_AT_LEAST").map(Float.init) == options.minimumConfidence)

@@ -22,15 +22,33 @@ struct SecondLookTests {
         #expect(PlateOCR.shift(Self.corners, alongHeight: 0) == Self.corners)
     }
 
+    @Test("widening moves the left corners back and the right ones forward by the fraction of the mean width vector")
+    func widen() {
+        let wider = PlateOCR.widen(Self.corners, by: 0.1)
+        // Mean width vector: ((150 - 20.5) + (152 - 22)) / 2 = 129.75, ((26.2 - 30) + (88 - 91.5)) / 2 = -3.65.
+        for (index, (a, b)) in zip(wider, Self.corners).enumerated() {
+            let sign: Double = index == 1 || index == 2 ? 1 : -1  // TR and BR forward, TL and BL back
+            #expect(abs(a.x - b.x - sign * 12.975) < 1e-12)
+            #expect(abs(a.y - b.y - sign * -0.365) < 1e-12)
+        }
+        #expect(PlateOCR.widen(Self.corners, by: 0) == Self.corners)
+        // Narrowing undoes widening (the width vector scales with the quadrilateral).
+        let narrowed = PlateOCR.widen(wider, by: -0.1 / 1.2)
+        for (a, b) in zip(narrowed, Self.corners) { #expect(abs(a.x - b.x) < 1e-9 && abs(a.y - b.y) < 1e-9) }
+    }
+
     @Test("texts are ranked by their probability averaged over the views, computed apart",
-          arguments: [(UInt64(1), Float?.none), (2, nil), (3, nil), (4, 1), (5, 1), (6, 2.5)])
-    func meanOverViews(seed: UInt64, sharpen: Float?) throws {
+          arguments: [(UInt64(1), Float?.none, [Double]()), (2, nil, [0.04, -0.04]), (3, nil, [0.04, -0.04]),
+                      (4, 1, []), (5, 1, [0.04, -0.04]), (6, 2.5, [0.1])])
+    func meanOverViews(seed: UInt64, sharpen: Float?, widths: [Double]) throws {
         let ocr = try PlateOCR(network: RandomModels.ocr(seed: seed + 30).load())
         let image = try Self.frame(seed: seed)
         let offsets = [0.06, -0.06]
-        // Each view read on its own, keeping its probabilities and proposed texts.
+        // Each view read on its own, keeping its probabilities and proposed texts: the cut as
+        // it is, moved down and up, widened and narrowed, then (below) sharpened.
         var views: [[Float]] = [], texts = Set<String>(), firstConfidence: Float?
-        for corners in [Self.corners] + offsets.map({ PlateOCR.shift(Self.corners, alongHeight: $0) }) {
+        let moved = offsets.map { PlateOCR.shift(Self.corners, alongHeight: $0) } + widths.map { PlateOCR.widen(Self.corners, by: $0) }
+        for corners in [Self.corners] + moved {
             let reading = try ocr.read(image, corners: corners, candidateCount: 5, formats: nil)
             views.append(ocr.probabilities)
             firstConfidence = firstConfidence ?? reading.confidence
@@ -48,7 +66,7 @@ struct SecondLookTests {
         func mean(_ text: String) -> Float {
             views.map { ocr.decoder.probability(of: text, $0, steps: $0.count / (ocr.alphabet.count + 1)) }.reduce(0, +) / Float(views.count)
         }
-        ocr.secondLook = PlateOCR.SecondLook(below: 1.01, offsets: offsets, sharpen: sharpen)  // always look again
+        ocr.secondLook = PlateOCR.SecondLook(below: 1.01, offsets: offsets, widths: widths, sharpen: sharpen)  // always look again
         let merged = try ocr.read(image, corners: Self.corners, candidateCount: 5, formats: nil)
         #expect(ocr.lastViewCount == views.count)
         #expect(merged.firstLookConfidence == firstConfidence)
@@ -69,8 +87,11 @@ struct SecondLookTests {
         #expect(ocr.lastViewCount == 1)
         ocr.secondLook?.below = once.confidence.nextUp
         _ = try ocr.read(image, corners: Self.corners)
-        #expect(ocr.lastViewCount == 4, "the first view, two shifted and one sharpened")
+        #expect(ocr.lastViewCount == 6, "the first view, two shifted, one widened, one narrowed and one sharpened")
         ocr.secondLook?.sharpen = nil
+        _ = try ocr.read(image, corners: Self.corners)
+        #expect(ocr.lastViewCount == 5)
+        ocr.secondLook?.widths = []
         _ = try ocr.read(image, corners: Self.corners)
         #expect(ocr.lastViewCount == 3)
         // Too unsure to be kept at all: not looked at again either.

@@ -99,7 +99,8 @@ struct CommandLineTests {
                           ["evaluate", ".", "--hot-list-size=-1"], ["evaluate", ".", "--second-look-below", "0"],
                           ["evaluate", ".", "--second-look-below", "1.5"], ["evaluate", ".", "--second-look-below", "0.9", "--no-second-look"],
                           ["evaluate", ".", "--motion-deblur-from", "1"], ["evaluate", ".", "--motion-deblur-from", "21"],
-                          ["evaluate", ".", "--motion-deblur-from", "8", "--no-motion-deblur"]] {
+                          ["evaluate", ".", "--motion-deblur-from", "8", "--no-motion-deblur"],
+                          ["evaluate", ".", "--no-width-views", "--no-second-look"], ["evaluate", ".", "--no-second-look", "--no-sharpened-view"]] {
             let run = try Alpr.run(arguments)
             #expect(run.status != 0 && run.status != 1, "\(arguments): a usage error, not a file error")
             #expect(run.standardOutput.isEmpty)

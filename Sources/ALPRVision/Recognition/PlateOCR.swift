@@ -31,9 +31,10 @@ public final class PlateOCR {
 
     /// A second look at a plate the OCR is unsure of: the rectification moved up and down by
     /// `offsets` of the plate's height (a corner refiner's vertical error is the commonest cause
-    /// of a misread), and the first view sharpened (for plates blurred by motion or focus), each
-    /// read, and every text the views proposed ranked by its probability averaged over all the
-    /// views (the first read included).
+    /// of a misread), widened and narrowed by `widths` of its width (a character read from
+    /// beside the plate, or one the cut clipped), and the first view sharpened (for plates
+    /// blurred by motion or focus), each read, and every text the views proposed ranked by its
+    /// probability averaged over all the views (the first read included).
     public struct SecondLook: Sendable, Equatable {
         /// Reads whose confidence is at least this keep their first reading. Reads from 0.7 to
         /// 0.97 are looked at again too: their extra views drop a character read from the
@@ -44,20 +45,25 @@ public final class PlateOCR {
         /// sets this to its `minimumConfidence`).
         public var atLeast: Float = 0
         public var offsets: [Double] = [0.06, -0.06]
+        /// One view per value: the cut's left and right edges moved outwards (positive) or
+        /// inwards by this fraction of the plate's width (`PlateOCR.widen`).
+        public var widths: [Double] = [0.04, -0.04]
         /// The first view is also read sharpened by an unsharp mask of this amount
         /// (`PlateOCR.unsharpMask`: the crop plus this times its difference from a 5×5 binomial
         /// blur); nil leaves that view out.
         public var sharpen: Float? = 1
 
-        public init(below: Float = 0.97, atLeast: Float = 0, offsets: [Double] = [0.06, -0.06], sharpen: Float? = 1) {
+        public init(below: Float = 0.97, atLeast: Float = 0, offsets: [Double] = [0.06, -0.06],
+                    widths: [Double] = [0.04, -0.04], sharpen: Float? = 1) {
             self.below = below
             self.atLeast = atLeast
             self.offsets = offsets
+            self.widths = widths
             self.sharpen = sharpen
         }
 
         /// Views after the first.
-        var extraViews: Int { offsets.count + (sharpen == nil ? 0 : 1) }
+        var extraViews: Int { offsets.count + widths.count + (sharpen == nil ? 0 : 1) }
     }
 
     public let network: Network
@@ -73,7 +79,7 @@ public final class PlateOCR {
     public private(set) var lastExposureGain = 1.0
     /// nil reads every plate once. `PlateRecognizer` sets it from its options.
     public var secondLook: SecondLook?
-    /// Views the most recent `read` ran (1, or 1 + the second look's offsets).
+    /// Views the most recent `read` ran (1, or 1 + the second look's moved and sharpened views).
     public private(set) var lastViewCount = 1
     /// Reads a plate whose input shows a horizontal motion blur (`MotionDeblur`) twice, as cut
     /// and with the blur undone, and takes the surer reading as the first look (the second
@@ -168,9 +174,13 @@ public final class PlateOCR {
         let firstViewGain = lastExposureGain
         if secondLook.sharpen != nil { keepInput(in: &firstViewInput) }
         var proposals = first
-        for offset in secondLook.offsets {
+        let movedViews = secondLook.offsets.count + secondLook.widths.count
+        for view in 0 ..< movedViews {
+            let moved = view < secondLook.offsets.count
+                ? Self.shift(corners, alongHeight: secondLook.offsets[view])
+                : Self.widen(corners, by: secondLook.widths[view - secondLook.offsets.count])
             do {
-                try prepareInput(image, corners: Self.shift(corners, alongHeight: offset))
+                try prepareInput(image, corners: moved)
             } catch VisionError.invalidImage {
                 continue  // a degenerate shifted quadrilateral: that view is left out
             }
@@ -345,6 +355,16 @@ public final class PlateOCR {
         let (tl, tr, br, bl) = (corners[0], corners[1], corners[2], corners[3])
         let dx = ((bl.x - tl.x) + (br.x - tr.x)) / 2 * fraction, dy = ((bl.y - tl.y) + (br.y - tr.y)) / 2 * fraction
         return corners.map { ImagePoint(x: $0.x + dx, y: $0.y + dy) }
+    }
+
+    /// The quadrilateral with its left corners (TL, BL) moved back and its right ones (TR, BR)
+    /// forward by `fraction` of its mean width vector (negative: narrowed).
+    static func widen(_ corners: [ImagePoint], by fraction: Double) -> [ImagePoint] {
+        guard corners.count == 4 else { return corners }
+        let (tl, tr, br, bl) = (corners[0], corners[1], corners[2], corners[3])
+        let dx = ((tr.x - tl.x) + (br.x - bl.x)) / 2 * fraction, dy = ((tr.y - tl.y) + (br.y - bl.y)) / 2 * fraction
+        return [ImagePoint(x: tl.x - dx, y: tl.y - dy), ImagePoint(x: tr.x + dx, y: tr.y + dy),
+                ImagePoint(x: br.x + dx, y: br.y + dy), ImagePoint(x: bl.x - dx, y: bl.y - dy)]
     }
 
     /// Writes the rectified, normalised plate into the network input (docs/model-format.md,
