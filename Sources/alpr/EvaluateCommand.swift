@@ -155,7 +155,7 @@ struct EvaluateCommand: ParsableCommand {
         var otherPlateHits: [EvaluationOutput.ImageHit] = []
         let pictures = try mistakeImages.map { try MistakePictures(folder: $0, modelsDirectory: modelsDirectory) }
         var index = 0
-        try FileRecognition.recognize(files: items.map(\.item.imageURL), jobs: jobs, makeRecognizer: {
+        try FileRecognition.recognize(files: items.map(\.item.imageURL), jobs: jobs, keepImages: pictures != nil, makeRecognizer: {
             try PlateRecognizer(modelsDirectory: modelsDirectory, options: chosen)
         }) { result in
             let (item, name) = items[index]
@@ -174,7 +174,7 @@ struct EvaluateCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))
             }
             let found = evaluation.accumulate(&report, annotations: item.annotations, predictions: predictions)
-            pictures?.write(found, of: item.imageURL, named: name)
+            pictures?.write(found, in: result.image, named: name)
             if mistakes {
                 listed += found.map { EvaluationOutput.ImageMistake(file: name, mistake: $0) }
             }
@@ -259,18 +259,13 @@ final class MistakePictures {
         ocr = try PlateOCR(directory: modelsDirectory)
     }
 
-    /// Writes the pictures of one image's mistakes, the image named `file` on the page (its file
-    /// name, or FOLDER/FILE when several folders are scored); a picture that cannot be made is
-    /// reported on standard error and the run goes on.
-    func write(_ mistakes: [Evaluation.Mistake], of imageURL: URL, named file: String) {
+    /// Writes the pictures of one image's mistakes, `image` the frame as the engine decoded it
+    /// (nil when it could not be: its mistakes are listed on the page without a picture), named
+    /// `file` on the page (its file name, or FOLDER/FILE when several folders are scored); a
+    /// picture that cannot be made is reported on standard error and the run goes on.
+    func write(_ mistakes: [Evaluation.Mistake], in image: RGBImage?, named file: String) {
         guard !mistakes.isEmpty else { return }
-        let image: RGBImage?
-        do {
-            image = try ImageDecoder.decode(contentsOf: imageURL)
-        } catch {
-            image = nil
-            FileHandle.standardError.write(Data("\(file): no mistake pictures: \(error)\n".utf8))
-        }
+        if image == nil { FileHandle.standardError.write(Data("\(file): no mistake pictures: the image could not be read\n".utf8)) }
         for mistake in mistakes {
             var entry = Entry(number: entries.count + 1, file: file, mistake: mistake)
             if let image {

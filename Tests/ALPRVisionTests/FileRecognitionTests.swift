@@ -69,6 +69,26 @@ struct FileRecognitionTests {
         }
     }
 
+    @Test("asked to, each result carries the frame as decoded, and only then", arguments: [1, 3])
+    func keptImages(jobs: Int) throws {
+        let (directory, files, texts) = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for keep in [false, true] {
+            var delivered = 0
+            try FileRecognition.recognize(files: files, jobs: jobs, keepImages: keep, makeRecognizer: { try Self.recognizer(directory) }) { result in
+                let readable = texts[delivered] != nil
+                delivered += 1
+                if keep && readable {
+                    #expect(result.image == (try? ImageDecoder.decode(contentsOf: result.url)), "\(result.url.lastPathComponent)")
+                    #expect(result.image != nil)
+                } else {
+                    #expect(result.image == nil, "\(result.url.lastPathComponent): kept \(keep)")
+                }
+            }
+            #expect(delivered == files.count)
+        }
+    }
+
     @Test("an error thrown while delivering stops the run after the workers finish their file")
     func deliveryFailure() throws {
         let (directory, files, _) = try Self.folder()

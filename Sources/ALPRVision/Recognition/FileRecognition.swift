@@ -17,19 +17,23 @@ public enum FileRecognition {
         /// CPU time the reading thread spent on this file: unlike the wall clock, it leaves out
         /// time spent waiting for a core on a shared machine.
         public var cpuMilliseconds: Double
+        /// The frame as decoded, when `recognize` was asked to keep it and the file decoded.
+        public var image: RGBImage?
     }
 
     /// Reads `files` with `jobs` recognisers made by `makeRecognizer` (called once per worker,
-    /// on that worker's thread) and calls `deliver` with each file's result in file order.
+    /// on that worker's thread) and calls `deliver` with each file's result in file order,
+    /// with the decoded frame when `keepImages` (held only until it is delivered).
     ///
     /// Throws when a recogniser cannot be made, or what `deliver` throws; either way the
     /// workers finish the file they are on, take no further file, and are done before this
     /// returns.
-    public static func recognize(files: [URL], jobs: Int, makeRecognizer: @escaping @Sendable () throws -> PlateRecognizer,
+    public static func recognize(files: [URL], jobs: Int, keepImages: Bool = false,
+                                 makeRecognizer: @escaping @Sendable () throws -> PlateRecognizer,
                                  deliver: (FileResult) throws -> Void) throws {
         if jobs <= 1 || files.count <= 1 {
             let recognizer = try makeRecognizer()
-            for file in files { try deliver(read(file, with: recognizer)) }
+            for file in files { try deliver(read(file, with: recognizer, keepImage: keepImages)) }
             return
         }
         let board = Board(count: files.count)
@@ -45,7 +49,7 @@ public enum FileRecognition {
                     return
                 }
                 while let index = board.nextFile() {
-                    board.post(read(files[index], with: recognizer), at: index)
+                    board.post(read(files[index], with: recognizer, keepImage: keepImages), at: index)
                 }
             }
             thread.stackSize = 8 << 20
@@ -57,12 +61,12 @@ public enum FileRecognition {
         }
     }
 
-    static func read(_ file: URL, with recognizer: PlateRecognizer) -> FileResult {
+    static func read(_ file: URL, with recognizer: PlateRecognizer, keepImage: Bool = false) -> FileResult {
         let start = threadCPUMilliseconds()
         do {
-            let plates = try recognizer.recognize(contentsOf: file)
+            let (plates, image) = try recognizer.recognizeDecoding(contentsOf: file)
             return FileResult(url: file, plates: .success(plates), timing: recognizer.lastTiming,
-                              cpuMilliseconds: threadCPUMilliseconds() - start)
+                              cpuMilliseconds: threadCPUMilliseconds() - start, image: keepImage ? image : nil)
         } catch {
             return FileResult(url: file, plates: .failure(error), timing: PlateRecognizer.Timing(),
                               cpuMilliseconds: threadCPUMilliseconds() - start)

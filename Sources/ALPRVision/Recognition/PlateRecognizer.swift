@@ -355,6 +355,12 @@ public final class PlateRecognizer {
 
     /// Decodes a JPEG or PNG file and recognises it; `lastTiming` includes the decoding time.
     public func recognize(contentsOf url: URL) throws -> [PlateResult] {
+        try recognizeDecoding(contentsOf: url).plates
+    }
+
+    /// `recognize(contentsOf:)`, also handing back the frame as decoded (for a caller that
+    /// shows it, such as `alpr evaluate --mistake-images`, which then need not decode it again).
+    public func recognizeDecoding(contentsOf url: URL) throws -> (plates: [PlateResult], image: RGBImage) {
         let clock = ContinuousClock()
         let start = clock.now
         let image = try ImageDecoder.decode(contentsOf: url)
@@ -362,7 +368,7 @@ public final class PlateRecognizer {
         let results = try recognize(image)
         lastTiming.decodeMilliseconds = decodeTime
         lastTiming.totalMilliseconds += decodeTime
-        return results
+        return (results, image)
     }
 
     /// The share of a detection's area inside a plate already read that makes it part of that plate.
