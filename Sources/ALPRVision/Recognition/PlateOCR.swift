@@ -182,7 +182,7 @@ public final class PlateOCR {
             do {
                 try prepareInput(image, corners: moved)
             } catch VisionError.invalidImage {
-                continue  // a degenerate shifted quadrilateral: that view is left out
+                continue  // a degenerate moved quadrilateral: that view is left out
             }
             if lastDeblurLength > 0 { undoBlur(length: lastDeblurLength) }
             network.run()
