@@ -12,7 +12,7 @@ It holds
     the synthetic and framed crops), with their `detection.jsonl` rows;
   - the Minnesota designs the plate renderer builds its templates from, and the fonts;
   - `ocr_engine_val.npz`, the val plates as the engine cuts them (`engine_crops.py --split
-    val`, about 7 MiB), when it has been made: `gpu_round.sh` then picks its checkpoint by it.
+    val`, about 11 MiB), when it has been made: `gpu_round.sh` then picks its checkpoint by it.
 
 Synthetic crops are not packed: `synth/ocr_set.py` renders them there with every core.
 The pack is only for OCR training: detector and refiner training need the full scenes.
