@@ -18,8 +18,9 @@ engine either. Only train-split crops, frames and texts are used.
 cuts the val crops the same way, into frames made from train photos with a seed of their own
 (so neither the frames nor the backgrounds are those of make_eval_set.py's folders), and keeps
 for each plate found the five cuts the engine can read: as cut, moved down and moved up,
-widened and narrowed (images [N, 5, 48, 128]; pipeline.second_look_quads). `train_ocr.py --engine-val` reads them as the engine reads a plate,
-second look included, and picks its checkpoint by that: the OCR's checks on whole and framed
+widened and narrowed (images [N, 5, 48, 128]; pipeline.second_look_quads).
+`train_ocr.py --engine-val` reads them as the engine reads a plate, second look included,
+and picks its checkpoint by that: the OCR's checks on whole and framed
 val crops rose in rounds that the engine read fewer plates with (docs/accuracy.md).
 
     python training/engine_crops.py --split select --copies 2 --seed 8   # -> training/out/ocr_engine_select.npz

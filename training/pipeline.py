@@ -162,9 +162,10 @@ class Pipeline:
         the round glyph written as the engine writes it). As PlateOCR.SecondLook: a first
         reading under SECOND_LOOK_BELOW (and at least `at_least`, by default
         SECOND_LOOK_AT_LEAST, the least a read needs to be kept; read_plates raises it for
-        unsure detections as PlateRecognizer.secondLookFloor does) is read again from the crop shifted up and down by
-        SECOND_LOOK_OFFSET of the plate height, widened and narrowed by SECOND_LOOK_WIDTH of
-        its width each side, and sharpened (unsharp_mask, SECOND_LOOK_SHARPEN), and every text the views propose is ranked by its probability
+        unsure detections as PlateRecognizer.secondLookFloor does) is read again from the
+        crop shifted up and down by SECOND_LOOK_OFFSET of the plate height, widened and
+        narrowed by SECOND_LOOK_WIDTH of its width each side, and sharpened (unsharp_mask,
+        SECOND_LOOK_SHARPEN), and every text the views propose is ranked by its probability
         averaged over the views (ctc_decode.combine). With `motion_deblur`, a crop whose
         horizontal blur is at least MOTION_DEBLUR_FROM long (blur_length_to_undo) is also read
         with it undone (undo_blur), and that reading is the first look when it is the surer;

@@ -27,10 +27,7 @@ struct FileRecognitionTests {
     }
 
     static func recognizer(_ directory: URL) throws -> PlateRecognizer {
-        let recognizer = try PlateRecognizer(modelsDirectory: directory)
-        recognizer.options.exposure = nil  // the synthetic OCR reads absolute green levels on a black frame
-        recognizer.options.secondLook = nil  // which the second look's shifted and sharpened views change
-        return recognizer
+        try SyntheticModels.firstLookRecognizer(directory)
     }
 
     @Test("results come in file order with a failed file in its place, whatever the number of jobs", arguments: [1, 2, 3, 16])

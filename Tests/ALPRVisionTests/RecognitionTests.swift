@@ -362,11 +362,7 @@ struct RecognitionTests {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         try SyntheticModels.writeDetectorAndOCR(to: directory)
-        let recognizer = try PlateRecognizer(modelsDirectory: directory)
-        recognizer.options.exposure = nil
-        // The synthetic OCR reads absolute levels, which the second look's shifted and
-        // sharpened views change: its reads (0.7 to 0.97 sure) are taken at a first look here.
-        recognizer.options.secondLook = nil
+        let recognizer = try SyntheticModels.firstLookRecognizer(directory)
         #expect(recognizer.modelDetectionThreshold == 0.5)
         func frame(_ text: String, red: UInt8) -> RGBImage {
             var image = SyntheticModels.plateImage(steps: SyntheticModels.steps(spelling: text))
@@ -413,11 +409,7 @@ struct RecognitionTests {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         try SyntheticModels.writeDetectorAndOCR(to: directory)
-        let recognizer = try PlateRecognizer(modelsDirectory: directory)
-        recognizer.options.exposure = nil
-        // The synthetic OCR reads absolute levels, which the second look's shifted and
-        // sharpened views change: its reads (0.7 to 0.97 sure) are taken at a first look here.
-        recognizer.options.secondLook = nil
+        let recognizer = try SyntheticModels.firstLookRecognizer(directory)
         #expect(recognizer.options.shortReads == .init(maximumCharacters: 3, minimumConfidence: 0.5))
         let three = SyntheticModels.plateImage(steps: SyntheticModels.steps(spelling: "12A"))
         let four = SyntheticModels.plateImage(steps: SyntheticModels.steps(spelling: "12AB"))
@@ -444,11 +436,7 @@ struct RecognitionTests {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         try SyntheticModels.writeDetectorAndOCR(to: directory)
-        let recognizer = try PlateRecognizer(modelsDirectory: directory)
-        recognizer.options.exposure = nil
-        // The synthetic OCR reads absolute levels, which the second look's shifted and
-        // sharpened views change: its reads (0.7 to 0.97 sure) are taken at a first look here.
-        recognizer.options.secondLook = nil
+        let recognizer = try SyntheticModels.firstLookRecognizer(directory)
         let plate = SyntheticModels.plateImage(steps: SyntheticModels.steps(spelling: "12ABC"))
         let read = try #require(try recognizer.recognize(plate).first)
         #expect(read.text == "12ABC")
@@ -482,11 +470,7 @@ struct RecognitionTests {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         try SyntheticModels.writeDetectorAndOCR(to: directory)
-        let recognizer = try PlateRecognizer(modelsDirectory: directory)
-        recognizer.options.exposure = nil
-        // The synthetic OCR reads absolute levels, which the second look's shifted and
-        // sharpened views change: its reads (0.7 to 0.97 sure) are taken at a first look here.
-        recognizer.options.secondLook = nil
+        let recognizer = try SyntheticModels.firstLookRecognizer(directory)
         #expect(recognizer.options.strokeReads == rule)
         let strokes = SyntheticModels.plateImage(steps: SyntheticModels.steps(spelling: "1I1A7"))
         let letters = SyntheticModels.plateImage(steps: SyntheticModels.steps(spelling: "12ABC"))

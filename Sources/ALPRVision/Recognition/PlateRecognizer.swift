@@ -82,7 +82,6 @@ public final class PlateRecognizer {
             return nil
         }
 
-        /// Whether a read counts as a plate (`whyNotAPlate` is nil).
         /// Whether an OCR reading is a plate: `countsAsPlate(text:...)` on its text and first
         /// look, and, when its text was read with a motion blur undone, on its reading as cut
         /// (`PlateOCR.Reading.asCut`) too.
@@ -93,6 +92,7 @@ public final class PlateRecognizer {
                                                      detectionScore: detectionScore) } ?? true
         }
 
+        /// Whether a read counts as a plate (`whyNotAPlate` is nil).
         public func countsAsPlate(text: String, firstLookConfidence: Float, sureDetection: Bool, detectionScore: Float? = nil) -> Bool {
             whyNotAPlate(text: text, firstLookConfidence: firstLookConfidence, sureDetection: sureDetection, detectionScore: detectionScore) == nil
         }

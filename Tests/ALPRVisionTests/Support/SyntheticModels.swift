@@ -21,6 +21,17 @@ enum SyntheticModels {
 
     static func classIndex(of character: Character) -> Int { Array(alphabet).firstIndex(of: character)! + 1 }
 
+    /// A recogniser over the synthetic models in `directory` that reads each plate once, as
+    /// sampled: the synthetic OCR reads absolute green levels on a black frame, which the
+    /// exposure correction and the second look's moved and sharpened views change (its reads
+    /// are 0.7 to 0.97 sure, where the second look would take them).
+    static func firstLookRecognizer(_ directory: URL) throws -> PlateRecognizer {
+        let recognizer = try PlateRecognizer(modelsDirectory: directory)
+        recognizer.options.exposure = nil
+        recognizer.options.secondLook = nil
+        return recognizer
+    }
+
     static func ocr() -> TestGraph {
         var graph = TestGraph(channels: 3, height: 32, width: 96)
         graph.name = "ocr"
