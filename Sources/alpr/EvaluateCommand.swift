@@ -150,7 +150,7 @@ struct EvaluateCommand: ParsableCommand {
                                                  size: hotListSize)
         var alerts = HotListAlertScore()
         var milliseconds: [Double] = [], cpuMilliseconds: [Double] = []
-        var unreadable = 0
+        var unreadable = 0, damaged = 0
         var listed: [EvaluationOutput.ImageMistake] = []
         var otherPlateHits: [EvaluationOutput.ImageHit] = []
         let pictures = try mistakeImages.map { try MistakePictures(folder: $0, modelsDirectory: modelsDirectory) }
@@ -164,6 +164,11 @@ struct EvaluateCommand: ParsableCommand {
             switch result.plates {
             case .success(let plates):
                 predictions = plates.map(Evaluation.Prediction.init)
+                if let warning = result.decoderWarning {
+                    // Scored as decoded, as a viewer shows it; named so that it can be looked at.
+                    damaged += 1
+                    FileHandle.standardError.write(Data("\(name): damaged image, read as far as it decodes: \(warning)\n".utf8))
+                }
                 let others = alertScorer.accumulate(&alerts, annotations: item.annotations, plates: plates)
                 if mistakes { otherPlateHits += others.map { EvaluationOutput.ImageHit(file: name, hit: $0) } }
                 cpuMilliseconds.append(result.cpuMilliseconds)
@@ -185,6 +190,7 @@ struct EvaluateCommand: ParsableCommand {
         if json {
             var output = EvaluationOutput(report: report, topK: topK, iou: iou, unreadableImages: unreadable,
                                           unannotatedImages: unannotated)
+            output.damagedImages = damaged
             output.medianCPUMilliseconds = medianCPU
             output.hotList = alerts
             if mistakes {
@@ -202,20 +208,22 @@ struct EvaluateCommand: ParsableCommand {
                 for entry in otherPlateHits { print("\(entry.file)\thot-list hit for another plate\t\(entry.hit.line)") }
                 if !listed.isEmpty || !otherPlateHits.isEmpty { print("") }
             }
-            print(table(report, cpu: medianCPU, unreadable: unreadable, unannotated: unannotated))
+            print(table(report, cpu: medianCPU, unreadable: unreadable, damaged: damaged, unannotated: unannotated))
             print(alerts.line)
             if byWidth { print("\n" + Self.widthTable(report.byWidth)) }
             if byConfidence { print("\n" + Self.confidenceTable(report.byConfidence, plates: report.plates)) }
         }
     }
 
-    private func table(_ report: Evaluation.Report, cpu: Double, unreadable: Int, unannotated: Int) -> String {
+    private func table(_ report: Evaluation.Report, cpu: Double, unreadable: Int, damaged: Int, unannotated: Int) -> String {
         func percent(_ value: Double) -> String { String(format: "%6.1f %%", value * 100) }
         func interval(_ range: ClosedRange<Double>?) -> String {
             range.map { String(format: "  95 %% CI %.1f-%.1f %%", $0.lowerBound * 100, $0.upperBound * 100) } ?? ""
         }
+        let notes = [unreadable > 0 ? "\(unreadable) unreadable" : nil,
+                     damaged > 0 ? "\(damaged) damaged, read as far as they decode" : nil].compactMap { $0 }
         var lines = [
-            "images                 \(report.images)" + (unreadable > 0 ? " (\(unreadable) unreadable)" : ""),
+            "images                 \(report.images)" + (notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")"),
             "annotated plates       \(report.plates)",
             "top-1 accuracy         \(percent(report.top1Accuracy))  (\(report.top1Correct)/\(report.plates))" + interval(report.top1Interval),
             "top-\(topK) accuracy         \(percent(report.topKAccuracy))  (\(report.topKCorrect)/\(report.plates))" + interval(report.topKInterval),
@@ -428,6 +436,8 @@ struct EvaluationOutput: Encodable {
     /// The calling thread's CPU time per image (median), decoding included.
     var medianCPUMilliseconds: Double = 0
     var unreadableImages: Int
+    /// Images the decoder read with a warning (a damaged JPEG), scored as decoded.
+    var damagedImages = 0
     var unannotatedImages: Int
     /// What a hot list of the annotated plates would have raised (`HotListAlertScore`).
     var hotList = HotListAlertScore()

@@ -63,7 +63,8 @@ struct ReadCommand: ParsableCommand {
             switch result.plates {
             case .success(let plates):
                 line = try encoder.encode(ImageReadOutput(file: name, plates: plates.map(PlateOutput.init),
-                                                          ms: rounded(result.timing.totalMilliseconds)))
+                                                          ms: rounded(result.timing.totalMilliseconds),
+                                                          warning: result.decoderWarning.map { "damaged image, read as far as it decodes: \($0)" }))
             case .failure(let error):
                 // A bad file is reported in place and the run goes on.
                 let reason = result.url == standardInput && standardInputTooLarge
@@ -108,6 +109,8 @@ struct ImageReadOutput: Encodable {
     var file: String
     var plates: [PlateOutput]
     var ms: Double
+    /// Only for a damaged file the decoder read anyway (a JPEG with stray bytes or cut short).
+    var warning: String?
 }
 
 struct ImageReadError: Encodable {

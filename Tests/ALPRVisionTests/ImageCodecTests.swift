@@ -213,12 +213,53 @@ struct ImageCodecTests {
         #expect(decoded > 0 && failed > 0, "decoded \(decoded), failed \(failed)")
     }
 
+    @Test("damaged JPEGs decode as far as their data goes, with libjpeg-turbo's warning")
+    func damagedJPEGs() throws {
+        var random = SeededRandom(seed: 41)
+        // Blocks of random colours, so that every part of the image has data of its own.
+        var pixels: [UInt8] = []
+        let colours = (0 ..< 48).map { _ in (0 ..< 3).map { _ in UInt8.random(in: 0 ... 255, using: &random) } }
+        for y in 0 ..< 96 {
+            for x in 0 ..< 128 { pixels += colours[(y / 16) * 8 + x / 16] }
+        }
+        let jpeg = try ImageEncoder.jpeg(try RGBImage(width: 128, height: 96, pixels: pixels), quality: 90)
+        let sound = try ImageDecoder.decodeNotingDamage(jpeg)
+        #expect(sound.warning == nil)
+        let scan = try #require(Self.markerOffset(0xDA, in: jpeg), "the start-of-scan marker")
+
+        // Stray bytes between two segments: the image is all there.
+        var stray = jpeg
+        stray.insert(contentsOf: [0x00, 0x11, 0x22], at: stray.startIndex + scan)
+        let strayDecoded = try ImageDecoder.decodeNotingDamage(stray)
+        #expect(strayDecoded.image == sound.image)
+        #expect(strayDecoded.warning?.contains("extraneous bytes") == true, "\(strayDecoded.warning ?? "no warning")")
+        #expect(try ImageDecoder.decode(stray) == sound.image)
+
+        // Cut off two thirds into its scan: the rows whose data came through decode as before.
+        let cut = jpeg.prefix(scan + (jpeg.count - scan) * 2 / 3)
+        let cutDecoded = try ImageDecoder.decodeNotingDamage(cut)
+        #expect(cutDecoded.warning?.contains("Premature end") == true, "\(cutDecoded.warning ?? "no warning")")
+        #expect(cutDecoded.image.width == 128 && cutDecoded.image.height == 96)
+        let firstRows = 16 * 128 * 3
+        #expect(cutDecoded.image.pixels[..<firstRows] == sound.image.pixels[..<firstRows])
+        #expect(cutDecoded.image != sound.image, "the missing part is filled in, not the image as sent")
+
+        // Cut before its scan, a file has no image to decode.
+        #expect(throws: VisionError.self) { try ImageDecoder.decode(jpeg.prefix(scan)) }
+    }
+
+    /// The offset of the first `0xFF marker` pair in a JPEG.
+    static func markerOffset(_ marker: UInt8, in data: Data) -> Int? {
+        let bytes = [UInt8](data)
+        return (0 ..< bytes.count - 1).first { bytes[$0] == 0xFF && bytes[$0 + 1] == marker }
+    }
+
     @Test("truncated, empty and unknown bytes fail with an error")
     func badInput() throws {
         let image = RGBImage(width: 16, height: 16, red: 200)
         let jpeg = try ImageEncoder.jpeg(image)
         let png = try ImageEncoder.png(image)
-        #expect(throws: VisionError.self) { try ImageDecoder.decode(jpeg.prefix(jpeg.count / 2)) }
+        #expect(throws: VisionError.self) { try ImageDecoder.decode(jpeg.prefix(Self.markerOffset(0xDA, in: jpeg) ?? jpeg.count / 2)) }
         #expect(throws: VisionError.self) { try ImageDecoder.decode(jpeg.prefix(3)) }
         #expect(throws: VisionError.self) { try ImageDecoder.decode(png.prefix(png.count - 20)) }
         #expect(throws: VisionError.self) { try ImageDecoder.decode(png.prefix(8)) }

@@ -233,6 +233,38 @@ struct CommandLineTests {
         #expect(none.standardError.contains("at least one folder"), "\(none.standardError)")
     }
 
+    @Test("read and evaluate read a damaged JPEG as far as it decodes, and say so")
+    func damagedJPEG() throws {
+        let folder = try DemoFrames()
+        defer { folder.remove() }
+        // Stray bytes before the scan, as some cameras write: libjpeg-turbo warns and decodes it whole.
+        var bytes = [UInt8](try Data(contentsOf: folder.ktn))
+        let scan = try #require((0 ..< bytes.count - 1).first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xDA })
+        bytes.insert(contentsOf: [0x00, 0x11, 0x22], at: scan)
+        try Data(bytes).write(to: folder.ktn)
+
+        let run = try Alpr.run(["read", folder.ktn.path, folder.mpr.path, "--models", Alpr.models.path])
+        #expect(run.status == 0, "\(run.standardError)")
+        let lines = try run.jsonLines()
+        try #require(lines.count == 2)
+        try checkPlate(lines[0], reads: "KTN4827", near: DemoFrames.ktnBox, damaged: true)
+        let warning = try #require(lines[0]["warning"] as? String, "\(lines[0])")
+        #expect(warning.contains("damaged") && warning.contains("extraneous bytes"), "\(warning)")
+        #expect(lines[1]["warning"] == nil, "a sound file carries no warning")
+
+        try folder.write("a.txt", "a.jpg 706 551 166 86 KTN4827\n")
+        try folder.write("b.txt", "b.png 535 553 168 88 MPR2250\n")
+        let table = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path])
+        #expect(table.status == 0, "\(table.standardError)")
+        #expect(table.standardOutput.contains("images                 2 (1 damaged, read as far as they decode)"), "\(table.standardOutput)")
+        #expect(table.standardError.contains("a.jpg: damaged image"), "\(table.standardError)")
+        let json = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        #expect(report["damagedImages"] as? Int == 1)
+        #expect(report["unreadableImages"] as? Int == 0)
+        #expect(report["top1Accuracy"] as? Double == 1, "both plates read exactly, the damaged frame's too")
+    }
+
     @Test("evaluate names the annotation file and line it cannot parse")
     func evaluateBadAnnotation() throws {
         let folder = try DemoFrames()
@@ -248,9 +280,10 @@ struct CommandLineTests {
 
     /// The `alpr read` schema: text, confidence, per-character confidences, box, four corners
     /// and candidates (the best first), with the plate where the demo clip drew it.
+    /// `damaged`: the line also carries the decoder's `warning` (a damaged file read anyway).
     private func checkPlate(_ line: [String: Any], reads text: String, near expected: (Double, Double, Double, Double),
-                            sourceLocation: SourceLocation = #_sourceLocation) throws {
-        #expect(Set(line.keys) == ["file", "plates", "ms"], sourceLocation: sourceLocation)
+                            damaged: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(Set(line.keys) == Set(["file", "plates", "ms"] + (damaged ? ["warning"] : [])), sourceLocation: sourceLocation)
         #expect((line["ms"] as? Double ?? -1) > 0, sourceLocation: sourceLocation)
         let plates = try #require(line["plates"] as? [[String: Any]], sourceLocation: sourceLocation)
         try #require(plates.count == 1, "\(plates)", sourceLocation: sourceLocation)

@@ -5,6 +5,11 @@ import Foundation
 /// Decodes JPEG (libjpeg-turbo) and PNG (libpng) into `RGBImage`. Grey and CMYK JPEGs and grey,
 /// palette, 16-bit and alpha PNGs all come out as 8-bit RGB; alpha is composited over white.
 /// A JPEG's EXIF orientation is applied, so the image comes out the way viewers show it.
+///
+/// A JPEG that libjpeg-turbo can decode only with a warning (stray bytes between segments, a
+/// scan cut short, a file cut off: cameras and uploads produce them) is decoded as far as its
+/// data goes, as OpenCV and browsers show it; libjpeg-turbo fills what is missing with grey.
+/// `decodeNotingDamage` also hands back the warning, for callers that report it.
 public enum ImageDecoder {
     /// Refuse images above this many pixels (a corrupt header must not allocate gigabytes).
     public static let maximumPixelCount = 100_000_000
@@ -18,40 +23,71 @@ public enum ImageDecoder {
         return nil
     }
 
+    /// An image as decoded, and the decoder's warning when the file was damaged but decoded
+    /// anyway (nil for a sound file).
+    public struct Decoded: Sendable {
+        public var image: RGBImage
+        public var warning: String?
+    }
+
     public static func decode(_ data: Data) throws -> RGBImage {
+        try decodeNotingDamage(data).image
+    }
+
+    public static func decode(contentsOf url: URL) throws -> RGBImage {
+        try decodeNotingDamage(contentsOf: url).image
+    }
+
+    /// `decode`, with the warning a damaged JPEG was decoded with.
+    public static func decodeNotingDamage(_ data: Data) throws -> Decoded {
         switch format(of: data) {
-        case .jpeg: try decodeJPEG(data)
-        case .png: try decodePNG(data)
+        case .jpeg: try decodeJPEGNotingDamage(data)
+        case .png: Decoded(image: try decodePNG(data), warning: nil)
         case nil: throw VisionError.unsupportedImageFormat
         }
     }
 
-    public static func decode(contentsOf url: URL) throws -> RGBImage {
+    public static func decodeNotingDamage(contentsOf url: URL) throws -> Decoded {
         let data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
             throw VisionError.imageDecodingFailed("cannot read \(url.path)")
         }
-        return try decode(data)
+        return try decodeNotingDamage(data)
     }
 
     public static func decodeJPEG(_ data: Data) throws -> RGBImage {
+        try decodeJPEGNotingDamage(data).image
+    }
+
+    static func decodeJPEGNotingDamage(_ data: Data) throws -> Decoded {
         guard let handle = tjInitDecompress() else { throw VisionError.imageDecodingFailed("libjpeg-turbo did not initialise") }
         defer { tjDestroy(handle) }
-        return try data.withUnsafeBytes { raw -> RGBImage in
+        var warning: String?
+        /// libjpeg-turbo's status: 0, or a warning (noted; the call did its work), or an error.
+        func check(_ status: Int32, _ stage: String) throws {
+            guard status != 0 else { return }
+            let message = errorMessage(handle)
+            guard tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue) else {
+                throw VisionError.imageDecodingFailed("\(stage): \(message)")
+            }
+            if warning == nil { warning = message }
+        }
+        return try data.withUnsafeBytes { raw -> Decoded in
             let bytes = raw.bindMemory(to: UInt8.self)
             var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
-            guard tjDecompressHeader3(handle, bytes.baseAddress, UInt(bytes.count), &width, &height, &subsampling, &colorspace) == 0 else {
-                throw VisionError.imageDecodingFailed("JPEG header: \(errorMessage(handle))")
-            }
+            try check(tjDecompressHeader3(handle, bytes.baseAddress, UInt(bytes.count), &width, &height, &subsampling, &colorspace),
+                      "JPEG header")
             try checkSize(width: Int(width), height: Int(height))
             let orientation = exifOrientation(bytes)
             if colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue) {
-                return try decodeCMYK(handle, bytes, width: width, height: height, adobe: hasAdobeMarker(bytes)).oriented(orientation)
+                let cmyk = try decodeCMYK(handle, bytes, width: width, height: height, adobe: hasAdobeMarker(bytes), check: check)
+                return Decoded(image: cmyk.oriented(orientation), warning: warning)
             }
-            // libjpeg-turbo writes every byte, so the buffer is not cleared first (a 12 MP
-            // photo's 36 MB); on failure it is thrown away unread.
+            // libjpeg-turbo writes every byte, also of a damaged file it decodes with a warning,
+            // so the buffer is not cleared first (a 12 MP photo's 36 MB); on an error it is
+            // thrown away unread.
             var status: Int32 = 0
             let count = Int(width) * Int(height) * 3
             let pixels = [UInt8](unsafeUninitializedCapacity: count) { destination, initialized in
@@ -59,10 +95,9 @@ public enum ImageDecoder {
                                        width, 0, height, Int32(TJPF_RGB.rawValue), Int32(TJFLAG_ACCURATEDCT))
                 initialized = count
             }
-            // A warning (e.g. a truncated file libjpeg-turbo could partly decode) is still an error
-            // for us: a half-grey frame would yield wrong reads.
-            guard status == 0 else { throw VisionError.imageDecodingFailed("JPEG: \(errorMessage(handle))") }
-            return try RGBImage(width: Int(width), height: Int(height), pixels: pixels).oriented(orientation)
+            try check(status, "JPEG")
+            return Decoded(image: try RGBImage(width: Int(width), height: Int(height), pixels: pixels).oriented(orientation),
+                           warning: warning)
         }
     }
 
@@ -128,14 +163,14 @@ public enum ImageDecoder {
     /// `R = (1 - C)(1 - K)`. Files with Adobe's APP14 marker (nearly all of them) store the
     /// inks inverted, 255 meaning none.
     private static func decodeCMYK(_ handle: tjhandle, _ bytes: UnsafeBufferPointer<UInt8>, width: Int32, height: Int32,
-                                   adobe: Bool) throws -> RGBImage {
+                                   adobe: Bool, check: (Int32, String) throws -> Void) throws -> RGBImage {
         let count = Int(width) * Int(height)
         var cmyk = [UInt8](repeating: 0, count: count * 4)
         let status = cmyk.withUnsafeMutableBufferPointer { destination in
             tjDecompress2(handle, bytes.baseAddress, UInt(bytes.count), destination.baseAddress,
                           width, 0, height, Int32(TJPF_CMYK.rawValue), Int32(TJFLAG_ACCURATEDCT))
         }
-        guard status == 0 else { throw VisionError.imageDecodingFailed("JPEG: \(errorMessage(handle))") }
+        try check(status, "JPEG")
         var pixels = [UInt8](repeating: 0, count: count * 3)
         for i in 0 ..< count {
             let key = adobe ? UInt32(cmyk[4 * i + 3]) : 255 - UInt32(cmyk[4 * i + 3])

@@ -19,6 +19,9 @@ public enum FileRecognition {
         public var cpuMilliseconds: Double
         /// The frame as decoded, when `recognize` was asked to keep it and the file decoded.
         public var image: RGBImage?
+        /// The decoder's warning when the file was damaged but decoded anyway (a JPEG with
+        /// stray bytes or cut short); nil for a sound file or one that failed.
+        public var decoderWarning: String?
     }
 
     /// Reads `files` with `jobs` recognisers made by `makeRecognizer` (called once per worker,
@@ -64,9 +67,10 @@ public enum FileRecognition {
     static func read(_ file: URL, with recognizer: PlateRecognizer, keepImage: Bool = false) -> FileResult {
         let start = threadCPUMilliseconds()
         do {
-            let (plates, image) = try recognizer.recognizeDecoding(contentsOf: file)
+            let (plates, image, warning) = try recognizer.recognizeDecoding(contentsOf: file)
             return FileResult(url: file, plates: .success(plates), timing: recognizer.lastTiming,
-                              cpuMilliseconds: threadCPUMilliseconds() - start, image: keepImage ? image : nil)
+                              cpuMilliseconds: threadCPUMilliseconds() - start, image: keepImage ? image : nil,
+                              decoderWarning: warning)
         } catch {
             return FileResult(url: file, plates: .failure(error), timing: PlateRecognizer.Timing(),
                               cpuMilliseconds: threadCPUMilliseconds() - start)

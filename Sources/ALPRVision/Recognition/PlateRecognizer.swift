@@ -359,16 +359,18 @@ public final class PlateRecognizer {
     }
 
     /// `recognize(contentsOf:)`, also handing back the frame as decoded (for a caller that
-    /// shows it, such as `alpr evaluate --mistake-images`, which then need not decode it again).
-    public func recognizeDecoding(contentsOf url: URL) throws -> (plates: [PlateResult], image: RGBImage) {
+    /// shows it, such as `alpr evaluate --mistake-images`, which then need not decode it again)
+    /// and the decoder's warning when the file was damaged but decoded anyway
+    /// (`ImageDecoder.decodeNotingDamage`).
+    public func recognizeDecoding(contentsOf url: URL) throws -> (plates: [PlateResult], image: RGBImage, decoderWarning: String?) {
         let clock = ContinuousClock()
         let start = clock.now
-        let image = try ImageDecoder.decode(contentsOf: url)
+        let decoded = try ImageDecoder.decodeNotingDamage(contentsOf: url)
         let decodeTime = Self.milliseconds(clock.now - start)
-        let results = try recognize(image)
+        let results = try recognize(decoded.image)
         lastTiming.decodeMilliseconds = decodeTime
         lastTiming.totalMilliseconds += decodeTime
-        return (results, image)
+        return (results, decoded.image, decoded.warning)
     }
 
     /// The share of a detection's area inside a plate already read that makes it part of that plate.
