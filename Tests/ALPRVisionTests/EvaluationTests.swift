@@ -214,6 +214,29 @@ struct EvaluationTests {
         #expect(dataset.items.first?.annotations.first?.plate == "ABC123")
         #expect(dataset.unannotated.map(\.lastPathComponent) == ["b.jpg"])
     }
+
+    @Test("an annotation file that is not UTF-8 is read as ISO 8859-1, not taken for a missing one")
+    func latin1Annotation() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try ImageEncoder.jpeg(RGBImage(width: 8, height: 8)).write(to: directory.appendingPathComponent("c.jpg"))
+        // "café.jpg 1 2 3 4 XYZ789" with the é as the single byte 0xE9, invalid in UTF-8.
+        var bytes = Array("caf".utf8) + [0xE9] + Array(".jpg 1 2 3 4 XYZ789\n".utf8)
+        try Data(bytes).write(to: directory.appendingPathComponent("c.txt"))
+        let dataset = try BenchmarkDataset(directory: directory)
+        #expect(dataset.unannotated.isEmpty)
+        let annotation = try #require(dataset.items.first?.annotations.first)
+        #expect(annotation.file == "café.jpg" && annotation.plate == "XYZ789")
+        #expect(annotation.box == PlateBox(x: 1, y: 2, width: 3, height: 4))
+
+        // A line it cannot parse is still named by file and line.
+        bytes += Array("c.jpg 1 2 wide 4 XYZ789\n".utf8)
+        try Data(bytes).write(to: directory.appendingPathComponent("c.txt"))
+        #expect(throws: VisionError.invalidAnnotation(file: directory.appendingPathComponent("c.txt").path, line: 2,
+                                                      reason: "box must be four numbers with positive size")) {
+            try BenchmarkDataset(directory: directory)
+        }
+    }
 }
 
 @Suite("Area downscaling table")

@@ -56,13 +56,24 @@ public struct BenchmarkDataset: Sendable {
         for name in names where ["jpg", "jpeg", "png"].contains((name as NSString).pathExtension.lowercased()) {
             let imageURL = directory.appendingPathComponent(name)
             let annotationURL = imageURL.deletingPathExtension().appendingPathExtension("txt")
-            guard let text = try? String(contentsOf: annotationURL, encoding: .utf8) else {
+            guard FileManager.default.fileExists(atPath: annotationURL.path) else {
                 unannotated.append(imageURL)
                 continue
             }
+            let text = try Self.annotationText(at: annotationURL)
             items.append(Item(imageURL: imageURL, annotations: try BenchmarkAnnotation.parse(text, source: annotationURL.path)))
         }
         self.items = items
         self.unannotated = unannotated
+    }
+
+    /// An annotation file's text: UTF-8, or else ISO 8859-1 (older tools write file names with
+    /// accents in it), so that such a file is scored rather than taken for a missing one.
+    static func annotationText(at url: URL) throws -> String {
+        guard let data = try? Data(contentsOf: url) else {
+            throw VisionError.invalidAnnotation(file: url.path, line: 0, reason: "cannot read the file")
+        }
+        // Every byte is a character of ISO 8859-1, with the Unicode scalar of the same number.
+        return String(data: data, encoding: .utf8) ?? String(String.UnicodeScalarView(data.map { Unicode.Scalar($0) }))
     }
 }
