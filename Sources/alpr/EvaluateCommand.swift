@@ -85,6 +85,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("by-confidence"), help: "Also break the reported plates down by their confidence: how many were read exactly, misread, or no plate.")
     var byConfidence = false
 
+    @Flag(name: .long, help: "Also count, over the misread plates, each character read as another, missed or read in excess (best reading against label, fewest edits).")
+    var confusions = false
+
     @Option(name: .customLong("hot-list-size"), help: "Pad the hot list of annotated plates with random plates to this many entries, to count hits raised for plates not in view (default: the annotated plates only).")
     var hotListSize: Int = 0
 
@@ -153,6 +156,7 @@ struct EvaluateCommand: ParsableCommand {
         var unreadable = 0, damaged = 0
         var listed: [EvaluationOutput.ImageMistake] = []
         var otherPlateHits: [EvaluationOutput.ImageHit] = []
+        var characterConfusions = CharacterConfusions()
         let pictures = try mistakeImages.map { try MistakePictures(folder: $0, modelsDirectory: modelsDirectory) }
         var index = 0
         try FileRecognition.recognize(files: items.map(\.item.imageURL), jobs: jobs, keepImages: pictures != nil, makeRecognizer: {
@@ -179,6 +183,9 @@ struct EvaluateCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))
             }
             let found = evaluation.accumulate(&report, annotations: item.annotations, predictions: predictions)
+            for mistake in found where mistake.kind == .misread {
+                if let expected = mistake.expected, let read = mistake.read.first { characterConfusions.add(expected: expected, read: read) }
+            }
             pictures?.write(found, in: result.image, named: name)
             if mistakes {
                 listed += found.map { EvaluationOutput.ImageMistake(file: name, mistake: $0) }
@@ -199,6 +206,7 @@ struct EvaluateCommand: ParsableCommand {
             }
             if byWidth { output.byWidth = report.byWidth }
             if byConfidence { output.byConfidence = report.byConfidence }
+            if confusions { output.confusions = EvaluationOutput.Confusions(characterConfusions) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             FileHandle.standardOutput.write(try encoder.encode(output) + Data("\n".utf8))
@@ -212,6 +220,7 @@ struct EvaluateCommand: ParsableCommand {
             print(alerts.line)
             if byWidth { print("\n" + Self.widthTable(report.byWidth)) }
             if byConfidence { print("\n" + Self.confidenceTable(report.byConfidence, plates: report.plates)) }
+            if confusions { print("\n" + Self.confusionTable(characterConfusions)) }
         }
     }
 
@@ -385,7 +394,38 @@ extension EvaluateCommand {
     }
 }
 
+extension EvaluateCommand {
+    /// `--confusions` as text: the misread plates by edits, then one line per kind of edit.
+    static func confusionTable(_ confusions: CharacterConfusions) -> String {
+        let byEdits = confusions.byEdits
+        var lines = ["character confusions in \(confusions.plates) misread plates "
+            + "(1 edit: \(byEdits[0]), 2 edits: \(byEdits[1]), 3 or more: \(byEdits[2]))"]
+        guard !confusions.entries.isEmpty else { return lines[0] }
+        lines.append("label  read   count  plates")
+        for entry in confusions.entries {
+            func shown(_ character: String) -> String { (character.isEmpty ? "-" : character).padding(toLength: 7, withPad: " ", startingAt: 0) }
+            lines.append(shown(entry.expected) + shown(entry.read) + String(entry.count).padding(toLength: 7, withPad: " ", startingAt: 0)
+                         + entry.examples.joined(separator: ", "))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
 struct EvaluationOutput: Encodable {
+    /// `--confusions`: misread plates, by edits (one, two, three or more), and each kind of
+    /// edit (`expected` or `read` empty for a character missed or read in excess).
+    struct Confusions: Encodable {
+        var plates: Int
+        var byEdits: [Int]
+        var entries: [CharacterConfusions.Entry]
+
+        init(_ confusions: CharacterConfusions) {
+            plates = confusions.plates
+            byEdits = confusions.byEdits
+            entries = confusions.entries
+        }
+    }
+
     /// One hot-list hit for a plate not in view, and its image: `{"file", "hit": {...}}`.
     struct ImageHit: Encodable {
         var file: String
@@ -449,6 +489,8 @@ struct EvaluationOutput: Encodable {
     var byWidth: [Evaluation.WidthBand]?
     /// With `--by-confidence`: the reported plates by their confidence.
     var byConfidence: [Evaluation.ConfidenceBand]?
+    /// With `--confusions`: the characters the misread plates were misread by.
+    var confusions: Confusions?
 
     init(report: Evaluation.Report, topK: Int, iou: Double, unreadableImages: Int, unannotatedImages: Int) {
         images = report.images

@@ -239,6 +239,95 @@ struct EvaluationTests {
     }
 }
 
+@Suite("Character confusions of misread plates")
+struct CharacterConfusionsTests {
+    typealias Edit = (expected: Character?, read: Character?)
+
+    static func same(_ a: [Edit], _ b: [Edit]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { $0.expected == $1.expected && $0.read == $1.read }
+    }
+
+    @Test("the edits between a label and a reading, as the misreads of the val folders show them")
+    func edits() {
+        #expect(Self.same(CharacterConfusions.edits(from: "XO706", to: "X0706"), [("O", "0")]))
+        #expect(Self.same(CharacterConfusions.edits(from: "URSAE", to: "HURSAE"), [(nil, "H")]))
+        #expect(Self.same(CharacterConfusions.edits(from: "GR0WAPR", to: "GR0WAPR4C"), [(nil, "4"), (nil, "C")]))
+        #expect(Self.same(CharacterConfusions.edits(from: "JJT9374", to: "JJT937"), [("4", nil)]))
+        #expect(Self.same(CharacterConfusions.edits(from: "E1GALLO", to: "ETGALL0"), [("1", "T"), ("O", "0")]))
+        #expect(Self.same(CharacterConfusions.edits(from: "KPF5753", to: "F6753"), [("K", nil), ("P", nil), ("5", "6")]))
+        #expect(CharacterConfusions.edits(from: "ABC123", to: "ABC123").isEmpty)
+        #expect(Self.same(CharacterConfusions.edits(from: "", to: "AB"), [(nil, "A"), (nil, "B")]))
+        #expect(Self.same(CharacterConfusions.edits(from: "AB", to: ""), [("A", nil), ("B", nil)]))
+    }
+
+    /// Levenshtein distance by the textbook recursion, memoised: the reference.
+    static func referenceDistance(_ a: [Character], _ b: [Character]) -> Int {
+        var memo: [Int: Int] = [:]
+        func distance(_ i: Int, _ j: Int) -> Int {
+            if i == 0 { return j }
+            if j == 0 { return i }
+            if let known = memo[i * 100 + j] { return known }
+            let result = min(distance(i - 1, j) + 1, distance(i, j - 1) + 1, distance(i - 1, j - 1) + (a[i - 1] == b[j - 1] ? 0 : 1))
+            memo[i * 100 + j] = result
+            return result
+        }
+        return distance(a.count, b.count)
+    }
+
+    @Test("on random texts the edits are as few as the reference distance and fit both texts")
+    func randomTexts() {
+        var random = SeededRandom(seed: 7)
+        let alphabet = Array("01OQIAB8")  // few characters, so that texts share many
+        for _ in 0 ..< 500 {
+            let a = (0 ..< Int.random(in: 0 ... 8, using: &random)).map { _ in alphabet.randomElement(using: &random)! }
+            let b = (0 ..< Int.random(in: 0 ... 8, using: &random)).map { _ in alphabet.randomElement(using: &random)! }
+            let edits = CharacterConfusions.edits(from: String(a), to: String(b))
+            let context = "\(String(a)) -> \(String(b))"
+            #expect(edits.count == Self.referenceDistance(a, b), "\(context)")
+            // The label's edited characters are some of its characters in order, and the reading's too.
+            #expect(Self.isSubsequence(edits.compactMap(\.expected), of: a), "\(context)")
+            #expect(Self.isSubsequence(edits.compactMap(\.read), of: b), "\(context)")
+            #expect(edits.allSatisfy { $0.expected != $0.read }, "no edit keeps a character: \(context)")
+            // What the edits take away and add is what the lengths differ by.
+            let missing = edits.filter { $0.read == nil }.count, excess = edits.filter { $0.expected == nil }.count
+            #expect(a.count - missing == b.count - excess, "\(context)")
+        }
+    }
+
+    static func isSubsequence(_ part: [Character], of whole: [Character]) -> Bool {
+        var rest = whole[...]
+        for character in part {
+            guard let index = rest.firstIndex(of: character) else { return false }
+            rest = rest[(index + 1)...]
+        }
+        return true
+    }
+
+    @Test("plates are counted by edits, each edit with up to three plates, the commonest first")
+    func counting() {
+        var confusions = CharacterConfusions()
+        confusions.add(expected: "ABC123", read: "ABC123")  // not a misread: nothing
+        confusions.add(expected: "XO706", read: "X0706")
+        confusions.add(expected: "URSAE", read: "HURSAE")
+        confusions.add(expected: "355OCT", read: "3550CT")
+        confusions.add(expected: "BL0GGER", read: "BLOGGER")  // 0 read as O
+        confusions.add(expected: "E1GALLO", read: "ETGALL0")
+        confusions.add(expected: "GOOD", read: "G00D")
+        confusions.add(expected: "ROBOT", read: "R0B0T")
+        confusions.add(expected: "KPF5753", read: "F6753")
+        #expect(confusions.plates == 8)
+        #expect(confusions.byEdits == [4, 3, 1])
+        let entries = confusions.entries
+        #expect(entries.first?.expected == "O" && entries.first?.read == "0")
+        #expect(entries.first?.count == 7, "XO706 1, 355OCT 1, E1GALLO 1, GOOD 2, ROBOT 2")
+        #expect(entries.first?.examples == ["XO706 as X0706", "355OCT as 3550CT", "E1GALLO as ETGALL0"])
+        #expect(entries.map(\.count) == entries.map(\.count).sorted(by: >))
+        // Ties keep the order their first plate came in: the excess H before the 0 read as O.
+        let ones = entries.filter { $0.count == 1 }.map { $0.expected + ">" + $0.read }
+        #expect(ones == [">H", "0>O", "1>T", "K>", "P>", "5>6"])
+    }
+}
+
 @Suite("Area downscaling table")
 struct AreaTableTests {
     @Test("3 to 2 follows OpenCV's fractional coverage; 4 to 2 averages pairs")

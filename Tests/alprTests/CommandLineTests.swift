@@ -154,6 +154,22 @@ struct CommandLineTests {
         #expect(listed.status == 0)
         #expect(listed.standardOutput.contains("MPR2251 -> MPR2250"), "\(listed.standardOutput)")
         #expect(!listed.standardOutput.contains("KTN4827 ->"))
+
+        // The one misread plate is one character off: label 1, read 0.
+        let confused = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--json", "--confusions"])
+        let withConfusions = try #require(try JSONSerialization.jsonObject(with: Data(confused.standardOutput.utf8)) as? [String: Any])
+        let confusions = try #require(withConfusions["confusions"] as? [String: Any])
+        #expect(confusions["plates"] as? Int == 1)
+        #expect(confusions["byEdits"] as? [Int] == [1, 0, 0])
+        let entries = try #require(confusions["entries"] as? [[String: Any]])
+        #expect(entries.count == 1)
+        #expect(entries.first?["expected"] as? String == "1" && entries.first?["read"] as? String == "0" && entries.first?["count"] as? Int == 1)
+        #expect(entries.first?["examples"] as? [String] == ["MPR2251 as MPR2250"])
+        #expect(report["confusions"] == nil, "only with --confusions")
+        let confusionTable = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--confusions"])
+        #expect(confusionTable.standardOutput.contains("character confusions in 1 misread plates (1 edit: 1, 2 edits: 0, 3 or more: 0)"),
+                "\(confusionTable.standardOutput)")
+        #expect(confusionTable.standardOutput.contains("1      0      1      MPR2251 as MPR2250"), "\(confusionTable.standardOutput)")
     }
 
     @Test("evaluate --mistake-images writes one picture per mistake: the frame around the plate and the OCR's cut")
