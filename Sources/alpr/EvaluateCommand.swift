@@ -392,17 +392,16 @@ extension EvaluateCommand {
         }
         return lines.joined(separator: "\n")
     }
-}
 
-extension EvaluateCommand {
     /// `--confusions` as text: the misread plates by edits, then one line per kind of edit.
     static func confusionTable(_ confusions: CharacterConfusions) -> String {
         let byEdits = confusions.byEdits
-        var lines = ["character confusions in \(confusions.plates) misread plates "
-            + "(1 edit: \(byEdits[0]), 2 edits: \(byEdits[1]), 3 or more: \(byEdits[2]))"]
-        guard !confusions.entries.isEmpty else { return lines[0] }
+        var lines = ["misread plates: \(confusions.plates) "
+            + "(1 edit from the label: \(byEdits[0]), 2 edits: \(byEdits[1]), 3 or more: \(byEdits[2]))"]
+        let entries = confusions.entries
+        guard !entries.isEmpty else { return lines[0] }
         lines.append("label  read   count  plates")
-        for entry in confusions.entries {
+        for entry in entries {
             func shown(_ character: String) -> String { (character.isEmpty ? "-" : character).padding(toLength: 7, withPad: " ", startingAt: 0) }
             lines.append(shown(entry.expected) + shown(entry.read) + String(entry.count).padding(toLength: 7, withPad: " ", startingAt: 0)
                          + entry.examples.joined(separator: ", "))

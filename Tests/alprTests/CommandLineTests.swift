@@ -167,7 +167,7 @@ struct CommandLineTests {
         #expect(entries.first?["examples"] as? [String] == ["MPR2251 as MPR2250"])
         #expect(report["confusions"] == nil, "only with --confusions")
         let confusionTable = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--confusions"])
-        #expect(confusionTable.standardOutput.contains("character confusions in 1 misread plates (1 edit: 1, 2 edits: 0, 3 or more: 0)"),
+        #expect(confusionTable.standardOutput.contains("misread plates: 1 (1 edit from the label: 1, 2 edits: 0, 3 or more: 0)"),
                 "\(confusionTable.standardOutput)")
         #expect(confusionTable.standardOutput.contains("1      0      1      MPR2251 as MPR2250"), "\(confusionTable.standardOutput)")
     }
