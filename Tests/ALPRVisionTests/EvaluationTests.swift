@@ -26,6 +26,22 @@ struct EvaluationTests {
             try BenchmarkAnnotation.parse("a.jpg 1 2 3 4 P\na.jpg 1 2", source: "x.txt")
         }
         #expect(throws: VisionError.self) { try BenchmarkAnnotation.parse("a.jpg 1 2 x 4 P", source: "x.txt") }
+        #expect(throws: VisionError.self) { try BenchmarkAnnotation.parse("a.jpg 1 2 3 -4 P", source: "x.txt") }
+    }
+
+    @Test("file names with spaces: tab-separated lines split at tabs, others at the box")
+    func namesWithSpaces() throws {
+        let text = "my car.jpg\t10\t20\t100\t40\tABC 123\nmy car 2.jpg 200 20 90 35 XYZ 789\nold car.jpg\t5 6 7 8 Q1\n"
+        let annotations = try BenchmarkAnnotation.parse(text, source: "my car.txt")
+        #expect(annotations == [
+            BenchmarkAnnotation(file: "my car.jpg", box: PlateBox(x: 10, y: 20, width: 100, height: 40), plate: "ABC123"),
+            BenchmarkAnnotation(file: "my car 2.jpg", box: PlateBox(x: 200, y: 20, width: 90, height: 35), plate: "XYZ789"),
+            BenchmarkAnnotation(file: "old car.jpg", box: PlateBox(x: 5, y: 6, width: 7, height: 8), plate: "Q1"),
+        ])
+        // Still an error with the line when no four numbers follow the name.
+        #expect(throws: VisionError.invalidAnnotation(file: "x.txt", line: 1, reason: "box must be four numbers with positive size")) {
+            try BenchmarkAnnotation.parse("my car.jpg 10 20 wide 40 ABC", source: "x.txt")
+        }
     }
 
     @Test("matching is one-to-one, best IoU first, at the threshold")

@@ -14,13 +14,26 @@ public struct BenchmarkAnnotation: Sendable, Equatable {
     }
 
     /// Parses every non-blank line; `source` names the file in errors.
+    ///
+    /// A file name may hold spaces: in a tab-separated line the fields are the tab-separated
+    /// parts; otherwise the box is the first four numbers after the name's first word, so
+    /// `my car.jpg 10 20 90 40 ABC 123` is `my car.jpg` with plate `ABC123`.
     public static func parse(_ text: String, source: String) throws -> [BenchmarkAnnotation] {
         var annotations: [BenchmarkAnnotation] = []
         for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-            if fields.isEmpty { continue }
-            guard fields.count >= 6 else {
-                throw VisionError.invalidAnnotation(file: source, line: offset + 1, reason: "expected 'file x y w h PLATE', got \(fields.count) fields")
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            if words.isEmpty { continue }
+            guard words.count >= 6 else {
+                throw VisionError.invalidAnnotation(file: source, line: offset + 1, reason: "expected 'file x y w h PLATE', got \(words.count) fields")
+            }
+            let tabbed = line.split(separator: "\t").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let fields: [String]
+            if tabbed.count >= 6 {
+                fields = tabbed
+            } else if let box = (1 ... words.count - 5).first(where: { start in words[start ..< start + 4].allSatisfy { Double($0) != nil } }) {
+                fields = [words[..<box].joined(separator: " ")] + words[box...]
+            } else {
+                fields = words
             }
             let numbers = fields[1 ... 4].compactMap { Double($0) }
             guard numbers.count == 4, numbers[2] > 0, numbers[3] > 0 else {
@@ -28,7 +41,7 @@ public struct BenchmarkAnnotation: Sendable, Equatable {
             }
             annotations.append(BenchmarkAnnotation(
                 file: fields[0], box: PlateBox(x: numbers[0], y: numbers[1], width: numbers[2], height: numbers[3]),
-                plate: fields[5...].joined()))
+                plate: fields[5...].joined().filter { !$0.isWhitespace }))
         }
         return annotations
     }
