@@ -88,6 +88,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .long, help: "Also count, over the misread plates, each character read as another, missed or read in excess (best reading against label, fewest edits).")
     var confusions = false
 
+    @Flag(name: .customLong("by-folder"), help: "Also score each folder on its own (when several are scored as one set).")
+    var byFolder = false
+
     @Option(name: .customLong("hot-list-size"), help: "Pad the hot list of annotated plates with random plates to this many entries, to count hits raised for plates not in view (default: the annotated plates only).")
     var hotListSize: Int = 0
 
@@ -123,9 +126,10 @@ struct EvaluateCommand: ParsableCommand {
         LargeImageBuffers.keepInHeap()
         let sets = try directories.map { try BenchmarkDataset(directory: URL(fileURLWithPath: $0, isDirectory: true)) }
         // An image is named by its file name alone when one folder is scored, else by FOLDER/FILE.
-        let items = zip(directories, sets).flatMap { directory, set in
-            set.items.map { (item: $0, name: directories.count == 1 ? $0.imageURL.lastPathComponent
-                                                                   : (directory as NSString).appendingPathComponent($0.imageURL.lastPathComponent)) }
+        let items = zip(directories, sets).enumerated().flatMap { folder, pair in
+            pair.1.items.map { (item: $0, folder: folder,
+                                name: directories.count == 1 ? $0.imageURL.lastPathComponent
+                                                             : (pair.0 as NSString).appendingPathComponent($0.imageURL.lastPathComponent)) }
         }
         let unannotated = sets.reduce(0) { $0 + $1.unannotated.count }
         guard !items.isEmpty else { throw ValidationError("No annotated images in \(directories.joined(separator: ", ")).") }
@@ -157,12 +161,14 @@ struct EvaluateCommand: ParsableCommand {
         var listed: [EvaluationOutput.ImageMistake] = []
         var otherPlateHits: [EvaluationOutput.ImageHit] = []
         var characterConfusions = CharacterConfusions()
+        var folderReports = [Evaluation.Report](repeating: Evaluation.Report(), count: directories.count)
+        var folderMilliseconds = [[Double]](repeating: [], count: directories.count)
         let pictures = try mistakeImages.map { try MistakePictures(folder: $0, modelsDirectory: modelsDirectory) }
         var index = 0
         try FileRecognition.recognize(files: items.map(\.item.imageURL), jobs: jobs, keepImages: pictures != nil, makeRecognizer: {
             try PlateRecognizer(modelsDirectory: modelsDirectory, options: chosen)
         }) { result in
-            let (item, name) = items[index]
+            let (item, folder, name) = items[index]
             index += 1
             var predictions: [Evaluation.Prediction] = []
             switch result.plates {
@@ -177,12 +183,14 @@ struct EvaluateCommand: ParsableCommand {
                 if mistakes { otherPlateHits += others.map { EvaluationOutput.ImageHit(file: name, hit: $0) } }
                 cpuMilliseconds.append(result.cpuMilliseconds)
                 milliseconds.append(result.timing.totalMilliseconds)
+                folderMilliseconds[folder].append(result.timing.totalMilliseconds)
             case .failure(let error):
                 unreadable += 1
                 alertScorer.accumulate(&alerts, annotations: item.annotations, plates: [])
                 FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))
             }
             let found = evaluation.accumulate(&report, annotations: item.annotations, predictions: predictions)
+            _ = evaluation.accumulate(&folderReports[folder], annotations: item.annotations, predictions: predictions)
             for mistake in found where mistake.kind == .misread {
                 if let expected = mistake.expected, let read = mistake.read.first { characterConfusions.add(expected: expected, read: read) }
             }
@@ -192,6 +200,7 @@ struct EvaluateCommand: ParsableCommand {
             }
         }
         report.medianMilliseconds = Evaluation.median(milliseconds)
+        for folder in folderReports.indices { folderReports[folder].medianMilliseconds = Evaluation.median(folderMilliseconds[folder]) }
         let medianCPU = Evaluation.median(cpuMilliseconds)
         try pictures?.writeIndex(title: "alpr evaluate: mistakes in " + directories.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))
         if json {
@@ -207,6 +216,7 @@ struct EvaluateCommand: ParsableCommand {
             if byWidth { output.byWidth = report.byWidth }
             if byConfidence { output.byConfidence = report.byConfidence }
             if confusions { output.confusions = EvaluationOutput.Confusions(characterConfusions) }
+            if byFolder { output.byFolder = zip(directories, folderReports).map { EvaluationOutput.FolderReport(folder: $0, report: $1) } }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             FileHandle.standardOutput.write(try encoder.encode(output) + Data("\n".utf8))
@@ -221,6 +231,7 @@ struct EvaluateCommand: ParsableCommand {
             if byWidth { print("\n" + Self.widthTable(report.byWidth)) }
             if byConfidence { print("\n" + Self.confidenceTable(report.byConfidence, plates: report.plates)) }
             if confusions { print("\n" + Self.confusionTable(characterConfusions)) }
+            if byFolder { print("\n" + Self.folderTable(zip(directories, folderReports).map { ($0, $1) }, topK: topK)) }
         }
     }
 
@@ -393,6 +404,24 @@ extension EvaluateCommand {
         return lines.joined(separator: "\n")
     }
 
+    /// `--by-folder` as text: one row per folder (plates read exactly, in the top k, found,
+    /// false plates, images, median ms); a folder without plates has no rates.
+    static func folderTable(_ folders: [(folder: String, report: Evaluation.Report)], topK: Int) -> String {
+        let width = max(6, folders.map(\.folder.count).max() ?? 0) + 2
+        var lines = ["folder".padding(toLength: width, withPad: " ", startingAt: 0)
+            + "plates   top-1           top-\(topK)           found           false   images   median ms"]
+        func share(_ count: Int, _ plates: Int) -> String {
+            plates > 0 ? String(format: "%5d %5.1f %%", count, Double(count) / Double(plates) * 100) : "    -        "
+        }
+        for (folder, report) in folders {
+            lines.append(folder.padding(toLength: width, withPad: " ", startingAt: 0)
+                + String(format: "%6d   ", report.plates) + share(report.top1Correct, report.plates) + "    "
+                + share(report.topKCorrect, report.plates) + "    " + share(report.detected, report.plates)
+                + String(format: "    %5d   %6d   %9.1f", report.falsePlates, report.images, report.medianMilliseconds))
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// `--confusions` as text: the misread plates by edits, then one line per kind of edit.
     static func confusionTable(_ confusions: CharacterConfusions) -> String {
         let byEdits = confusions.byEdits
@@ -411,6 +440,37 @@ extension EvaluateCommand {
 }
 
 struct EvaluationOutput: Encodable {
+    /// `--by-folder`: one folder's counts and rates.
+    struct FolderReport: Encodable {
+        var folder: String
+        var images: Int
+        var plates: Int
+        var top1Correct: Int
+        var topKCorrect: Int
+        var detected: Int
+        var falsePlates: Int
+        var top1Accuracy: Double
+        var topKAccuracy: Double
+        var detectionRecall: Double
+        var falsePlatesPerImage: Double
+        var medianMilliseconds: Double
+
+        init(folder: String, report: Evaluation.Report) {
+            self.folder = folder
+            images = report.images
+            plates = report.plates
+            top1Correct = report.top1Correct
+            topKCorrect = report.topKCorrect
+            detected = report.detected
+            falsePlates = report.falsePlates
+            top1Accuracy = report.top1Accuracy
+            topKAccuracy = report.topKAccuracy
+            detectionRecall = report.detectionRecall
+            falsePlatesPerImage = report.falsePlatesPerImage
+            medianMilliseconds = report.medianMilliseconds
+        }
+    }
+
     /// `--confusions`: misread plates, by edits (one, two, three or more), and each kind of
     /// edit (`expected` or `read` empty for a character missed or read in excess).
     struct Confusions: Encodable {
@@ -490,6 +550,8 @@ struct EvaluationOutput: Encodable {
     var byConfidence: [Evaluation.ConfidenceBand]?
     /// With `--confusions`: the characters the misread plates were misread by.
     var confusions: Confusions?
+    /// With `--by-folder`: each folder scored on its own, in the order given.
+    var byFolder: [FolderReport]?
 
     init(report: Evaluation.Report, topK: Int, iou: Double, unreadableImages: Int, unannotatedImages: Int) {
         images = report.images

@@ -237,6 +237,22 @@ struct CommandLineTests {
                           second.url.appending(path: "c.jpg").path], "\(files)")
         let hotList = try #require(report["hotList"] as? [String: Any])
         #expect(hotList["plates"] as? Int == 5)
+        #expect(report["byFolder"] == nil, "only with --by-folder")
+
+        // Each folder on its own: the first reads one of two, the second one of three.
+        let split = try Alpr.run(["evaluate", first.url.path, second.url.path, "--models", Alpr.models.path, "--json", "--by-folder"])
+        let byFolder = try #require((try JSONSerialization.jsonObject(with: Data(split.standardOutput.utf8)) as? [String: Any])?["byFolder"]
+            as? [[String: Any]])
+        #expect(byFolder.compactMap { $0["folder"] as? String } == [first.url.path, second.url.path])
+        #expect(byFolder.compactMap { $0["plates"] as? Int } == [2, 3])
+        #expect(byFolder.compactMap { $0["images"] as? Int } == [2, 3])
+        #expect(byFolder.compactMap { $0["top1Correct"] as? Int } == [1, 1])
+        #expect(byFolder.compactMap { $0["detected"] as? Int } == [2, 2])
+        #expect(byFolder.compactMap { $0["top1Accuracy"] as? Double } == [0.5, 1.0 / 3])
+        let folderTable = try Alpr.run(["evaluate", first.url.path, second.url.path, "--models", Alpr.models.path, "--by-folder"])
+        let rows = folderTable.standardOutput.split(separator: "\n").filter { $0.hasPrefix(first.url.path) || $0.hasPrefix(second.url.path) }
+        #expect(rows.count == 2, "\(folderTable.standardOutput)")
+        #expect(rows.last?.contains("1  33.3 %") == true && rows.last?.contains("2  66.7 %") == true, "\(rows)")
 
         // One folder alone: the same as before, images named by their file names.
         let one = try Alpr.run(["evaluate", second.url.path, "--models", Alpr.models.path, "--json", "--mistakes"])
