@@ -124,7 +124,7 @@ struct AgentCommand: AsyncParsableCommand {
         if diskBudgetMb < 1 { problems.append("--disk-budget-mb must be at least 1") }
         if maxFixAge <= 0 { problems.append("--max-fix-age must be positive") }
         if heartbeatInterval < 1 { problems.append("--heartbeat-interval must be at least 1 second") }
-        let codec = VisionImageCodec()
+        let codec = VisionImageCodec(logger: logger)
         var frameSource: (any FrameSource)?
         if let sourceSpecification {
             frameSource = attempt { () throws -> any FrameSource in
