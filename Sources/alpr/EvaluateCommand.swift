@@ -91,6 +91,12 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("by-folder"), help: "Also score each folder on its own (when several are scored as one set).")
     var byFolder = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Compare plate by plate with an earlier report of the same folders (written by --json --mistakes).",
+        discussion: "Lists the plates read exactly or found now that were not in that report, and those lost.",
+        valueName: "report.json"))
+    var baseline: String?
+
     @Option(name: .customLong("hot-list-size"), help: "Pad the hot list of annotated plates with random plates to this many entries, to count hits raised for plates not in view (default: the annotated plates only).")
     var hotListSize: Int = 0
 
@@ -124,6 +130,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         LargeImageBuffers.keepInHeap()
+        let earlier = try baseline.map(BaselineReport.load)
         let sets = try directories.map { try BenchmarkDataset(directory: URL(fileURLWithPath: $0, isDirectory: true)) }
         // An image is named by its file name alone when one folder is scored, else by FOLDER/FILE.
         let items = zip(directories, sets).enumerated().flatMap { folder, pair in
@@ -133,6 +140,13 @@ struct EvaluateCommand: ParsableCommand {
         }
         let unannotated = sets.reduce(0) { $0 + $1.unannotated.count }
         guard !items.isEmpty else { throw ValidationError("No annotated images in \(directories.joined(separator: ", ")).") }
+        if let earlier {
+            let plates = items.reduce(0) { $0 + $1.item.annotations.count }
+            guard earlier.images == items.count, earlier.plates == plates else {
+                throw ValidationError("--baseline \(baseline ?? ""): that report scored \(earlier.images) images and \(earlier.plates) plates, "
+                    + "these folders hold \(items.count) and \(plates); compare runs over the same folders.")
+            }
+        }
         var options = PlateRecognizer.Options()
         options.candidateCount = max(topK, 1)
         options.detectionThreshold = detectionThreshold
@@ -195,11 +209,16 @@ struct EvaluateCommand: ParsableCommand {
                 if let expected = mistake.expected, let read = mistake.read.first { characterConfusions.add(expected: expected, read: read) }
             }
             pictures?.write(found, in: result.image, named: name)
-            if mistakes {
+            if mistakes || earlier != nil {
                 listed += found.map { EvaluationOutput.ImageMistake(file: name, mistake: $0) }
             }
         }
         report.medianMilliseconds = Evaluation.median(milliseconds)
+        let comparison = earlier.map { earlier in
+            EvaluationOutput.Comparison(baseline: baseline ?? "", earlier: earlier, report: report,
+                                               comparison: EvaluationComparison(baseline: earlier.mistakes.map { ($0.file, $0.mistake) },
+                                                                                current: listed.map { ($0.file, $0.mistake) }))
+        }
         for folder in folderReports.indices { folderReports[folder].medianMilliseconds = Evaluation.median(folderMilliseconds[folder]) }
         let medianCPU = Evaluation.median(cpuMilliseconds)
         try pictures?.writeIndex(title: "alpr evaluate: mistakes in " + directories.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))
@@ -217,6 +236,7 @@ struct EvaluateCommand: ParsableCommand {
             if byConfidence { output.byConfidence = report.byConfidence }
             if confusions { output.confusions = EvaluationOutput.Confusions(characterConfusions) }
             if byFolder { output.byFolder = zip(directories, folderReports).map { EvaluationOutput.FolderReport(folder: $0, report: $1) } }
+            output.comparison = comparison
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             FileHandle.standardOutput.write(try encoder.encode(output) + Data("\n".utf8))
@@ -232,6 +252,7 @@ struct EvaluateCommand: ParsableCommand {
             if byConfidence { print("\n" + Self.confidenceTable(report.byConfidence, plates: report.plates)) }
             if confusions { print("\n" + Self.confusionTable(characterConfusions)) }
             if byFolder { print("\n" + Self.folderTable(zip(directories, folderReports).map { ($0, $1) }, topK: topK)) }
+            if let comparison { print("\n" + comparison.text) }
         }
     }
 
@@ -439,7 +460,106 @@ extension EvaluateCommand {
     }
 }
 
+/// An earlier `alpr evaluate --json --mistakes` report, as `--baseline` reads it.
+struct BaselineReport: Decodable {
+    struct ListedMistake: Decodable {
+        var file: String
+        var kind: Evaluation.Mistake.Kind
+        var expected: String?
+        var read: [String]
+        var box: PlateBox
+
+        var mistake: Evaluation.Mistake { Evaluation.Mistake(kind: kind, expected: expected, read: read, box: box) }
+    }
+
+    var images: Int
+    var plates: Int
+    var mistakes: [ListedMistake]
+
+    static func load(_ path: String) throws -> BaselineReport {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("--baseline: cannot read \(path).") }
+        struct Totals: Decodable { var images: Int?; var plates: Int?; var mistakes: [ListedMistake]? }
+        let totals: Totals
+        do {
+            totals = try JSONDecoder().decode(Totals.self, from: data)
+        } catch {
+            throw ValidationError("--baseline: \(path) is not an alpr evaluate --json report (\(error)).")
+        }
+        guard let images = totals.images, let plates = totals.plates else {
+            throw ValidationError("--baseline: \(path) is not an alpr evaluate --json report (no images and plates).")
+        }
+        guard let mistakes = totals.mistakes else {
+            throw ValidationError("--baseline: \(path) has no mistake list; write it with alpr evaluate --json --mistakes.")
+        }
+        return BaselineReport(images: images, plates: plates, mistakes: mistakes)
+    }
+}
+
 struct EvaluationOutput: Encodable {
+    /// `--baseline`: the totals before and now and every plate that changed.
+    struct Comparison: Encodable {
+        struct Entry: Encodable {
+            var file: String
+            var plate: String
+            var before: String
+            var after: String
+
+            init(_ change: EvaluationComparison.Change) {
+                file = change.plate.file
+                plate = change.plate.plate
+                before = Self.describe(change.before)
+                after = Self.describe(change.after)
+            }
+
+            static func describe(_ outcome: EvaluationComparison.Outcome) -> String {
+                switch outcome {
+                case .exact: "exact"
+                case .missed: "missed"
+                case .misread(let read): "misread " + (read ?? "?")
+                }
+            }
+        }
+
+        var baseline: String
+        var exactBefore: Int
+        var exactAfter: Int
+        var foundBefore: Int
+        var foundAfter: Int
+        var falsePlatesBefore: Int
+        var falsePlatesAfter: Int
+        var gained: [Entry]
+        var lost: [Entry]
+        var foundGained: [Entry]
+        var foundLost: [Entry]
+
+        init(baseline: String, earlier: BaselineReport, report: Evaluation.Report, comparison: EvaluationComparison) {
+            self.baseline = baseline
+            let missedBefore = earlier.mistakes.filter { $0.kind == .missed }.count
+            let misreadBefore = earlier.mistakes.filter { $0.kind == .misread }.count
+            exactBefore = earlier.plates - missedBefore - misreadBefore
+            exactAfter = report.top1Correct
+            foundBefore = earlier.plates - missedBefore
+            foundAfter = report.detected
+            falsePlatesBefore = comparison.falsePlatesBefore
+            falsePlatesAfter = comparison.falsePlatesAfter
+            gained = comparison.gained.map(Entry.init)
+            lost = comparison.lost.map(Entry.init)
+            foundGained = comparison.foundGained.map(Entry.init)
+            foundLost = comparison.foundLost.map(Entry.init)
+        }
+
+        /// The totals on one line, then one line per plate that changed.
+        var text: String {
+            var lines = ["against \(baseline): read exactly \(exactBefore) -> \(exactAfter) (\(gained.count) gained, \(lost.count) lost), "
+                + "found \(foundBefore) -> \(foundAfter) (\(foundGained.count) gained, \(foundLost.count) lost), "
+                + "false plates \(falsePlatesBefore) -> \(falsePlatesAfter)"]
+            for (label, entries) in [("gained", gained), ("lost", lost), ("found", foundGained), ("no longer found", foundLost)] {
+                for entry in entries { lines.append("\(label)\t\(entry.file)\t\(entry.plate)\t\(entry.before) -> \(entry.after)") }
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+
     /// `--by-folder`: one folder's counts and rates.
     struct FolderReport: Encodable {
         var folder: String
@@ -552,6 +672,8 @@ struct EvaluationOutput: Encodable {
     var confusions: Confusions?
     /// With `--by-folder`: each folder scored on its own, in the order given.
     var byFolder: [FolderReport]?
+    /// With `--baseline`: the plates that changed against that report.
+    var comparison: Comparison?
 
     init(report: Evaluation.Report, topK: Int, iou: Double, unreadableImages: Int, unannotatedImages: Int) {
         images = report.images

@@ -255,6 +255,59 @@ struct EvaluationTests {
     }
 }
 
+@Suite("Two evaluations compared plate by plate")
+struct EvaluationComparisonTests {
+    static func mistake(_ kind: Evaluation.Mistake.Kind, _ expected: String?, _ read: String? = nil) -> Evaluation.Mistake {
+        Evaluation.Mistake(kind: kind, expected: expected, read: read.map { [$0] } ?? [], box: PlateBox(x: 0, y: 0, width: 10, height: 5))
+    }
+
+    @Test("plates read or found now and not before, and the reverse; unchanged plates are not listed")
+    func changes() {
+        let baseline: [(file: String, mistake: Evaluation.Mistake)] = [
+            ("a.jpg", Self.mistake(.misread, "AAA111", "AAA11")),   // read exactly now: gained
+            ("a.jpg", Self.mistake(.missed, "CCC333")),             // found now, still misread
+            ("b.jpg", Self.mistake(.misread, "DDD444", "DDD44")),   // misread both times
+            ("b.jpg", Self.mistake(.falsePlate, nil, "XX1")),
+            ("b.jpg", Self.mistake(.falsePlate, nil, "XX2")),
+            ("c.jpg", Self.mistake(.missed, "EEE555")),             // twice in one image: one found now
+            ("c.jpg", Self.mistake(.missed, "EEE555")),
+        ]
+        let current: [(file: String, mistake: Evaluation.Mistake)] = [
+            ("a.jpg", Self.mistake(.misread, "CCC333", "CCC33")),
+            ("b.jpg", Self.mistake(.missed, "BBB222")),             // exact before: lost, and no longer found
+            ("b.jpg", Self.mistake(.misread, "DDD444", "DDD4")),
+            ("b.jpg", Self.mistake(.falsePlate, nil, "XX1")),
+            ("c.jpg", Self.mistake(.missed, "EEE555")),
+        ]
+        let comparison = EvaluationComparison(baseline: baseline, current: current)
+        typealias Plate = EvaluationComparison.Plate
+        #expect(comparison.gained.map(\.plate) == [Plate(file: "a.jpg", plate: "AAA111"), Plate(file: "c.jpg", plate: "EEE555")])
+        #expect(comparison.gained.first?.before == .misread("AAA11") && comparison.gained.first?.after == .exact)
+        #expect(comparison.lost.map(\.plate) == [Plate(file: "b.jpg", plate: "BBB222")])
+        #expect(comparison.lost.first?.after == .missed)
+        #expect(comparison.foundGained.map(\.plate) == [Plate(file: "a.jpg", plate: "CCC333"), Plate(file: "c.jpg", plate: "EEE555")])
+        #expect(comparison.foundGained.first?.after == .misread("CCC33"))
+        #expect(comparison.foundLost.map(\.plate) == [Plate(file: "b.jpg", plate: "BBB222")])
+        #expect(comparison.falsePlatesBefore == 2 && comparison.falsePlatesAfter == 1)
+
+        // The same lists both ways round swap gains and losses.
+        let reversed = EvaluationComparison(baseline: current, current: baseline)
+        #expect(reversed.gained.map(\.plate) == comparison.lost.map(\.plate))
+        #expect(reversed.lost.map(\.plate) == comparison.gained.map(\.plate))
+        #expect(EvaluationComparison(baseline: baseline, current: baseline) == EvaluationComparison(baseline: [], current: []).with(falsePlates: 2))
+    }
+}
+
+extension EvaluationComparison {
+    /// The same comparison with both false-plate counts set, for comparing against an empty one.
+    func with(falsePlates: Int) -> EvaluationComparison {
+        var copy = self
+        copy.falsePlatesBefore = falsePlates
+        copy.falsePlatesAfter = falsePlates
+        return copy
+    }
+}
+
 @Suite("Character confusions of misread plates")
 struct CharacterConfusionsTests {
     typealias Edit = (expected: Character?, read: Character?)

@@ -254,6 +254,41 @@ struct CommandLineTests {
         #expect(rows.count == 2, "\(folderTable.standardOutput)")
         #expect(rows.last?.contains("1  33.3 %") == true && rows.last?.contains("2  66.7 %") == true, "\(rows)")
 
+        // Compared with an earlier report: this run's own, with the first folder's KTN4827 missed
+        // there and a false plate more.
+        let base = try Alpr.run(["evaluate", first.url.path, second.url.path, "--models", Alpr.models.path, "--json", "--mistakes"])
+        var earlier = try #require(try JSONSerialization.jsonObject(with: Data(base.standardOutput.utf8)) as? [String: Any])
+        let box: [String: Double] = ["x": 706, "y": 551, "width": 166, "height": 86]
+        earlier["mistakes"] = (earlier["mistakes"] as? [[String: Any]] ?? []) + [
+            ["file": first.url.appending(path: "a.jpg").path, "kind": "missed", "expected": "KTN4827", "read": [String](), "box": box],
+            ["file": first.url.appending(path: "c.jpg").path, "kind": "false-plate", "read": ["XYZ1"], "box": box],
+        ]
+        let baselineFile = first.url.appending(path: "baseline.json")
+        try JSONSerialization.data(withJSONObject: earlier).write(to: baselineFile)
+        let compared = try Alpr.run(["evaluate", first.url.path, second.url.path, "--models", Alpr.models.path, "--json",
+                                     "--baseline", baselineFile.path])
+        #expect(compared.status == 0, "\(compared.standardError)")
+        let comparison = try #require((try JSONSerialization.jsonObject(with: Data(compared.standardOutput.utf8)) as? [String: Any])?["comparison"]
+            as? [String: Any])
+        #expect(comparison["exactBefore"] as? Int == 1 && comparison["exactAfter"] as? Int == 2)
+        #expect(comparison["foundBefore"] as? Int == 3 && comparison["foundAfter"] as? Int == 4)
+        #expect(comparison["falsePlatesBefore"] as? Int == 1 && comparison["falsePlatesAfter"] as? Int == 0)
+        let gained = try #require(comparison["gained"] as? [[String: Any]])
+        #expect(gained.compactMap { $0["file"] as? String } == [first.url.appending(path: "a.jpg").path])
+        #expect(gained.first?["before"] as? String == "missed" && gained.first?["after"] as? String == "exact")
+        #expect((comparison["lost"] as? [Any])?.isEmpty == true, "the misread MPR2251 and the missed ZZZ999 are unchanged")
+        #expect((comparison["foundGained"] as? [Any])?.count == 1)
+        let text = try Alpr.run(["evaluate", first.url.path, second.url.path, "--models", Alpr.models.path, "--baseline", baselineFile.path])
+        #expect(text.standardOutput.contains("read exactly 1 -> 2 (1 gained, 0 lost), found 3 -> 4 (1 gained, 0 lost), false plates 1 -> 0"),
+                "\(text.standardOutput)")
+        #expect(text.standardOutput.contains("gained\t\(first.url.appending(path: "a.jpg").path)\tKTN4827\tmissed -> exact"), "\(text.standardOutput)")
+        // A report of other folders, or one without its mistakes, is refused before anything is read.
+        let other = try Alpr.run(["evaluate", second.url.path, "--models", Alpr.models.path, "--baseline", baselineFile.path])
+        #expect(other.status != 0 && other.standardError.contains("compare runs over the same folders"), "\(other.standardError)")
+        try Data(#"{"images": 5, "plates": 5}"#.utf8).write(to: baselineFile)
+        let bare = try Alpr.run(["evaluate", first.url.path, second.url.path, "--models", Alpr.models.path, "--baseline", baselineFile.path])
+        #expect(bare.status != 0 && bare.standardError.contains("--json --mistakes"), "\(bare.standardError)")
+
         // One folder alone: the same as before, images named by their file names.
         let one = try Alpr.run(["evaluate", second.url.path, "--models", Alpr.models.path, "--json", "--mistakes"])
         let alone = try #require(try JSONSerialization.jsonObject(with: Data(one.standardOutput.utf8)) as? [String: Any])
