@@ -186,7 +186,7 @@ class Pipeline:
         if length:
             undone = undo_blur(first, length)
             undone_probabilities = self._probabilities_of([undone])[0]
-            if ctc_decode.rank(ctc_decode.hypotheses(undone_probabilities)).confidence > plain.confidence:
+            if deblurred_first_look(plain.confidence, ctc_decode.rank(ctc_decode.hypotheses(undone_probabilities)).confidence, at_least):
                 as_cut = (plain.text, float(plain.confidence))
                 first, probabilities, undo = undone, undone_probabilities, (lambda crop: undo_blur(crop, length))
         text, confidence = read_views(probabilities, lambda: self._probabilities_of(second_look_crops(grey, quad, first, self.exposure, undo)),
@@ -275,6 +275,15 @@ def blur_length_to_undo(crop: np.ndarray) -> int:
     """PlateOCR.blurLengthToUndo: the estimate when at least MOTION_DEBLUR_FROM, else 0."""
     length = blur_length(crop)
     return length if length >= MOTION_DEBLUR_FROM else 0
+
+
+def deblurred_first_look(as_cut: float, undone: float, at_least: float = SECOND_LOOK_AT_LEAST) -> bool:
+    """PlateOCR.read's rule for a plate with a motion blur to undo: its reading with the blur
+    undone (confidence `undone`) becomes the first look when the reading as cut (`as_cut`) is
+    at least the floor, `at_least` (a read the recogniser drops whatever its text is not looked
+    at for a blur), and the undone reading is the surer. Pipeline.read and train_ocr's
+    engine_match both decide by it."""
+    return as_cut >= at_least and undone > as_cut
 
 
 _DECONVOLUTIONS: dict = {}

@@ -31,7 +31,8 @@ from common import DATA_DIR, OCR_HEIGHT, OCR_PLATE_MARGIN, OCR_WIDTH, OUT_DIR, d
 from data_real import in_selection_split, load_grey, us_ocr_rows  # noqa: E402
 from char_swap import find_boxes, swap_characters  # noqa: E402
 from models import build_ocr, checkpoint_contents, load_ocr_state, ocr_trunk_blocks, ocr_width_mult  # noqa: E402
-from pipeline import SECOND_LOOK_AT_LEAST, SECOND_LOOK_SHARPEN, blur_length_to_undo, read_views, undo_blur, unsharp_mask  # noqa: E402
+from pipeline import (SECOND_LOOK_SHARPEN, blur_length_to_undo, deblurred_first_look, read_views, undo_blur,  # noqa: E402
+                      unsharp_mask)
 from synth.augment import photometric, random_quad  # noqa: E402
 from synth.ocr_set import background_paths, grow_quad, load_backgrounds  # noqa: E402
 
@@ -204,8 +205,8 @@ def engine_match(net, views: tuple[np.ndarray, dict[int, np.ndarray]], texts, ba
     """Share of `texts` the engine reads exactly from `views` (engine_views): the first view
     decoded as the engine decodes, and where that reading is unsure, the second look over all
     of them (pipeline.read_views). A plate with a blur to undo is read deblurred too, and the
-    surer of the two first looks is kept with its views, as PlateOCR.motionDeblur does (not
-    for a first look as cut under the floor, SECOND_LOOK_AT_LEAST)."""
+    surer of the two first looks is kept with its views, as PlateOCR.motionDeblur does
+    (pipeline.deblurred_first_look: not for a first look as cut under the floor)."""
     plain, deblurred = views
     was_training = net.training
     net.eval()
@@ -232,8 +233,7 @@ def engine_match(net, views: tuple[np.ndarray, dict[int, np.ndarray]], texts, ba
         if k in undone_by_plate:
             as_cut = ctc_decode.rank(ctc_decode.hypotheses(first)).confidence
             undone_first, *undone_more = undone_by_plate[k]
-            if as_cut >= SECOND_LOOK_AT_LEAST and \
-                    ctc_decode.rank(ctc_decode.hypotheses(undone_first)).confidence > as_cut:
+            if deblurred_first_look(as_cut, ctc_decode.rank(ctc_decode.hypotheses(undone_first)).confidence):
                 first, more, first_look = undone_first, undone_more, float(as_cut)
         correct += read_views(first, lambda more=more: more, first_look=first_look)[0] == text
     return correct / max(1, len(texts))
