@@ -527,6 +527,9 @@ struct EvaluationOutput: Encodable {
         var foundAfter: Int
         var falsePlatesBefore: Int
         var falsePlatesAfter: Int
+        /// McNemar's exact two-sided p for the plates gained against those lost
+        /// (`EvaluationComparison.exactChangeProbability`).
+        var exactChangeP: Double
         var gained: [Entry]
         var lost: [Entry]
         var foundGained: [Entry]
@@ -542,6 +545,7 @@ struct EvaluationOutput: Encodable {
             foundAfter = report.detected
             falsePlatesBefore = comparison.falsePlatesBefore
             falsePlatesAfter = comparison.falsePlatesAfter
+            exactChangeP = comparison.exactChangeProbability
             gained = comparison.gained.map(Entry.init)
             lost = comparison.lost.map(Entry.init)
             foundGained = comparison.foundGained.map(Entry.init)
@@ -550,7 +554,8 @@ struct EvaluationOutput: Encodable {
 
         /// The totals on one line, then one line per plate that changed.
         var text: String {
-            var lines = ["against \(baseline): read exactly \(exactBefore) -> \(exactAfter) (\(gained.count) gained, \(lost.count) lost), "
+            var lines = ["against \(baseline): read exactly \(exactBefore) -> \(exactAfter) (\(gained.count) gained, \(lost.count) lost, "
+                + String(format: "McNemar p %.2g), ", exactChangeP)
                 + "found \(foundBefore) -> \(foundAfter) (\(foundGained.count) gained, \(foundLost.count) lost), "
                 + "false plates \(falsePlatesBefore) -> \(falsePlatesAfter)"]
             for (label, entries) in [("gained", gained), ("lost", lost), ("found", foundGained), ("no longer found", foundLost)] {

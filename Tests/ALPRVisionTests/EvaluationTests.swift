@@ -298,6 +298,38 @@ struct EvaluationComparisonTests {
     }
 }
 
+@Suite("McNemar's exact test for plates gained and lost")
+struct McNemarTests {
+    /// The two-sided tail in exact integer arithmetic: the reference, for small counts.
+    static func reference(_ b: Int, _ c: Int) -> Double {
+        let n = b + c
+        guard n > 0 else { return 1 }
+        var row = [1.0]  // Pascal's triangle, row n
+        for _ in 0 ..< n { row = zip([0] + row, row + [0]).map { $0 + $1 } }
+        let tail = row[0 ... min(b, c)].reduce(0, +) / pow(2, Double(n))
+        return min(1, 2 * tail)
+    }
+
+    @Test("known values, symmetry, and agreement with exact arithmetic on random counts")
+    func values() {
+        // Values from exact binomial sums (Python's math.comb).
+        #expect(abs(EvaluationComparison.mcNemarExact(3, 1) - 0.625) < 1e-12)
+        #expect(abs(EvaluationComparison.mcNemarExact(34, 14) - 0.005515201485501109) < 1e-12)
+        #expect(abs(EvaluationComparison.mcNemarExact(20, 11) - 0.14961278438568115) < 1e-12)
+        #expect(abs(EvaluationComparison.mcNemarExact(0, 5) - 0.0625) < 1e-12)
+        #expect(abs(EvaluationComparison.mcNemarExact(1500, 1400) - 0.06598734966518381) < 1e-9)
+        #expect(EvaluationComparison.mcNemarExact(0, 0) == 1)
+        #expect(EvaluationComparison.mcNemarExact(7, 7) == 1)
+        var random = SeededRandom(seed: 11)
+        for _ in 0 ..< 200 {
+            let b = Int.random(in: 0 ... 60, using: &random), c = Int.random(in: 0 ... 60, using: &random)
+            let p = EvaluationComparison.mcNemarExact(b, c)
+            #expect(p == EvaluationComparison.mcNemarExact(c, b))
+            #expect(abs(p - Self.reference(b, c)) < 1e-9 * max(1, Self.reference(b, c)), "\(b) against \(c)")
+        }
+    }
+}
+
 extension EvaluationComparison {
     /// The same comparison with both false-plate counts set, for comparing against an empty one.
     func with(falsePlates: Int) -> EvaluationComparison {

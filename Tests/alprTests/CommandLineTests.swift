@@ -279,7 +279,8 @@ struct CommandLineTests {
         #expect((comparison["lost"] as? [Any])?.isEmpty == true, "the misread MPR2251 and the missed ZZZ999 are unchanged")
         #expect((comparison["foundGained"] as? [Any])?.count == 1)
         let text = try Alpr.run(["evaluate", first.url.path, second.url.path, "--models", Alpr.models.path, "--baseline", baselineFile.path])
-        #expect(text.standardOutput.contains("read exactly 1 -> 2 (1 gained, 0 lost), found 3 -> 4 (1 gained, 0 lost), false plates 1 -> 0"),
+        #expect(comparison["exactChangeP"] as? Double == 1, "one plate gained, none lost: no evidence either way")
+        #expect(text.standardOutput.contains("read exactly 1 -> 2 (1 gained, 0 lost, McNemar p 1), found 3 -> 4 (1 gained, 0 lost), false plates 1 -> 0"),
                 "\(text.standardOutput)")
         #expect(text.standardOutput.contains("gained\t\(first.url.appending(path: "a.jpg").path)\tKTN4827\tmissed -> exact"), "\(text.standardOutput)")
         // A report of other folders, or one without its mistakes, is refused before anything is read.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Two evaluations of the same annotated images compared plate by plate: which plates a change
 /// (new weights, an engine option) read exactly or found that the baseline did not, and which
 /// it lost. `alpr evaluate --baseline FILE` prints it against an earlier `--json --mistakes`
@@ -43,6 +45,26 @@ public struct EvaluationComparison: Sendable, Equatable {
     public var foundLost: [Change] = []
     public var falsePlatesBefore = 0
     public var falsePlatesAfter = 0
+
+    /// McNemar's exact test on the plates read exactly: the two-sided probability that a
+    /// change which helps and hurts alike would move at least as lopsided a share of plates as
+    /// `gained` against `lost` (1 when none moved). It counts the plates as independent; the
+    /// same plates pasted into several draws of frames are not, so read it as too small there.
+    public var exactChangeProbability: Double { Self.mcNemarExact(gained.count, lost.count) }
+
+    /// The exact two-sided McNemar (sign) test for `b` changes one way and `c` the other:
+    /// twice the probability of at most min(b, c) heads in b + c fair coin tosses, at most 1.
+    public static func mcNemarExact(_ b: Int, _ c: Int) -> Double {
+        let n = b + c, k = min(b, c)
+        guard n > 0 else { return 1 }
+        // Sum C(n, i) / 2^n for i <= k in logarithms, so that thousands of plates cannot overflow.
+        let logHalfPower = Double(n) * log(0.5)
+        var tail = 0.0
+        for i in 0 ... k {
+            tail += exp(lgamma(Double(n + 1)) - lgamma(Double(i + 1)) - lgamma(Double(n - i + 1)) + logHalfPower)
+        }
+        return min(1, 2 * tail)
+    }
 
     /// Compares the mistake lists of two evaluations of the same annotated images (every
     /// annotated plate not in a list was read exactly). A plate is its image and its annotated
