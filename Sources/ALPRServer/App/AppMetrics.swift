@@ -13,10 +13,10 @@ public struct AppMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
-        readsAccepted = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "alpr", metricName: "reads_accepted_total", helpText: "Reads stored"))
-        readsDuplicate = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "alpr", metricName: "reads_duplicate_total", helpText: "Reads re-sent that were already stored"))
-        readsRefused = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "alpr", metricName: "ingest_requests_refused_total", helpText: "Ingest requests refused (invalid, outside an active period) or failed"))
-        purgedReads = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "alpr", metricName: "reads_purged_total", helpText: "Reads destroyed by the retention purge (R11)"))
+        readsAccepted = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "alpr", metricName: "reads_accepted", unitName: "total", helpText: "Reads stored"))
+        readsDuplicate = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "alpr", metricName: "reads_duplicate", unitName: "total", helpText: "Reads re-sent that were already stored"))
+        readsRefused = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "alpr", metricName: "ingest_requests_refused", unitName: "total", helpText: "Ingest requests refused (invalid, outside an active period) or failed"))
+        purgedReads = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "alpr", metricName: "reads_purged", unitName: "total", helpText: "Reads destroyed by the retention purge (R11)"))
     }
 }
 
