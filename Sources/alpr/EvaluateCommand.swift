@@ -197,15 +197,15 @@ struct EvaluateCommand: ParsableCommand {
                 if mistakes { otherPlateHits += others.map { EvaluationOutput.ImageHit(file: name, hit: $0) } }
                 cpuMilliseconds.append(result.cpuMilliseconds)
                 milliseconds.append(result.timing.totalMilliseconds)
-                folderMilliseconds[folder].append(result.timing.totalMilliseconds)
+                if byFolder { folderMilliseconds[folder].append(result.timing.totalMilliseconds) }
             case .failure(let error):
                 unreadable += 1
                 alertScorer.accumulate(&alerts, annotations: item.annotations, plates: [])
                 FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))
             }
             let found = evaluation.accumulate(&report, annotations: item.annotations, predictions: predictions)
-            _ = evaluation.accumulate(&folderReports[folder], annotations: item.annotations, predictions: predictions)
-            for mistake in found where mistake.kind == .misread {
+            if byFolder { _ = evaluation.accumulate(&folderReports[folder], annotations: item.annotations, predictions: predictions) }
+            for mistake in found where confusions && mistake.kind == .misread {
                 if let expected = mistake.expected, let read = mistake.read.first { characterConfusions.add(expected: expected, read: read) }
             }
             pictures?.write(found, in: result.image, named: name)
@@ -461,24 +461,14 @@ extension EvaluateCommand {
 }
 
 /// An earlier `alpr evaluate --json --mistakes` report, as `--baseline` reads it.
-struct BaselineReport: Decodable {
-    struct ListedMistake: Decodable {
-        var file: String
-        var kind: Evaluation.Mistake.Kind
-        var expected: String?
-        var read: [String]
-        var box: PlateBox
-
-        var mistake: Evaluation.Mistake { Evaluation.Mistake(kind: kind, expected: expected, read: read, box: box) }
-    }
-
+struct BaselineReport {
     var images: Int
     var plates: Int
-    var mistakes: [ListedMistake]
+    var mistakes: [EvaluationOutput.ImageMistake]
 
     static func load(_ path: String) throws -> BaselineReport {
         guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("--baseline: cannot read \(path).") }
-        struct Totals: Decodable { var images: Int?; var plates: Int?; var mistakes: [ListedMistake]? }
+        struct Totals: Decodable { var images: Int?; var plates: Int?; var mistakes: [EvaluationOutput.ImageMistake]? }
         let totals: Totals
         do {
             totals = try JSONDecoder().decode(Totals.self, from: data)
@@ -537,8 +527,8 @@ struct EvaluationOutput: Encodable {
 
         init(baseline: String, earlier: BaselineReport, report: Evaluation.Report, comparison: EvaluationComparison) {
             self.baseline = baseline
-            let missedBefore = earlier.mistakes.filter { $0.kind == .missed }.count
-            let misreadBefore = earlier.mistakes.filter { $0.kind == .misread }.count
+            let missedBefore = earlier.mistakes.filter { $0.mistake.kind == .missed }.count
+            let misreadBefore = earlier.mistakes.filter { $0.mistake.kind == .misread }.count
             exactBefore = earlier.plates - missedBefore - misreadBefore
             exactAfter = report.top1Correct
             foundBefore = earlier.plates - missedBefore
@@ -617,9 +607,14 @@ struct EvaluationOutput: Encodable {
     }
 
     /// One entry of `--mistakes`: the image and what went wrong in it.
-    struct ImageMistake: Encodable {
+    struct ImageMistake: Codable {
         var file: String
         var mistake: Evaluation.Mistake
+
+        init(file: String, mistake: Evaluation.Mistake) {
+            self.file = file
+            self.mistake = mistake
+        }
 
         /// `file  kind  expected -> best (others)  at x,y wxh`, one line for the text listing.
         var line: String {
@@ -639,6 +634,21 @@ struct EvaluationOutput: Encodable {
             try container.encode(mistake.read, forKey: .read)
             try container.encode(mistake.box, forKey: .box)
             try container.encodeIfPresent(mistake.corners.map { $0.map { [$0.x, $0.y] } }, forKey: .corners)
+        }
+
+        /// Reads an entry as `encode` writes it (`--baseline` reads an earlier report's list).
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            file = try container.decode(String.self, forKey: .file)
+            let corners = try container.decodeIfPresent([[Double]].self, forKey: .corners)
+            guard corners?.allSatisfy({ $0.count == 2 }) ?? true else {
+                throw DecodingError.dataCorruptedError(forKey: .corners, in: container, debugDescription: "corners are [x, y] pairs")
+            }
+            mistake = Evaluation.Mistake(kind: try container.decode(Evaluation.Mistake.Kind.self, forKey: .kind),
+                                         expected: try container.decodeIfPresent(String.self, forKey: .expected),
+                                         read: try container.decode([String].self, forKey: .read),
+                                         box: try container.decode(PlateBox.self, forKey: .box),
+                                         corners: corners?.map { ImagePoint(x: $0[0], y: $0[1]) })
         }
 
         enum CodingKeys: String, CodingKey { case file, kind, expected, read, box, corners }
