@@ -128,7 +128,6 @@ def main():
                     continue
                 found += 1
                 q = match[1]
-                down = second_look_shift(q)
                 if args.split in ("val", "select"):
                     images.append(np.stack([engine_cut(grey, q)] + [engine_cut(grey, moved) for moved in second_look_quads(q)]))
                     texts.append(text)
@@ -136,7 +135,7 @@ def main():
                 images.append(engine_cut(grey, q))
                 texts.append(text)
                 shifted.append(0)
-                images.append(engine_cut(grey, q + down * (1 if rng.random() < 0.5 else -1)))
+                images.append(engine_cut(grey, q + second_look_shift(q) * (1 if rng.random() < 0.5 else -1)))
                 texts.append(text)
                 shifted.append(1)
         print(f"copy {copy + 1}: {pasted} plates pasted, {found} found, {time.time() - start:.0f}s", flush=True)
