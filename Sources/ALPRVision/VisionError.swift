@@ -37,7 +37,7 @@ public enum VisionError: Error, Equatable, CustomStringConvertible {
         case .imageDecodingFailed(let reason): "image decoding failed: \(reason)"
         case .imageEncodingFailed(let reason): "image encoding failed: \(reason)"
         case .invalidImage(let reason): "invalid image: \(reason)"
-        case .modelNotFound(let path): "model file not found: \(path)"
+        case .modelNotFound(let path): "model file not found: \(path) (name the models folder with --models or ALPR_MODELS)"
         case .invalidModel(let reason): "unusable model: \(reason)"
         case .invalidAnnotation(let file, let line, let reason): "\(file):\(line): \(reason)"
         }

@@ -63,7 +63,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Seconds after which a location fix is too old to use.")
     var maxFixAge: Double = 5
 
-    @Option(help: "Recognition models folder (else ALPR_MODELS, else ./Models).")
+    @Option(help: "Recognition models folder (else ALPR_MODELS, else ./Models, else the Models folder beside the alpr executable).")
     var models: String?
 
     @Option(help: "Report a plate still in view again after this many seconds (default: never).")

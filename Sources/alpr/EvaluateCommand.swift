@@ -13,7 +13,7 @@ struct EvaluateCommand: ParsableCommand {
     @Argument(help: "Folders of images with same-named .txt annotations; several are scored as one set, their images named FOLDER/FILE in the lists.")
     var directories: [String] = []
 
-    @Option(name: .long, help: "Models folder (default: $ALPR_MODELS, then ./Models).")
+    @Option(name: .long, help: "Models folder (default: $ALPR_MODELS, then ./Models, then the Models folder beside the alpr executable).")
     var models: String?
 
     @Option(name: .customLong("top-k"), help: "Candidates counted for top-k accuracy.")

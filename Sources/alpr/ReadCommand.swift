@@ -18,7 +18,7 @@ struct ReadCommand: ParsableCommand {
     @Option(name: .long, help: "Read every JPEG/PNG image in this folder (models load once).")
     var dir: String?
 
-    @Option(name: .long, help: "Models folder (default: $ALPR_MODELS, then ./Models).")
+    @Option(name: .long, help: "Models folder (default: $ALPR_MODELS, then ./Models, then the Models folder beside the alpr executable).")
     var models: String?
 
     @Option(name: .long, help: "Alternative readings per plate.")

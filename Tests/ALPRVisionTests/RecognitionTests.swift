@@ -671,12 +671,36 @@ struct RecognitionTests {
         #expect(try recognizer.recognize(image) == results)
     }
 
-    @Test("models folder: explicit path, then ALPR_MODELS, then ./Models")
+    @Test("models folder: explicit path, then ALPR_MODELS, then ./Models, then beside the executable")
     func modelsDirectory() {
-        #expect(ModelsDirectory.resolve(explicit: "/opt/m", environment: ["ALPR_MODELS": "/env"], currentDirectory: "/w").path == "/opt/m")
-        #expect(ModelsDirectory.resolve(explicit: nil, environment: ["ALPR_MODELS": "/env"], currentDirectory: "/w").path == "/env")
-        #expect(ModelsDirectory.resolve(explicit: nil, environment: [:], currentDirectory: "/w").path == "/w/Models")
-        #expect(ModelsDirectory.resolve(explicit: "rel", environment: [:], currentDirectory: "/w").path == "/w/rel")
+        func resolve(_ explicit: String?, _ environment: [String: String], executable: String? = nil,
+                     holding: Set<String> = []) -> String {
+            ModelsDirectory.resolve(explicit: explicit, environment: environment, currentDirectory: "/w",
+                                    executable: executable.map { URL(fileURLWithPath: $0) },
+                                    holdsModels: { holding.contains($0.path) }).path
+        }
+        #expect(resolve("/opt/m", ["ALPR_MODELS": "/env"]) == "/opt/m")
+        #expect(resolve(nil, ["ALPR_MODELS": "/env"]) == "/env")
+        #expect(resolve(nil, [:]) == "/w/Models")
+        #expect(resolve("rel", [:]) == "/w/rel")
+        // The working directory's Models wins over the executable's when it holds the models.
+        let checkout = "/src/alpr/Models"
+        #expect(resolve(nil, [:], executable: "/src/alpr/.build/release/alpr", holding: ["/w/Models", checkout]) == "/w/Models")
+        // A build inside a checkout finds the checkout's Models from any working directory.
+        #expect(resolve(nil, [:], executable: "/src/alpr/.build/release/alpr", holding: [checkout]) == checkout)
+        #expect(resolve(nil, [:], executable: "/src/alpr/.build/x86_64-unknown-linux-gnu/release/alpr", holding: [checkout]) == checkout)
+        // An installed executable finds PREFIX/share/alpr/Models.
+        #expect(resolve(nil, [:], executable: "/usr/local/bin/alpr", holding: ["/usr/local/share/alpr/Models"]) == "/usr/local/share/alpr/Models")
+        // Explicit choices are never second-guessed, and nothing found means ./Models, which loading names.
+        #expect(resolve(nil, ["ALPR_MODELS": "/env"], executable: "/src/alpr/.build/release/alpr", holding: [checkout]) == "/env")
+        #expect(resolve(nil, [:], executable: "/src/alpr/.build/release/alpr") == "/w/Models")
+        // Too far above the executable is not searched.
+        #expect(resolve(nil, [:], executable: "/a/b/c/d/e/f/alpr", holding: ["/a/Models"]) == "/w/Models")
+        #expect(resolve(nil, [:], executable: "/a/b/c/d/e/f/alpr", holding: ["/a/b/Models"]) == "/a/b/Models")
+        // The real executable (the test runner) resolves to an existing file.
+        if let running = ModelsDirectory.runningExecutable() {
+            #expect(FileManager.default.fileExists(atPath: running.path))
+        }
     }
 
     @Test("models of the wrong kind are refused with a reason")

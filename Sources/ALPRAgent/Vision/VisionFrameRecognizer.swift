@@ -15,7 +15,7 @@ public final class VisionFrameRecognizer: FrameRecognizer, @unchecked Sendable {
         recognizer = try PlateRecognizer(modelsDirectory: modelsDirectory)
     }
 
-    /// The models folder: `explicit`, else `ALPR_MODELS`, else `./Models` (as `alpr read` does).
+    /// The models folder: `explicit`, else `ALPR_MODELS`, else `./Models`, else the one beside the executable (as `alpr read` does).
     public static func modelsDirectory(explicit: String?) -> URL {
         ModelsDirectory.resolve(explicit: explicit)
     }
