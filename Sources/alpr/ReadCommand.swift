@@ -15,8 +15,11 @@ struct ReadCommand: ParsableCommand {
     @Argument(help: "Image files (JPEG or PNG); '-' reads one image from standard input.")
     var images: [String] = []
 
-    @Option(name: .long, help: "Read every JPEG/PNG image in this folder (models load once).")
+    @Option(name: .long, help: "Read every JPEG/PNG image in this folder (models load once); hidden files are left out.")
     var dir: String?
+
+    @Flag(name: .long, help: "With --dir, also read the images in its subfolders, in path order.")
+    var recursive = false
 
     @Option(name: .long, help: "Models folder (default: $ALPR_MODELS, then ./Models, then the Models folder beside the alpr executable).")
     var models: String?
@@ -29,6 +32,7 @@ struct ReadCommand: ParsableCommand {
 
     func validate() throws {
         if images.isEmpty && dir == nil { throw ValidationError("Give image files or --dir.") }
+        if recursive && dir == nil { throw ValidationError("--recursive reads the subfolders of --dir; give --dir.") }
         if images.filter({ $0 == "-" }).count > 1 { throw ValidationError("'-' (standard input) can be given once.") }
         if candidates < 1 { throw ValidationError("--candidates must be at least 1.") }
         try CommandLineInput.checkJobs(jobs)
@@ -50,7 +54,14 @@ struct ReadCommand: ParsableCommand {
         }
         defer { if let standardInput { try? FileManager.default.removeItem(at: standardInput) } }
         var files = images.map { $0 == "-" ? standardInput! : URL(fileURLWithPath: $0) }
-        if let dir { files += try ReadImageFolder.images(in: URL(fileURLWithPath: dir, isDirectory: true)) }
+        if let dir {
+            let found = try ReadImageFolder.images(in: URL(fileURLWithPath: dir, isDirectory: true), recursive: recursive)
+            if found.isEmpty {
+                // Not an error (a watched folder may be empty), but say so rather than print nothing.
+                FileHandle.standardError.write(Data("No JPEG or PNG images in \(dir)\(recursive ? " or its subfolders" : " (--recursive reads its subfolders)").\n".utf8))
+            }
+            files += found
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let chosen = options
@@ -147,16 +158,42 @@ private func rounded(_ value: Double, places: Int = 1) -> Double {
 }
 
 enum ReadImageFolder {
-    /// JPEG and PNG files directly inside `directory`, sorted by name.
-    static func images(in directory: URL) throws -> [URL] {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-        } catch {
-            throw ValidationError("Cannot list \(directory.path).")
+    static let extensions: Set<String> = ["jpg", "jpeg", "png"]
+
+    /// JPEG and PNG files in `directory` (and, when `recursive`, in its subfolders), sorted by
+    /// their path below it. Hidden files and folders are left out: `._photo.jpg` beside every
+    /// image copied from a Mac, or an upload still being written under a dot name, is no image.
+    static func images(in directory: URL, recursive: Bool = false) throws -> [URL] {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw ValidationError("Cannot list \(directory.path): no such folder.")
         }
-        return names.sorted()
-            .filter { ["jpg", "jpeg", "png"].contains(($0 as NSString).pathExtension.lowercased()) }
+        var relativePaths: [String] = []
+        if recursive {
+            guard let enumerator = FileManager.default.enumerator(atPath: directory.path) else {
+                throw ValidationError("Cannot list \(directory.path).")
+            }
+            while let relative = enumerator.nextObject() as? String {
+                let name = (relative as NSString).lastPathComponent
+                if name.hasPrefix(".") {
+                    if (enumerator.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory { enumerator.skipDescendants() }
+                    continue
+                }
+                relativePaths.append(relative)
+            }
+        } else {
+            do {
+                relativePaths = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { !$0.hasPrefix(".") }
+            } catch {
+                throw ValidationError("Cannot list \(directory.path).")
+            }
+        }
+        return relativePaths.sorted()
+            .filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) }
             .map { directory.appendingPathComponent($0) }
+            .filter { url in
+                var isFolder: ObjCBool = false
+                return FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) && !isFolder.boolValue
+            }
     }
 }

@@ -101,6 +101,8 @@ import Glibc
         let red = try RGBFrame(width: 40, height: 20, pixels: Array(repeating: [200, 10, 10], count: 800).flatMap { $0 }, capturedAt: Date())
         try codec.encodeJPEG(red).write(to: folder.url.appending(path: "a.jpg"))
         try Data("not an image".utf8).write(to: folder.url.appending(path: "notes.txt"))
+        // An upload under a hidden name (renamed when complete) is left alone, not read or removed.
+        try codec.encodeJPEG(red).write(to: folder.url.appending(path: ".upload.jpg"))
         let source = ImageFolderFrameSource(folder: folder.url, width: 40, height: 20, codec: codec, pollInterval: 0.05, logger: testLogger)
         var iterator = source.frames().makeAsyncIterator()
         let first = try #require(await iterator.next())
@@ -109,7 +111,7 @@ import Glibc
         try codec.encodeJPEG(red).write(to: folder.url.appending(path: "b.jpg"))
         _ = try #require(await iterator.next())
         #expect(source.statistics.produced == 2)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == ["notes.txt"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).sorted() == [".upload.jpg", "notes.txt"])
     }
 }
 

@@ -225,6 +225,9 @@ struct EvaluationTests {
         try image.write(to: directory.appendingPathComponent("a.jpg"))
         try "a.jpg 1 2 3 4 ABC123\n".write(to: directory.appendingPathComponent("a.txt"), atomically: true, encoding: .utf8)
         try image.write(to: directory.appendingPathComponent("b.jpg"))
+        // A Mac's `._a.jpg` / `._a.txt` beside them is neither image nor annotation.
+        try Data("resource fork".utf8).write(to: directory.appendingPathComponent("._a.jpg"))
+        try Data([0x00, 0x05, 0x16, 0x07, 0xFF]).write(to: directory.appendingPathComponent("._a.txt"))
         let dataset = try BenchmarkDataset(directory: directory)
         #expect(dataset.items.map(\.imageURL.lastPathComponent) == ["a.jpg"])
         #expect(dataset.items.first?.annotations.first?.plate == "ABC123")

@@ -93,6 +93,58 @@ struct CommandLineTests {
         }
     }
 
+    @Test("read --dir leaves hidden files out; --recursive adds the subfolders' images in path order")
+    func readFolderRecursively() throws {
+        let folder = try DemoFrames()
+        defer { folder.remove() }
+        let manager = FileManager.default
+        try folder.write("._a.jpg", "Mac resource fork, not a JPEG")
+        try manager.createDirectory(at: folder.url.appending(path: "more/deeper"), withIntermediateDirectories: true)
+        try manager.copyItem(at: folder.ktn, to: folder.url.appending(path: "more/deeper/d.jpg"))
+        try manager.createDirectory(at: folder.url.appending(path: ".cache"), withIntermediateDirectories: true)
+        try manager.copyItem(at: folder.ktn, to: folder.url.appending(path: ".cache/e.jpg"))
+        try manager.createDirectory(at: folder.url.appending(path: "folder.jpg"), withIntermediateDirectories: true)
+
+        func names(_ run: Alpr.Run) throws -> [String] {
+            try run.jsonLines().map { try #require($0["file"] as? String).replacingOccurrences(of: folder.url.path + "/", with: "") }
+        }
+        let flat = try Alpr.run(["read", "--dir", folder.url.path, "--models", Alpr.models.path])
+        #expect(flat.status == 0, "\(flat.standardError)")
+        #expect(try names(flat) == ["a.jpg", "b.png", "c.jpg"])
+
+        let deep = try Alpr.run(["read", "--dir", folder.url.path, "--recursive", "--models", Alpr.models.path])
+        #expect(deep.status == 0, "\(deep.standardError)")
+        #expect(try names(deep) == ["a.jpg", "b.png", "c.jpg", "more/deeper/d.jpg"])
+        let lines = try deep.jsonLines()
+        try #require(lines.count == 4)
+        try checkPlate(lines[3], reads: "KTN4827", near: DemoFrames.ktnBox)
+
+        // A folder without images prints nothing and says so; --recursive needs --dir.
+        let empty = try Alpr.run(["read", "--dir", folder.url.appending(path: "more").path, "--models", Alpr.models.path])
+        #expect(empty.status == 0 && empty.standardOutput.isEmpty)
+        #expect(empty.standardError.contains("No JPEG or PNG images in") && empty.standardError.contains("--recursive"), "\(empty.standardError)")
+        let noDir = try Alpr.run(["read", folder.ktn.path, "--recursive", "--models", Alpr.models.path])
+        #expect(noDir.status != 0 && noDir.standardOutput.isEmpty && noDir.standardError.contains("--recursive"))
+    }
+
+    @Test("read finds the checkout's models beside the executable from any working directory")
+    func modelsBesideExecutable() throws {
+        let folder = try DemoFrames()
+        defer { folder.remove() }
+        // No --models and no ALPR_MODELS (Alpr.run clears it); the folder holds no Models.
+        let run = try Alpr.run(["read", "a.jpg"], currentDirectory: folder.url)
+        #expect(run.status == 0, "\(run.standardError)")
+        let lines = try run.jsonLines()
+        try #require(lines.count == 1)
+        try checkPlate(lines[0], reads: "KTN4827", near: DemoFrames.ktnBox)
+
+        // A Models folder given but empty is named in the error, with how to name another.
+        let missing = try Alpr.run(["read", "a.jpg", "--models", "nowhere"], currentDirectory: folder.url)
+        #expect(missing.status != 0)
+        #expect(missing.standardError.contains(folder.url.appending(path: "nowhere/detector.json").path)
+                && missing.standardError.contains("ALPR_MODELS"), "\(missing.standardError)")
+    }
+
     @Test("read and evaluate refuse bad options with a reason and read nothing")
     func readOptions() throws {
         for arguments in [["read"], ["read", "x.jpg", "--jobs", "0"], ["read", "x.jpg", "--candidates", "0"],
@@ -440,11 +492,13 @@ enum Alpr {
     }
 
     /// Runs `alpr`; standard input is `standardInput` through a pipe, or `standardInputFile`.
-    static func run(_ arguments: [String], standardInput: Data? = nil, standardInputFile: URL? = nil) throws -> Run {
+    static func run(_ arguments: [String], standardInput: Data? = nil, standardInputFile: URL? = nil,
+                    currentDirectory: URL? = nil) throws -> Run {
         try #require(FileManager.default.isExecutableFile(atPath: executable.path), "alpr not built at \(executable.path)")
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         var environment = ProcessInfo.processInfo.environment
         environment["ALPR_MODELS"] = nil
         process.environment = environment

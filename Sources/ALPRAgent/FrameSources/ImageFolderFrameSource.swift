@@ -79,7 +79,9 @@ public final class ImageFolderFrameSource: FrameSource {
         let keys: [URLResourceKey] = [.fileSizeKey, .contentModificationDateKey, .isRegularFileKey]
         let urls = (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: keys)) ?? []
         return urls.compactMap { url in
-            guard Self.imageExtensions.contains(url.pathExtension.lowercased()),
+            // A hidden name is an upload still being written (`.photo.jpg.part`, `.in.photo.jpg`) or
+            // a Mac's `._photo.jpg`: not an image to read or remove.
+            guard !url.lastPathComponent.hasPrefix("."), Self.imageExtensions.contains(url.pathExtension.lowercased()),
                   let values = try? url.resourceValues(forKeys: Set(keys)), values.isRegularFile == true,
                   let size = values.fileSize, size > 0 else { return nil }
             return Candidate(name: url.lastPathComponent, size: size, modified: values.contentModificationDate ?? Date())

@@ -66,7 +66,9 @@ public struct BenchmarkDataset: Sendable {
             throw VisionError.invalidAnnotation(file: directory.path, line: 0, reason: "cannot list the folder")
         }
         var items: [Item] = [], unannotated: [URL] = []
-        for name in names where ["jpg", "jpeg", "png"].contains((name as NSString).pathExtension.lowercased()) {
+        // Hidden files are left out: a `._car1.jpg` / `._car1.txt` pair, written beside every file
+        // copied from a Mac, is neither an image nor an annotation.
+        for name in names where !name.hasPrefix(".") && ["jpg", "jpeg", "png"].contains((name as NSString).pathExtension.lowercased()) {
             let imageURL = directory.appendingPathComponent(name)
             let annotationURL = imageURL.deletingPathExtension().appendingPathExtension("txt")
             guard FileManager.default.fileExists(atPath: annotationURL.path) else {
