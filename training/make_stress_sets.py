@@ -12,6 +12,7 @@ Conditions (one folder each; every folder has the same 70 plates in the same fra
   tilt       strong perspective (yaw up to 0.3)
   portrait   480x640 / 600x800 / 768x1024 frames, 30-70 % of the width
   photo12mp  4032x3024 frames, 8-25 % of the width (a phone photo)
+  photo12mp_far  4032x3024 frames, 3-8 % of the width (120-320 px: a car across the lot)
   q35        JPEG quality 35
   gray       grey frames
   blur       Gaussian blur, sigma 1.6
@@ -136,6 +137,7 @@ def main():
         "tilt": dict(sizes=photo, fraction=(0.25, 0.6), tilt=0.3),
         "portrait": dict(sizes=portrait, fraction=(0.3, 0.7)),
         "photo12mp": dict(sizes=lambda n: (4032, 3024), fraction=(0.08, 0.25)),
+        "photo12mp_far": dict(sizes=lambda n: (4032, 3024), fraction=(0.03, 0.08)),
         "q35": dict(sizes=photo, fraction=(0.25, 0.6), quality=35),
         "gray": dict(sizes=photo, fraction=(0.25, 0.6),
                      post=lambda f, rng: np.repeat(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY)[:, :, None], 3, 2)),
