@@ -13,6 +13,9 @@ struct EvaluateCommand: ParsableCommand {
     @Argument(help: "Folders of images with same-named .txt annotations; several are scored as one set, their images named FOLDER/FILE in the lists.")
     var directories: [String] = []
 
+    @Flag(name: .long, help: "Also score the images in the folders' subfolders, each subfolder holding images as if it had been named (hidden ones left out).")
+    var recursive = false
+
     @Option(name: .long, help: "Models folder (default: $ALPR_MODELS, then ./Models, then the Models folder beside the alpr executable).")
     var models: String?
 
@@ -131,15 +134,16 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         LargeImageBuffers.keepInHeap()
         let earlier = try baseline.map(BaselineReport.load)
-        let sets = try directories.map { try BenchmarkDataset(directory: URL(fileURLWithPath: $0, isDirectory: true)) }
+        let folders = try Self.folders(directories, recursive: recursive)
+        let sets = try folders.map { try BenchmarkDataset(directory: URL(fileURLWithPath: $0, isDirectory: true)) }
         // An image is named by its file name alone when one folder is scored, else by FOLDER/FILE.
-        let items = zip(directories, sets).enumerated().flatMap { folder, pair in
+        let items = zip(folders, sets).enumerated().flatMap { folder, pair in
             pair.1.items.map { (item: $0, folder: folder,
-                                name: directories.count == 1 ? $0.imageURL.lastPathComponent
+                                name: folders.count == 1 ? $0.imageURL.lastPathComponent
                                                              : (pair.0 as NSString).appendingPathComponent($0.imageURL.lastPathComponent)) }
         }
         let unannotated = sets.reduce(0) { $0 + $1.unannotated.count }
-        guard !items.isEmpty else { throw ValidationError("No annotated images in \(directories.joined(separator: ", ")).") }
+        guard !items.isEmpty else { throw ValidationError(Self.nothingToScore(in: directories, recursive: recursive)) }
         if let earlier {
             let plates = items.reduce(0) { $0 + $1.item.annotations.count }
             guard earlier.images == items.count, earlier.plates == plates else {
@@ -175,8 +179,8 @@ struct EvaluateCommand: ParsableCommand {
         var listed: [EvaluationOutput.ImageMistake] = []
         var otherPlateHits: [EvaluationOutput.ImageHit] = []
         var characterConfusions = CharacterConfusions()
-        var folderReports = [Evaluation.Report](repeating: Evaluation.Report(), count: directories.count)
-        var folderMilliseconds = [[Double]](repeating: [], count: directories.count)
+        var folderReports = [Evaluation.Report](repeating: Evaluation.Report(), count: folders.count)
+        var folderMilliseconds = [[Double]](repeating: [], count: folders.count)
         let pictures = try mistakeImages.map { try MistakePictures(folder: $0, modelsDirectory: modelsDirectory) }
         var index = 0
         try FileRecognition.recognize(files: items.map(\.item.imageURL), jobs: jobs, keepImages: pictures != nil, makeRecognizer: {
@@ -221,7 +225,7 @@ struct EvaluateCommand: ParsableCommand {
         }
         for folder in folderReports.indices { folderReports[folder].medianMilliseconds = Evaluation.median(folderMilliseconds[folder]) }
         let medianCPU = Evaluation.median(cpuMilliseconds)
-        try pictures?.writeIndex(title: "alpr evaluate: mistakes in " + directories.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))
+        try pictures?.writeIndex(title: "alpr evaluate: mistakes in " + folders.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))
         if json {
             var output = EvaluationOutput(report: report, topK: topK, iou: iou, unreadableImages: unreadable,
                                           unannotatedImages: unannotated)
@@ -235,7 +239,7 @@ struct EvaluateCommand: ParsableCommand {
             if byWidth { output.byWidth = report.byWidth }
             if byConfidence { output.byConfidence = report.byConfidence }
             if confusions { output.confusions = EvaluationOutput.Confusions(characterConfusions) }
-            if byFolder { output.byFolder = zip(directories, folderReports).map { EvaluationOutput.FolderReport(folder: $0, report: $1) } }
+            if byFolder { output.byFolder = zip(folders, folderReports).map { EvaluationOutput.FolderReport(folder: $0, report: $1) } }
             output.comparison = comparison
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
@@ -251,7 +255,7 @@ struct EvaluateCommand: ParsableCommand {
             if byWidth { print("\n" + Self.widthTable(report.byWidth)) }
             if byConfidence { print("\n" + Self.confidenceTable(report.byConfidence, plates: report.plates)) }
             if confusions { print("\n" + Self.confusionTable(characterConfusions)) }
-            if byFolder { print("\n" + Self.folderTable(zip(directories, folderReports).map { ($0, $1) }, topK: topK)) }
+            if byFolder { print("\n" + Self.folderTable(zip(folders, folderReports).map { ($0, $1) }, topK: topK)) }
             if let comparison { print("\n" + comparison.text) }
         }
     }
@@ -427,6 +431,35 @@ extension EvaluateCommand {
 
     /// `--by-folder` as text: one row per folder (plates read exactly, in the top k, found,
     /// false plates, images, median ms); a folder without plates has no rates.
+    /// The folders scored: those named, or with `recursive` every folder below them that holds
+    /// images, in path order (a named folder whose images are all in subfolders drops out).
+    static func folders(_ named: [String], recursive: Bool) throws -> [String] {
+        guard recursive else { return named }
+        var folders: [String] = []
+        for folder in named {
+            let base = URL(fileURLWithPath: folder, isDirectory: true)
+            for found in try BenchmarkDataset.imageFolders(under: base) {
+                let relative = String(found.standardizedFileURL.path.dropFirst(base.standardizedFileURL.path.count))
+                let name = relative.isEmpty ? folder : (folder as NSString).appendingPathComponent(String(relative.drop { $0 == "/" }))
+                if !folders.contains(name) { folders.append(name) }
+            }
+        }
+        return folders
+    }
+
+    /// Why nothing can be scored, naming subfolders that hold images when `--recursive` was not given.
+    static func nothingToScore(in folders: [String], recursive: Bool) -> String {
+        let named = folders.joined(separator: ", ")
+        guard !recursive else { return "No annotated images in \(named) or their subfolders." }
+        let below = folders.flatMap { folder in
+            ((try? BenchmarkDataset.imageFolders(under: URL(fileURLWithPath: folder, isDirectory: true))) ?? [])
+                .filter { $0.standardizedFileURL.path != URL(fileURLWithPath: folder).standardizedFileURL.path }
+        }
+        guard !below.isEmpty else { return "No annotated images in \(named)." }
+        let names = below.prefix(3).map(\.lastPathComponent).joined(separator: ", ") + (below.count > 3 ? ", ..." : "")
+        return "No annotated images in \(named), but its subfolders hold images (\(names)): name them, or add --recursive."
+    }
+
     static func folderTable(_ folders: [(folder: String, report: Evaluation.Report)], topK: Int) -> String {
         let width = max(6, folders.map(\.folder.count).max() ?? 0) + 2
         var lines = ["folder".padding(toLength: width, withPad: " ", startingAt: 0)

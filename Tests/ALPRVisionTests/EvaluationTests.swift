@@ -234,6 +234,27 @@ struct EvaluationTests {
         #expect(dataset.unannotated.map(\.lastPathComponent) == ["b.jpg"])
     }
 
+    @Test("the folders below a folder that hold images, in path order, hidden ones left out")
+    func imageFolders() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let image = try ImageEncoder.jpeg(RGBImage(width: 8, height: 8))
+        for folder in ["b", "a/deep/deeper", ".hidden", "empty", "notes"] {
+            try FileManager.default.createDirectory(at: directory.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        for file in ["b/x.jpg", "a/deep/deeper/y.PNG", ".hidden/z.jpg", "a/._w.jpg"] {
+            try image.write(to: directory.appendingPathComponent(file))
+        }
+        try Data("text".utf8).write(to: directory.appendingPathComponent("notes/n.txt"))
+        let relative = try BenchmarkDataset.imageFolders(under: directory).map {
+            String($0.standardizedFileURL.path.dropFirst(directory.standardizedFileURL.path.count))
+        }
+        #expect(relative == ["/a/deep/deeper", "/b"])
+        try image.write(to: directory.appendingPathComponent("top.jpg"))
+        #expect(try BenchmarkDataset.imageFolders(under: directory).first?.standardizedFileURL.path == directory.standardizedFileURL.path)
+        #expect(throws: VisionError.self) { try BenchmarkDataset.imageFolders(under: directory.appendingPathComponent("missing")) }
+    }
+
     @Test("an annotation file that is not UTF-8 is read as ISO 8859-1, not taken for a missing one")
     func latin1Annotation() throws {
         let directory = try makeTemporaryDirectory()

@@ -224,6 +224,35 @@ struct CommandLineTests {
         #expect(confusionTable.standardOutput.contains("1      0      1      MPR2251 as MPR2250"), "\(confusionTable.standardOutput)")
     }
 
+    @Test("evaluate --recursive scores the annotated subfolders as if named; without it the error names them")
+    func evaluateRecursively() throws {
+        let parent = try DemoFrames()
+        defer { parent.remove() }
+        let manager = FileManager.default
+        // The frames move into two subfolders (one nested); the parent keeps only a note.
+        for (name, folder) in [("a.jpg", "us"), ("b.png", "us/night")] {
+            try manager.createDirectory(at: parent.url.appending(path: folder), withIntermediateDirectories: true)
+            try manager.moveItem(at: parent.url.appending(path: name), to: parent.url.appending(path: "\(folder)/\(name)"))
+        }
+        try manager.removeItem(at: parent.url.appending(path: "c.jpg"))
+        try parent.write("README.txt", "two folders of annotated frames")
+        try parent.write("us/a.txt", "a.jpg 706 551 166 86 KTN4827\n")
+        try parent.write("us/night/b.txt", "b.png 535 553 168 88 MPR2250\n")
+
+        let flat = try Alpr.run(["evaluate", parent.url.path, "--models", Alpr.models.path])
+        #expect(flat.status != 0 && flat.standardOutput.isEmpty)
+        #expect(flat.standardError.contains("subfolders hold images (us, night)") && flat.standardError.contains("--recursive"),
+                "\(flat.standardError)")
+
+        let run = try Alpr.run(["evaluate", parent.url.path, "--recursive", "--models", Alpr.models.path, "--json", "--by-folder"])
+        #expect(run.status == 0, "\(run.standardError)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])
+        #expect(report["images"] as? Int == 2 && report["plates"] as? Int == 2)
+        #expect(report["top1Accuracy"] as? Double == 1)
+        let byFolder = try #require(report["byFolder"] as? [[String: Any]])
+        #expect(byFolder.compactMap { $0["folder"] as? String } == [parent.url.appending(path: "us").path, parent.url.appending(path: "us/night").path])
+    }
+
     @Test("evaluate --mistake-images writes one picture per mistake: the frame around the plate and the OCR's cut")
     func evaluateMistakeImages() throws {
         let folder = try DemoFrames()
