@@ -127,6 +127,45 @@ struct CommandLineTests {
         #expect(noDir.status != 0 && noDir.standardOutput.isEmpty && noDir.standardError.contains("--recursive"))
     }
 
+    @Test("read reports every plate of a frame that holds many (a car park), not the first ten")
+    func readManyPlates() throws {
+        let folder = try DemoFrames()
+        defer { folder.remove() }
+        // The KTN4827 plate with its surroundings, 16 times over a grey 1920x1080 frame.
+        let frame = try ImageDecoder.decode(contentsOf: folder.ktn)
+        let (plateX, plateY, cutX, cutY, cutWidth, cutHeight) = (706, 551, 646, 511, 286, 166)
+        var canvas = RGBImage(width: 1920, height: 1080, red: 120, green: 120, blue: 120)
+        var expected: [(x: Double, y: Double)] = []
+        for row in 0 ..< 4 {
+            for column in 0 ..< 4 {
+                let (left, top) = (40 + column * 470, 40 + row * 255)
+                for y in 0 ..< cutHeight {
+                    for x in 0 ..< cutWidth {
+                        let source = ((cutY + y) * frame.width + cutX + x) * 3, target = ((top + y) * canvas.width + left + x) * 3
+                        canvas.pixels[target ..< target + 3] = frame.pixels[source ..< source + 3]
+                    }
+                }
+                expected.append((Double(left + plateX - cutX), Double(top + plateY - cutY)))
+            }
+        }
+        let file = folder.url.appending(path: "car-park.jpg")
+        try ImageEncoder.jpeg(canvas, quality: 92).write(to: file)
+
+        let run = try Alpr.run(["read", file.path, "--models", Alpr.models.path])
+        #expect(run.status == 0, "\(run.standardError)")
+        let plates = try #require(try run.jsonLines().first?["plates"] as? [[String: Any]])
+        #expect(plates.count == 16, "\(plates.map { $0["text"] ?? "" })")
+        #expect(plates.filter { $0["text"] as? String == "KTN4827" }.count >= 15)
+        // One plate at each place the plate was put.
+        for place in expected {
+            let near = plates.filter { plate in
+                guard let box = plate["box"] as? [String: Double], let x = box["x"], let y = box["y"] else { return false }
+                return abs(x - place.x) < 25 && abs(y - place.y) < 25
+            }
+            #expect(near.count == 1, "at \(place)")
+        }
+    }
+
     @Test("read finds the checkout's models beside the executable from any working directory")
     func modelsBesideExecutable() throws {
         let folder = try DemoFrames()
