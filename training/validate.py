@@ -183,7 +183,37 @@ def counts_as_plate(text: str, confidence: float, sure_detection: bool = True, s
     return sure_detection or (confidence >= UNSURE_READ_CONFIDENCE and len(text) >= UNSURE_READ_CHARACTERS)
 
 
-def read_plates(pipe: Pipeline, rgb: np.ndarray, threshold: float) -> list:
+# PlateRecognizer.TightCrops: an image no longer than this on its longer side in which nothing
+# was found is read again centred on a grey canvas TIGHT_CROP_SCALE times its width (at least
+# 3:4 high); a plate found there counts if it spans TIGHT_CROP_MIN_FILL of the image's width.
+TIGHT_CROP_MAX_SIDE = 1024
+TIGHT_CROP_SCALE = 2.5
+TIGHT_CROP_GREY = 128
+TIGHT_CROP_MIN_FILL = 0.85
+
+
+def read_plates(pipe: Pipeline, rgb: np.ndarray, threshold: float, tight_crops: bool = True) -> list:
+    """read_plates_once, and for a small image with no plate its tight-crop reading
+    (PlateRecognizer.TightCrops), the plates moved back into the image and clipped to it."""
+    plates = read_plates_once(pipe, rgb, threshold)
+    h, w = rgb.shape[:2]
+    if plates or not tight_crops or max(w, h) > TIGHT_CROP_MAX_SIDE:
+        return plates
+    cw = max(w + 2, int(round(w * TIGHT_CROP_SCALE)))
+    ch = max(h + 2, int(round(h * TIGHT_CROP_SCALE)), cw * 3 // 4)
+    x, y = (cw - w) // 2, (ch - h) // 2
+    canvas = np.full((ch, cw, 3), TIGHT_CROP_GREY, np.uint8)
+    canvas[y:y + h, x:x + w] = rgb
+    moved = []
+    for score, quad, _, text in read_plates_once(pipe, canvas, threshold):
+        quad = np.clip(quad - np.array([x, y], np.float32), 0, [w, h])
+        box = (*quad.min(0), *quad.max(0))
+        if box[2] - box[0] >= TIGHT_CROP_MIN_FILL * w and box[3] > box[1]:
+            moved.append((score, quad, box, text))
+    return moved
+
+
+def read_plates_once(pipe: Pipeline, rgb: np.ndarray, threshold: float) -> list:
     """The plates the engine reports for a frame, as PlateRecognizer.recognize finds them:
     detections from UNSURE_DETECTION_THRESHOLD (those under `threshold` read only from
     UNSURE_MIN_WIDTH wide and kept only when the OCR confirms them), refined, skipped when refined onto a plate already read or mostly inside

@@ -598,6 +598,11 @@ struct RecognitionTests {
         #expect(try Float(constant("CONFIDENT_READ_CONFIDENCE")) == confident.minimumConfidence)
         #expect(try constant("PART_OF_PLATE_SHARE") == PlateRecognizer.partOfPlateShare)
         #expect(try constant("SUPPRESSION_IOU") == options.suppressionIoU)
+        let tight = try #require(options.tightCrops)
+        #expect(try constant("TIGHT_CROP_MAX_SIDE") == Double(tight.maximumSide))
+        #expect(try constant("TIGHT_CROP_SCALE") == tight.scale)
+        #expect(try constant("TIGHT_CROP_GREY") == Double(tight.grey))
+        #expect(try constant("TIGHT_CROP_MIN_FILL") == tight.minimumFill)
 
         // The second look, in training/pipeline.py: `SECOND_LOOK_BELOW, ... = 0.97, ...`.
         let pipeline = try String(contentsOf: GoldenModelTests.packageRoot.appendingPathComponent("training/pipeline.py"), encoding: .utf8)
@@ -701,6 +706,70 @@ struct RecognitionTests {
         if let running = ModelsDirectory.runningExecutable() {
             #expect(FileManager.default.fileExists(atPath: running.path))
         }
+    }
+
+    @Test("a plate cut out tight, which the detector finds nothing in, is read on a grey canvas and moved back")
+    func tightCrop() throws {
+        // A light-on-dark plate rendered by training/synth and cut at its edges (240x120).
+        let image = try ImageDecoder.decode(contentsOf: GoldenModelTests.fixtures.appendingPathComponent("tight-crop-408IHA.png"))
+        var options = PlateRecognizer.Options()
+        options.tightCrops = nil
+        let once = try PlateRecognizer(modelsDirectory: GoldenModelTests.modelsDirectory, options: options)
+        #expect(try once.recognize(image).isEmpty, "read as it is, the crop gives the detector nothing")
+
+        let recognizer = try PlateRecognizer(modelsDirectory: GoldenModelTests.modelsDirectory)
+        let plates = try recognizer.recognize(image)
+        try #require(plates.count == 1)
+        #expect(plates[0].text == "408IHA")
+        #expect(plates[0].confidence > 0.9)
+        #expect(plates[0].box.width >= 0.85 * 240 && plates[0].box.x >= 0 && plates[0].box.y >= 0
+                && plates[0].box.x + plates[0].box.width <= 240 && plates[0].box.y + plates[0].box.height <= 120, "\(plates[0].box)")
+        #expect(plates[0].corners.allSatisfy { (0 ... 240).contains($0.x) && (0 ... 120).contains($0.y) })
+        #expect(recognizer.lastTiming.plateCount == 1 && recognizer.lastTiming.totalMilliseconds > 0)
+        // The canvas is reused: the same image reads the same a second time.
+        #expect(try recognizer.recognize(image) == plates)
+        // A 720p frame is never read twice, whatever it holds.
+        let frame = RGBImage(width: 1280, height: 720, red: 128, green: 128, blue: 128)
+        #expect(try recognizer.recognize(frame).isEmpty)
+        #expect(PlateRecognizer.TightCrops().applies(width: 1280, height: 720) == false)
+    }
+
+    @Test("the tight-crop canvas centres the image on grey, and plates move back clipped to it")
+    func tightCropCanvas() throws {
+        let tight = PlateRecognizer.TightCrops()
+        var generator = SystemRandomNumberGenerator()
+        var buffer: RGBImage?
+        for (width, height) in [(240, 120), (31, 17), (640, 480), (100, 300)] {
+            let pixels = (0 ..< width * height * 3).map { _ in UInt8.random(in: 0 ... 255, using: &generator) }
+            let image = try RGBImage(width: width, height: height, pixels: pixels)
+            for _ in 0 ..< 2 {  // the second time through the reused buffer
+                let padded = tight.padded(image, into: &buffer)
+                let canvas = padded.image
+                #expect(canvas.width == max(width + 2, Int((Double(width) * 2.5).rounded())))
+                #expect(canvas.height >= canvas.width * 3 / 4 && canvas.height >= height + 2)
+                #expect(padded.x == (canvas.width - width) / 2 && padded.y == (canvas.height - height) / 2)
+                for y in [0, height / 2, height - 1] {
+                    for x in [0, width / 2, width - 1] {
+                        #expect(canvas[x + padded.x, y + padded.y] == image[x, y])
+                    }
+                }
+                #expect(canvas[0, 0] == (128, 128, 128) && canvas[canvas.width - 1, canvas.height - 1] == (128, 128, 128))
+                #expect(canvas[padded.x - 1, padded.y] == (128, 128, 128) && canvas[padded.x + width, padded.y + height - 1] == (128, 128, 128))
+                buffer = canvas
+            }
+        }
+        // Moved back by the offset and clipped; a plate not spanning 85 % of the width is dropped.
+        let plate = PlateResult(text: "ABC123", confidence: 0.9, characterConfidences: Array(repeating: 0.9, count: 6),
+                                box: PlateBox(x: 95, y: 40, width: 260, height: 100),
+                                corners: [ImagePoint(x: 95, y: 40), ImagePoint(x: 355, y: 45), ImagePoint(x: 350, y: 140), ImagePoint(x: 98, y: 135)],
+                                candidates: [PlateCandidate(text: "ABC123", confidence: 0.9)], detectionScore: 0.8)
+        let moved = try #require(tight.movedBack(plate, x: 100, y: 50, width: 240, height: 120))
+        #expect(moved.corners == [ImagePoint(x: 0, y: 0), ImagePoint(x: 240, y: 0), ImagePoint(x: 240, y: 90), ImagePoint(x: 0, y: 85)])
+        #expect(moved.box == PlateBox(x: 0, y: 0, width: 240, height: 90))
+        #expect(moved.text == "ABC123" && moved.candidates == plate.candidates)
+        var narrow = plate
+        narrow.corners = [ImagePoint(x: 150, y: 60), ImagePoint(x: 250, y: 60), ImagePoint(x: 250, y: 100), ImagePoint(x: 150, y: 100)]
+        #expect(tight.movedBack(narrow, x: 100, y: 50, width: 240, height: 120) == nil, "a sign on a small photo, not a tight crop")
     }
 
     @Test("models of the wrong kind are refused with a reason")
