@@ -36,7 +36,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Flag(help: "Decode a video file as fast as possible instead of at its own frame rate (throughput measurements: passes are timed by the wall clock, so reads per pass then differ).")
     var unpaced = false
 
-    @Option(help: "Frame width in pixels.")
+    @Option(help: "Frame width in pixels; the camera's picture is scaled to fit with its aspect ratio kept (black bars).")
     var width: Int = 1280
 
     @Option(help: "Frame height in pixels.")

@@ -22,6 +22,36 @@ import Glibc
         return path
     }
 
+    @Test func keepsTheCamerasAspectRatioWithBlackBars() async throws {
+        // A 4:3 red clip read into 2:1 frames: red in the middle 4:3, black bars either side.
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let path = folder.url.appending(path: "red.avi").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        process.arguments = ["-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=red:size=96x72:rate=5",
+                             "-t", "1", "-c:v", "mjpeg", "-q:v", "2", "-y", path]
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0)
+        let source = FFmpegFrameSource(configuration: try .init(input: .file(path), framesPerSecond: 5, width: 128, height: 64), logger: testLogger)
+        var iterator = source.frames().makeAsyncIterator()
+        let frame = try #require(await iterator.next())
+        func pixel(_ x: Int, _ y: Int) -> (Int, Int, Int) {
+            let i = (y * frame.width + x) * 3
+            return (Int(frame.pixels[i]), Int(frame.pixels[i + 1]), Int(frame.pixels[i + 2]))
+        }
+        // 96x72 fits 128x64 as about 85x64, centred: bars about 21 px wide.
+        for (x, y) in [(64, 32), (30, 5), (97, 58)] {
+            let (r, g, b) = pixel(x, y)
+            #expect(r > 180 && g < 70 && b < 70, "red at \(x),\(y): \(r) \(g) \(b)")
+        }
+        for (x, y) in [(2, 32), (15, 5), (125, 58), (112, 32)] {
+            let (r, g, b) = pixel(x, y)
+            #expect(r < 30 && g < 30 && b < 30, "black bar at \(x),\(y): \(r) \(g) \(b)")
+        }
+    }
+
     @Test func deliversFramesOfTheConfiguredSizeAndEndsWithTheFile() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
@@ -87,7 +117,7 @@ import Glibc
     @Test func commandLineCarriesFpsSizeAndRawRGB() throws {
         let source = FFmpegFrameSource(configuration: try .init(input: .stream("rtsp://camera/stream"), framesPerSecond: 7.5, width: 640, height: 360), logger: testLogger)
         let arguments = source.arguments
-        #expect(arguments.contains("fps=7.5,scale=640:360"))
+        #expect(arguments.contains("fps=7.5,scale=640:360:force_original_aspect_ratio=decrease,pad=640:360:(ow-iw)/2:(oh-ih)/2"))
         #expect(arguments.contains("rgb24") && arguments.contains("rawvideo"))
         #expect(arguments.contains("-rtsp_transport"))
         #expect(throws: AgentError.self) { try FFmpegFrameSource.Configuration(input: .file("x"), framesPerSecond: 0, width: 640, height: 360) }

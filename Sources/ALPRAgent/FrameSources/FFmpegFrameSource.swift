@@ -82,7 +82,9 @@ public final class FFmpegFrameSource: FrameSource {
         let fps = String(format: "%g", configuration.framesPerSecond)
         arguments += [
             "-i", location, "-an",
-            "-vf", "fps=\(fps),scale=\(configuration.width):\(configuration.height)",
+            // Scaled to fit the configured size with the aspect ratio kept (black bars), as
+            // still images are: a 4:3 camera stretched to 16:9 would widen every plate by a third.
+            "-vf", "fps=\(fps)," + FFmpegImageCodec.fitting(width: configuration.width, height: configuration.height),
             "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
         ]
         return arguments

@@ -8,8 +8,14 @@ public struct FFmpegImageCodec: ImageCodec {
 
     public init() {}
 
+    /// The ffmpeg filter that scales a picture to fit `width`x`height` with its aspect ratio
+    /// kept, centred and padded with black: a plate keeps its shape whatever the camera's.
+    static func fitting(width: Int, height: Int) -> String {
+        "scale=\(width):\(height):force_original_aspect_ratio=decrease,pad=\(width):\(height):(ow-iw)/2:(oh-ih)/2"
+    }
+
     public func decodeImage(at path: String, width: Int, height: Int, capturedAt: Date) throws(AgentError) -> RGBFrame {
-        let filter = "scale=\(width):\(height):force_original_aspect_ratio=decrease,pad=\(width):\(height):(ow-iw)/2:(oh-ih)/2"
+        let filter = Self.fitting(width: width, height: height)
         let output = try run([
             "-nostdin", "-hide_banner", "-loglevel", "error", "-i", path, "-frames:v", "1",
             "-vf", filter, "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
