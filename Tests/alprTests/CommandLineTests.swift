@@ -15,18 +15,23 @@ struct CommandLineTests {
         let notAnImage = try folder.write("notes.txt", "not an image")
         let missing = folder.url.appending(path: "missing.jpg")
 
-        let run = try Alpr.run(["read", folder.ktn.path, notAnImage.path, missing.path, folder.mpr.path, "--models", Alpr.models.path])
+        let run = try Alpr.run(["read", folder.ktn.path, notAnImage.path, missing.path, folder.url.path, folder.mpr.path,
+                                "--models", Alpr.models.path])
         #expect(run.status == 1, "a file that could not be read makes the exit status 1")
         let lines = try run.jsonLines()
-        try #require(lines.count == 4)
-        #expect(lines.map { $0["file"] as? String } == [folder.ktn.path, notAnImage.path, missing.path, folder.mpr.path])
+        try #require(lines.count == 5)
+        #expect(lines.map { $0["file"] as? String } == [folder.ktn.path, notAnImage.path, missing.path, folder.url.path, folder.mpr.path])
 
         try checkPlate(lines[0], reads: "KTN4827", near: DemoFrames.ktnBox)
-        try checkPlate(lines[3], reads: "MPR2250", near: DemoFrames.mprBox)
-        for failed in [lines[1], lines[2]] {
+        try checkPlate(lines[4], reads: "MPR2250", near: DemoFrames.mprBox)
+        for failed in lines[1 ... 3] {
             #expect(Set(failed.keys) == ["file", "error"])
             #expect(!((failed["error"] as? String) ?? "").isEmpty)
         }
+        // Each says why: not an image, no such file, a folder.
+        #expect((lines[1]["error"] as? String)?.contains("unsupported image format") == true, "\(lines[1])")
+        #expect((lines[2]["error"] as? String)?.hasSuffix("missing.jpg: no such file") == true, "\(lines[2])")
+        #expect((lines[3]["error"] as? String)?.contains("it is a folder (alpr read --dir") == true, "\(lines[3])")
     }
 
     @Test("read - reads an image from standard input")

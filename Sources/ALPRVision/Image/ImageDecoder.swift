@@ -47,12 +47,20 @@ public enum ImageDecoder {
         }
     }
 
+    /// Why a file could not be read, in words a user can act on.
+    static func whyUnreadable(_ url: URL) -> String {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else { return "no such file" }
+        if isFolder.boolValue { return "it is a folder (alpr read --dir reads the images in one)" }
+        return FileManager.default.isReadableFile(atPath: url.path) ? "the file could not be read" : "permission denied"
+    }
+
     public static func decodeNotingDamage(contentsOf url: URL) throws -> Decoded {
         let data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw VisionError.imageDecodingFailed("cannot read \(url.path)")
+            throw VisionError.imageDecodingFailed("cannot read \(url.path): \(whyUnreadable(url))")
         }
         return try decodeNotingDamage(data)
     }
