@@ -429,8 +429,6 @@ extension EvaluateCommand {
         return lines.joined(separator: "\n")
     }
 
-    /// `--by-folder` as text: one row per folder (plates read exactly, in the top k, found,
-    /// false plates, images, median ms); a folder without plates has no rates.
     /// The folders scored: those named, or with `recursive` every folder below them that holds
     /// images, in path order (a named folder whose images are all in subfolders drops out).
     static func folders(_ named: [String], recursive: Bool) throws -> [String] {
@@ -460,6 +458,8 @@ extension EvaluateCommand {
         return "No annotated images in \(named), but its subfolders hold images (\(names)): name them, or add --recursive."
     }
 
+    /// `--by-folder` as text: one row per folder (plates read exactly, in the top k, found,
+    /// false plates, images, median ms); a folder without plates has no rates.
     static func folderTable(_ folders: [(folder: String, report: Evaluation.Report)], topK: Int) -> String {
         let width = max(6, folders.map(\.folder.count).max() ?? 0) + 2
         var lines = ["folder".padding(toLength: width, withPad: " ", startingAt: 0)

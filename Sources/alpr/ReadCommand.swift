@@ -158,42 +158,12 @@ private func rounded(_ value: Double, places: Int = 1) -> Double {
 }
 
 enum ReadImageFolder {
-    static let extensions: Set<String> = ["jpg", "jpeg", "png"]
-
     /// JPEG and PNG files in `directory` (and, when `recursive`, in its subfolders), sorted by
-    /// their path below it. Hidden files and folders are left out: `._photo.jpg` beside every
-    /// image copied from a Mac, or an upload still being written under a dot name, is no image.
+    /// their path below it, hidden ones left out (`ImageFiles`).
     static func images(in directory: URL, recursive: Bool = false) throws -> [URL] {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isFolder), isFolder.boolValue else {
-            throw ValidationError("Cannot list \(directory.path): no such folder.")
+        guard let paths = ImageFiles.relativePaths(in: directory, recursive: recursive) else {
+            throw ValidationError("Cannot list \(directory.path): no such folder, or not one that can be read.")
         }
-        var relativePaths: [String] = []
-        if recursive {
-            guard let enumerator = FileManager.default.enumerator(atPath: directory.path) else {
-                throw ValidationError("Cannot list \(directory.path).")
-            }
-            while let relative = enumerator.nextObject() as? String {
-                let name = (relative as NSString).lastPathComponent
-                if name.hasPrefix(".") {
-                    if (enumerator.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory { enumerator.skipDescendants() }
-                    continue
-                }
-                relativePaths.append(relative)
-            }
-        } else {
-            do {
-                relativePaths = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { !$0.hasPrefix(".") }
-            } catch {
-                throw ValidationError("Cannot list \(directory.path).")
-            }
-        }
-        return relativePaths.sorted()
-            .filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) }
-            .map { directory.appendingPathComponent($0) }
-            .filter { url in
-                var isFolder: ObjCBool = false
-                return FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) && !isFolder.boolValue
-            }
+        return paths.map { directory.appendingPathComponent($0) }
     }
 }

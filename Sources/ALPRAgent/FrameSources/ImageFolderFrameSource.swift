@@ -1,3 +1,4 @@
+import ALPRVision
 import Foundation
 import Logging
 import Synchronization
@@ -33,8 +34,6 @@ public final class ImageFolderFrameSource: FrameSource {
     }
 
     public var statistics: FrameSourceStatistics { counters.withLock { $0 } }
-
-    static let imageExtensions: Set<String> = ["jpg", "jpeg", "png"]
 
     struct Candidate: Hashable { var name: String; var size: Int; var modified: Date }
 
@@ -79,9 +78,9 @@ public final class ImageFolderFrameSource: FrameSource {
         let keys: [URLResourceKey] = [.fileSizeKey, .contentModificationDateKey, .isRegularFileKey]
         let urls = (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: keys)) ?? []
         return urls.compactMap { url in
-            // A hidden name is an upload still being written (`.photo.jpg.part`, `.in.photo.jpg`) or
-            // a Mac's `._photo.jpg`: not an image to read or remove.
-            guard !url.lastPathComponent.hasPrefix("."), Self.imageExtensions.contains(url.pathExtension.lowercased()),
+            // A hidden name is an upload still being written (`.in.photo.jpg`) or a Mac's
+            // `._photo.jpg`: not an image to read or remove (`ImageFiles.isImageName`).
+            guard ImageFiles.isImageName(url.lastPathComponent),
                   let values = try? url.resourceValues(forKeys: Set(keys)), values.isRegularFile == true,
                   let size = values.fileSize, size > 0 else { return nil }
             return Candidate(name: url.lastPathComponent, size: size, modified: values.contentModificationDate ?? Date())

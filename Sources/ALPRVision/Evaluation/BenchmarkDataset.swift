@@ -59,16 +59,13 @@ public struct BenchmarkDataset: Sendable {
     public var unannotated: [URL]
 
     public init(directory: URL) throws {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
-        } catch {
+        // Hidden files are left out (`ImageFiles`): a `._car1.jpg` / `._car1.txt` pair, written
+        // beside every file copied from a Mac, is neither an image nor an annotation.
+        guard let names = ImageFiles.relativePaths(in: directory, recursive: false) else {
             throw VisionError.invalidAnnotation(file: directory.path, line: 0, reason: "cannot list the folder")
         }
         var items: [Item] = [], unannotated: [URL] = []
-        // Hidden files are left out: a `._car1.jpg` / `._car1.txt` pair, written beside every file
-        // copied from a Mac, is neither an image nor an annotation.
-        for name in names where !name.hasPrefix(".") && Self.imageExtensions.contains((name as NSString).pathExtension.lowercased()) {
+        for name in names {
             let imageURL = directory.appendingPathComponent(name)
             let annotationURL = imageURL.deletingPathExtension().appendingPathExtension("txt")
             guard FileManager.default.fileExists(atPath: annotationURL.path) else {
@@ -82,31 +79,15 @@ public struct BenchmarkDataset: Sendable {
         self.unannotated = unannotated
     }
 
-    static let imageExtensions: Set<String> = ["jpg", "jpeg", "png"]
-
     /// `directory` and every folder below it that directly holds a JPEG or PNG image, in path
-    /// order (`directory` first), leaving hidden files and folders out: what
+    /// order (`directory` first), hidden files and folders left out (`ImageFiles`): what
     /// `alpr evaluate --recursive` scores, each folder as if it had been named.
     public static func imageFolders(under directory: URL) throws -> [URL] {
-        let manager = FileManager.default
-        var isFolder: ObjCBool = false
-        guard manager.fileExists(atPath: directory.path, isDirectory: &isFolder), isFolder.boolValue,
-              let enumerator = manager.enumerator(atPath: directory.path) else {
+        guard let images = ImageFiles.relativePaths(in: directory, recursive: true) else {
             throw VisionError.invalidAnnotation(file: directory.path, line: 0, reason: "cannot list the folder")
         }
-        var withImages = Set<String>()
-        while let relative = enumerator.nextObject() as? String {
-            let name = (relative as NSString).lastPathComponent
-            let isDirectory = (enumerator.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory
-            if name.hasPrefix(".") {
-                if isDirectory { enumerator.skipDescendants() }
-                continue
-            }
-            if !isDirectory, imageExtensions.contains((name as NSString).pathExtension.lowercased()) {
-                withImages.insert((relative as NSString).deletingLastPathComponent)
-            }
-        }
-        return withImages.sorted().map { $0.isEmpty ? directory : directory.appendingPathComponent($0, isDirectory: true) }
+        let folders = Set(images.map { ($0 as NSString).deletingLastPathComponent })
+        return folders.sorted().map { $0.isEmpty ? directory : directory.appendingPathComponent($0, isDirectory: true) }
     }
 
     /// An annotation file's text: UTF-8, or else ISO 8859-1 (older tools write file names with
