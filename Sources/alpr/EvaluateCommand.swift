@@ -19,6 +19,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .long, help: "Models folder (default: $ALPR_MODELS, then ./Models, then the Models folder beside the alpr executable).")
     var models: String?
 
+    @Flag(name: .customLong("stored-orientation"), help: "Read JPEGs as their pixels are stored, ignoring the EXIF orientation that turns them (for annotations made on the stored pixels).")
+    var storedOrientation = false
+
     @Option(name: .customLong("top-k"), help: "Candidates counted for top-k accuracy.")
     var topK: Int = 5
 
@@ -153,6 +156,7 @@ struct EvaluateCommand: ParsableCommand {
         }
         var options = PlateRecognizer.Options()
         options.candidateCount = max(topK, 1)
+        options.appliesEXIFOrientation = !storedOrientation
         options.detectionThreshold = detectionThreshold
         options.refineCorners = !noRefine
         options.coarsePass = !noCoarsePass

@@ -24,6 +24,9 @@ struct ReadCommand: ParsableCommand {
     @Option(name: .long, help: "Models folder (default: $ALPR_MODELS, then ./Models, then the Models folder beside the alpr executable).")
     var models: String?
 
+    @Flag(name: .customLong("stored-orientation"), help: "Read JPEGs as their pixels are stored, ignoring the EXIF orientation that turns them (for annotations made on the stored pixels).")
+    var storedOrientation = false
+
     @Option(name: .long, help: "Alternative readings per plate.")
     var candidates: Int = 5
 
@@ -42,6 +45,7 @@ struct ReadCommand: ParsableCommand {
         LargeImageBuffers.keepInHeap()
         var options = PlateRecognizer.Options()
         options.candidateCount = candidates
+        options.appliesEXIFOrientation = !storedOrientation
         let modelsDirectory = ModelsDirectory.resolve(explicit: models)
         // Standard input is read to its end first and kept in a temporary file for the run;
         // its output says "-". A stream longer than any image gets an error in its place.

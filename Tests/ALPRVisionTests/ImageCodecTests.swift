@@ -160,6 +160,9 @@ struct ImageCodecTests {
         func pixel(_ x: Int, _ y: Int) -> [UInt8] { Array(turned.pixels[(y * turned.width + x) * 3 ..< (y * turned.width + x) * 3 + 3]) }
         #expect(pixel(8, 4)[0] > 180 && pixel(8, 4)[2] < 60, "top is red: \(pixel(8, 4))")
         #expect(pixel(8, 28)[2] > 180 && pixel(8, 28)[0] < 60, "bottom is blue: \(pixel(8, 28))")
+        // Asked for the stored pixels, the tag is ignored: as the plain JPEG decodes.
+        let stored = try ImageDecoder.decodeNotingDamage(withOrientation(6, bigEndian: true), applyingOrientation: false).image
+        #expect(stored == (try ImageDecoder.decode(jpeg)))
         // A truncated EXIF segment is ignored, not trusted.
         let cut = Data([0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x40] + Array("Exif\0\0MM".utf8))
         #expect(orientation(cut) == 1)

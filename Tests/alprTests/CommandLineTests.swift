@@ -171,6 +171,41 @@ struct CommandLineTests {
         }
     }
 
+    @Test("read turns a JPEG as its EXIF orientation says; --stored-orientation reads the stored pixels")
+    func readStoredOrientation() throws {
+        let folder = try DemoFrames()
+        defer { folder.remove() }
+        // The upright frame tagged orientation 3: a viewer shows it upside down.
+        let tiff: [UInt8] = [0x4D, 0x4D, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 3, 0, 0, 0, 0, 0, 0]
+        let payload = Array("Exif\0\0".utf8) + tiff
+        let jpeg = try Data(contentsOf: folder.ktn)
+        let tagged = Data([0xFF, 0xD8, 0xFF, 0xE1, UInt8((payload.count + 2) >> 8), UInt8((payload.count + 2) & 0xFF)] + payload)
+            + jpeg.dropFirst(2)
+        let file = folder.url.appending(path: "upside-down.jpg")
+        try tagged.write(to: file)
+
+        let shown = try Alpr.run(["read", file.path, "--models", Alpr.models.path])
+        #expect(shown.status == 0, "\(shown.standardError)")
+        let turned = try #require(try shown.jsonLines().first?["plates"] as? [[String: Any]])
+        #expect(!turned.contains { $0["text"] as? String == "KTN4827" }, "upside down, the plate does not read: \(turned)")
+
+        let stored = try Alpr.run(["read", file.path, "--stored-orientation", "--models", Alpr.models.path])
+        #expect(stored.status == 0, "\(stored.standardError)")
+        let lines = try stored.jsonLines()
+        try #require(lines.count == 1)
+        try checkPlate(lines[0], reads: "KTN4827", near: DemoFrames.ktnBox)
+
+        // evaluate with annotations on the stored pixels scores it only with the flag.
+        try folder.write("upside-down.txt", "upside-down.jpg 706 551 166 86 KTN4827\n")
+        for name in ["a.jpg", "b.png", "c.jpg"] { try FileManager.default.removeItem(at: folder.url.appending(path: name)) }
+        func top1(_ arguments: [String]) throws -> Double? {
+            let run = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--json"] + arguments)
+            return (try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])?["top1Accuracy"] as? Double
+        }
+        #expect(try top1([]) == 0)
+        #expect(try top1(["--stored-orientation"]) == 1)
+    }
+
     @Test("read finds the checkout's models beside the executable from any working directory")
     func modelsBesideExecutable() throws {
         let folder = try DemoFrames()

@@ -38,10 +38,11 @@ public enum ImageDecoder {
         try decodeNotingDamage(contentsOf: url).image
     }
 
-    /// `decode`, with the warning a damaged JPEG was decoded with.
-    public static func decodeNotingDamage(_ data: Data) throws -> Decoded {
+    /// `decode`, with the warning a damaged JPEG was decoded with. With `applyingOrientation`
+    /// false a JPEG comes out as its pixels are stored, its EXIF orientation ignored.
+    public static func decodeNotingDamage(_ data: Data, applyingOrientation: Bool = true) throws -> Decoded {
         switch format(of: data) {
-        case .jpeg: try decodeJPEGNotingDamage(data)
+        case .jpeg: try decodeJPEGNotingDamage(data, applyingOrientation: applyingOrientation)
         case .png: Decoded(image: try decodePNG(data), warning: nil)
         case nil: throw VisionError.unsupportedImageFormat
         }
@@ -55,21 +56,21 @@ public enum ImageDecoder {
         return FileManager.default.isReadableFile(atPath: url.path) ? "the file could not be read" : "permission denied"
     }
 
-    public static func decodeNotingDamage(contentsOf url: URL) throws -> Decoded {
+    public static func decodeNotingDamage(contentsOf url: URL, applyingOrientation: Bool = true) throws -> Decoded {
         let data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
             throw VisionError.imageDecodingFailed("cannot read \(url.path): \(whyUnreadable(url))")
         }
-        return try decodeNotingDamage(data)
+        return try decodeNotingDamage(data, applyingOrientation: applyingOrientation)
     }
 
     public static func decodeJPEG(_ data: Data) throws -> RGBImage {
         try decodeJPEGNotingDamage(data).image
     }
 
-    static func decodeJPEGNotingDamage(_ data: Data) throws -> Decoded {
+    static func decodeJPEGNotingDamage(_ data: Data, applyingOrientation: Bool = true) throws -> Decoded {
         guard let handle = tjInitDecompress() else { throw VisionError.imageDecodingFailed("libjpeg-turbo did not initialise") }
         defer { tjDestroy(handle) }
         var warning: String?
@@ -88,7 +89,7 @@ public enum ImageDecoder {
             try check(tjDecompressHeader3(handle, bytes.baseAddress, UInt(bytes.count), &width, &height, &subsampling, &colorspace),
                       "JPEG header")
             try checkSize(width: Int(width), height: Int(height))
-            let orientation = exifOrientation(bytes)
+            let orientation = applyingOrientation ? exifOrientation(bytes) : 1
             if colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue) {
                 let cmyk = try decodeCMYK(handle, bytes, width: width, height: height, adobe: hasAdobeMarker(bytes), check: check)
                 return Decoded(image: cmyk.oriented(orientation), warning: warning)

@@ -59,6 +59,10 @@ public final class PlateRecognizer {
         /// Reads a small image in which nothing was found again as a plate cut out tight
         /// (`TightCrops`); nil reads every image once.
         public var tightCrops: TightCrops? = TightCrops()
+        /// Turns a JPEG file as its EXIF orientation says, as image viewers and OpenCV do, so
+        /// boxes are in the image as shown; false reads the pixels as stored (for annotations
+        /// made on the stored pixels of rotated photos). Only `recognize(contentsOf:)` decodes.
+        public var appliesEXIFOrientation = true
 
         public init() {}
 
@@ -466,7 +470,7 @@ public final class PlateRecognizer {
     public func recognizeDecoding(contentsOf url: URL) throws -> (plates: [PlateResult], image: RGBImage, decoderWarning: String?) {
         let clock = ContinuousClock()
         let start = clock.now
-        let decoded = try ImageDecoder.decodeNotingDamage(contentsOf: url)
+        let decoded = try ImageDecoder.decodeNotingDamage(contentsOf: url, applyingOrientation: options.appliesEXIFOrientation)
         let decodeTime = Self.milliseconds(clock.now - start)
         let results = try recognize(decoded.image)
         lastTiming.decodeMilliseconds = decodeTime
