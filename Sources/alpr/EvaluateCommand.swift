@@ -439,10 +439,8 @@ extension EvaluateCommand {
         guard recursive else { return named }
         var folders: [String] = []
         for folder in named {
-            let base = URL(fileURLWithPath: folder, isDirectory: true)
-            for found in try BenchmarkDataset.imageFolders(under: base) {
-                let relative = String(found.standardizedFileURL.path.dropFirst(base.standardizedFileURL.path.count))
-                let name = relative.isEmpty ? folder : (folder as NSString).appendingPathComponent(String(relative.drop { $0 == "/" }))
+            for relative in try BenchmarkDataset.imageFolders(under: URL(fileURLWithPath: folder, isDirectory: true)) {
+                let name = relative.isEmpty ? folder : (folder as NSString).appendingPathComponent(relative)
                 if !folders.contains(name) { folders.append(name) }
             }
         }
@@ -454,11 +452,10 @@ extension EvaluateCommand {
         let named = folders.joined(separator: ", ")
         guard !recursive else { return "No annotated images in \(named) or their subfolders." }
         let below = folders.flatMap { folder in
-            ((try? BenchmarkDataset.imageFolders(under: URL(fileURLWithPath: folder, isDirectory: true))) ?? [])
-                .filter { $0.standardizedFileURL.path != URL(fileURLWithPath: folder).standardizedFileURL.path }
+            ((try? BenchmarkDataset.imageFolders(under: URL(fileURLWithPath: folder, isDirectory: true))) ?? []).filter { !$0.isEmpty }
         }
         guard !below.isEmpty else { return "No annotated images in \(named)." }
-        let names = below.prefix(3).map(\.lastPathComponent).joined(separator: ", ") + (below.count > 3 ? ", ..." : "")
+        let names = below.prefix(3).map { ($0 as NSString).lastPathComponent }.joined(separator: ", ") + (below.count > 3 ? ", ..." : "")
         return "No annotated images in \(named), but its subfolders hold images (\(names)): name them, or add --recursive."
     }
 

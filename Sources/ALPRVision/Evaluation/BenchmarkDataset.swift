@@ -79,15 +79,15 @@ public struct BenchmarkDataset: Sendable {
         self.unannotated = unannotated
     }
 
-    /// `directory` and every folder below it that directly holds a JPEG or PNG image, in path
-    /// order (`directory` first), hidden files and folders left out (`ImageFiles`): what
-    /// `alpr evaluate --recursive` scores, each folder as if it had been named.
-    public static func imageFolders(under directory: URL) throws -> [URL] {
+    /// The paths below `directory` of every folder in it that directly holds a JPEG or PNG
+    /// image, `""` for `directory` itself, in path order (`""` first), hidden files and folders
+    /// left out (`ImageFiles`): what `alpr evaluate --recursive` scores, each folder as if it
+    /// had been named.
+    public static func imageFolders(under directory: URL) throws -> [String] {
         guard let images = ImageFiles.relativePaths(in: directory, recursive: true) else {
             throw VisionError.invalidAnnotation(file: directory.path, line: 0, reason: "cannot list the folder")
         }
-        let folders = Set(images.map { ($0 as NSString).deletingLastPathComponent })
-        return folders.sorted().map { $0.isEmpty ? directory : directory.appendingPathComponent($0, isDirectory: true) }
+        return Set(images.map { ($0 as NSString).deletingLastPathComponent }).sorted()
     }
 
     /// An annotation file's text: UTF-8, or else ISO 8859-1 (older tools write file names with
