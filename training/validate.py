@@ -183,41 +183,72 @@ def counts_as_plate(text: str, confidence: float, sure_detection: bool = True, s
     return sure_detection or (confidence >= UNSURE_READ_CONFIDENCE and len(text) >= UNSURE_READ_CHARACTERS)
 
 
-# PlateRecognizer.TightCrops: an image no longer than this on its longer side in which nothing
-# was found is read again centred on a grey canvas TIGHT_CROP_SCALE times its width (at least
-# 3:4 high); a plate found there counts if it spans TIGHT_CROP_MIN_FILL of the image's width.
+# PlateRecognizer.TightCrops: an image in which nothing was found is read again centred on a
+# grey canvas TIGHT_CROP_SCALE times its width (at least 3:4 high), first shrunk by the least
+# whole factor (block means) that brings its longer side to TIGHT_CROP_MAX_SIDE or under, unless
+# that leaves it under TIGHT_CROP_MIN_SHRUNK_SIDE; a plate found there counts if it spans
+# TIGHT_CROP_MIN_FILL of the image's width and has TIGHT_CROP_MIN_CHARACTERS, its read held to
+# MIN_READ_CONFIDENCE however sure the detector is of the canvas's rectangle.
 TIGHT_CROP_MAX_SIDE = 1024
 TIGHT_CROP_SCALE = 2.5
 TIGHT_CROP_GREY = 128
 TIGHT_CROP_MIN_FILL = 0.85
+TIGHT_CROP_MIN_SHRUNK_SIDE = 16
+TIGHT_CROP_MIN_CHARACTERS = 4
+
+
+def tight_crop_shrink_factor(w: int, h: int) -> int | None:
+    """PlateRecognizer.TightCrops.shrinkFactor (larger images shrunk, as the engine's default)."""
+    longer = max(w, h)
+    if longer <= TIGHT_CROP_MAX_SIDE:
+        return 1
+    factor = -(-longer // TIGHT_CROP_MAX_SIDE)
+    return factor if min(w, h) // factor >= TIGHT_CROP_MIN_SHRUNK_SIDE else None
+
+
+def shrink(rgb: np.ndarray, factor: int) -> np.ndarray:
+    """RGBImage.shrunk(by:): each pixel the mean of a factor x factor block, rounded half up;
+    the columns and rows under one block at the right and bottom left out."""
+    if factor == 1:
+        return rgb
+    h, w = rgb.shape[0] // factor, rgb.shape[1] // factor
+    blocks = rgb[:h * factor, :w * factor].reshape(h, factor, w, factor, 3).astype(np.uint32).sum((1, 3))
+    area = factor * factor
+    return ((blocks + area // 2) // area).astype(np.uint8)
 
 
 def read_plates(pipe: Pipeline, rgb: np.ndarray, threshold: float, tight_crops: bool = True) -> list:
-    """read_plates_once, and for a small image with no plate its tight-crop reading
-    (PlateRecognizer.TightCrops), the plates moved back into the image and clipped to it."""
+    """read_plates_once, and for an image with no plate its tight-crop reading
+    (PlateRecognizer.TightCrops), the plates moved back into the image, clipped to it and
+    scaled by the shrink."""
     plates = read_plates_once(pipe, rgb, threshold)
-    h, w = rgb.shape[:2]
-    if plates or not tight_crops or max(w, h) > TIGHT_CROP_MAX_SIDE:
+    factor = tight_crop_shrink_factor(rgb.shape[1], rgb.shape[0])
+    if plates or not tight_crops or factor is None:
         return plates
+    small = shrink(rgb, factor)
+    h, w = small.shape[:2]
     cw = max(w + 2, int(round(w * TIGHT_CROP_SCALE)))
     ch = max(h + 2, int(round(h * TIGHT_CROP_SCALE)), cw * 3 // 4)
     x, y = (cw - w) // 2, (ch - h) // 2
     canvas = np.full((ch, cw, 3), TIGHT_CROP_GREY, np.uint8)
-    canvas[y:y + h, x:x + w] = rgb
+    canvas[y:y + h, x:x + w] = small
     moved = []
-    for score, quad, _, text in read_plates_once(pipe, canvas, threshold):
-        quad = np.clip(quad - np.array([x, y], np.float32), 0, [w, h])
+    for score, quad, _, text in read_plates_once(pipe, canvas, threshold, confident_detections=False):
+        if len(text) < TIGHT_CROP_MIN_CHARACTERS:
+            continue
+        quad = np.clip(quad - np.array([x, y], np.float32), 0, [w, h]) * factor
         box = (*quad.min(0), *quad.max(0))
-        if box[2] - box[0] >= TIGHT_CROP_MIN_FILL * w and box[3] > box[1]:
+        if box[2] - box[0] >= TIGHT_CROP_MIN_FILL * w * factor and box[3] > box[1]:
             moved.append((score, quad, box, text))
     return moved
 
 
-def read_plates_once(pipe: Pipeline, rgb: np.ndarray, threshold: float) -> list:
+def read_plates_once(pipe: Pipeline, rgb: np.ndarray, threshold: float, confident_detections: bool = True) -> list:
     """The plates the engine reports for a frame, as PlateRecognizer.recognize finds them:
     detections from UNSURE_DETECTION_THRESHOLD (those under `threshold` read only from
     UNSURE_MIN_WIDTH wide and kept only when the OCR confirms them), refined, skipped when refined onto a plate already read or mostly inside
-    one, read, and kept by counts_as_plate. Returns [(score, quad, box, text)]."""
+    one, read, and kept by counts_as_plate (`confident_detections` False: the detector's score
+    never lowers the read's floor). Returns [(score, quad, box, text)]."""
     lit = correct_exposure(rgb) if pipe.exposure else rgb
     plates = []
     for score, quad, detected in pipe.detections(lit, min(threshold, UNSURE_DETECTION_THRESHOLD)):
@@ -232,10 +263,11 @@ def read_plates_once(pipe: Pipeline, rgb: np.ndarray, threshold: float) -> list:
             continue
         # A read dropped whatever its text needs no second look (PlateRecognizer.secondLookFloor).
         sure = score >= threshold
-        floor = min_read_confidence(score)
+        trusted = score if confident_detections else None
+        floor = min_read_confidence(trusted)
         text, confidence = pipe.read(rgb, quad, floor if sure else max(floor, UNSURE_READ_CONFIDENCE))
         # A text read with a motion blur undone must count as a plate as cut too.
-        if counts_as_plate(text, confidence, sure, score) and (pipe.last_as_cut is None or counts_as_plate(*pipe.last_as_cut, sure, score)):
+        if counts_as_plate(text, confidence, sure, trusted) and (pipe.last_as_cut is None or counts_as_plate(*pipe.last_as_cut, sure, trusted)):
             plates.append((score, quad, box, text))
     return plates
 

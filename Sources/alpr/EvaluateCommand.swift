@@ -70,6 +70,12 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .long, help: "Keep reads of mostly I and 1 the OCR is unsure of, and reads of nothing but I and 1 (skip the stroke-read checks).")
     var keepStrokeReads = false
 
+    @Flag(name: .customLong("no-tight-crops"), help: "Read an image with no plate found once only (skip reading it again as a plate cut out tight).")
+    var noTightCrops = false
+
+    @Flag(name: .customLong("no-large-tight-crops"), help: "Read only images of 1024 px or less again as plates cut out tight (skip shrinking larger ones to read them so).")
+    var noLargeTightCrops = false
+
     @Flag(name: .customLong("letter-o-outside-formats"), help: "Report a round glyph as the OCR read it, O or 0, in reads that fit no serial format (skip writing it 0).")
     var letterOOutsideFormats = false
 
@@ -171,6 +177,8 @@ struct EvaluateCommand: ParsableCommand {
         if noConfidentDetections { options.confidentDetections = nil }
         if keepShortReads { options.shortReads = nil }
         if keepStrokeReads { options.strokeReads = nil }
+        if noTightCrops { options.tightCrops = nil }
+        if noLargeTightCrops { options.tightCrops?.shrinksLargerImages = false }
         if letterOOutsideFormats { options.formats?.zeroOutsideFormats = false }
         let modelsDirectory = ModelsDirectory.resolve(explicit: models), chosen = options
         let evaluation = Evaluation(iouThreshold: iou, topK: topK)

@@ -31,6 +31,35 @@ struct GeometryTests {
         }
     }
 
+    @Test("an area shrink gives each block's rounded mean, leaving out the columns and rows under one block", arguments: [UInt64(1), 2, 3])
+    func shrink(seed: UInt64) throws {
+        var random = SeededRandom(seed: seed)
+        for factor in [1, 2, 3, 4, 7] {
+            let width = factor * Int.random(in: 1 ... 9, using: &random) + Int.random(in: 0 ..< factor, using: &random)
+            let height = factor * Int.random(in: 1 ... 9, using: &random) + Int.random(in: 0 ..< factor, using: &random)
+            let pixels = (0 ..< width * height * 3).map { _ in UInt8.random(in: 0 ... 255, using: &random) }
+            let image = try RGBImage(width: width, height: height, pixels: pixels)
+            let small = try image.shrunk(by: factor)
+            #expect(small.width == width / factor && small.height == height / factor)
+            // The plain definition: the mean of the block's values, rounded half up.
+            for y in 0 ..< small.height {
+                for x in 0 ..< small.width {
+                    for channel in 0 ..< 3 {
+                        var sum = 0
+                        for dy in 0 ..< factor {
+                            for dx in 0 ..< factor { sum += Int(pixels[((y * factor + dy) * width + x * factor + dx) * 3 + channel]) }
+                        }
+                        let mean = (Double(sum) / Double(factor * factor) + 0.5).rounded(.down)
+                        #expect(Int(small.pixels[(y * small.width + x) * 3 + channel]) == Int(mean), "factor \(factor) at \(x),\(y)")
+                    }
+                }
+            }
+        }
+        let image = RGBImage(width: 5, height: 3, red: 1, green: 2, blue: 3)
+        #expect(throws: VisionError.self) { try image.shrunk(by: 4) }
+        #expect(throws: VisionError.self) { try image.shrunk(by: 0) }
+    }
+
     @Test("letterbox scales to fit, places the image top-left and pads grey")
     func letterbox() throws {
         let image = RGBImage(width: 4, height: 2, red: 10, green: 20, blue: 30)

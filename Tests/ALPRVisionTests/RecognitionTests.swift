@@ -603,6 +603,9 @@ struct RecognitionTests {
         #expect(try constant("TIGHT_CROP_SCALE") == tight.scale)
         #expect(try constant("TIGHT_CROP_GREY") == Double(tight.grey))
         #expect(try constant("TIGHT_CROP_MIN_FILL") == tight.minimumFill)
+        #expect(try constant("TIGHT_CROP_MIN_SHRUNK_SIDE") == Double(tight.minimumShrunkSide))
+        #expect(try constant("TIGHT_CROP_MIN_CHARACTERS") == Double(tight.minimumCharacters))
+        #expect(tight.shrinksLargerImages, "validate.py shrinks larger images, as the engine's default does")
 
         // The second look, in training/pipeline.py: `SECOND_LOOK_BELOW, ... = 0.97, ...`.
         let pipeline = try String(contentsOf: GoldenModelTests.packageRoot.appendingPathComponent("training/pipeline.py"), encoding: .utf8)
@@ -728,10 +731,50 @@ struct RecognitionTests {
         #expect(recognizer.lastTiming.plateCount == 1 && recognizer.lastTiming.totalMilliseconds > 0)
         // The canvas is reused: the same image reads the same a second time.
         #expect(try recognizer.recognize(image) == plates)
-        // A 720p frame is never read twice, whatever it holds.
+        // A plate-free frame is read twice and still gives nothing.
         let frame = RGBImage(width: 1280, height: 720, red: 128, green: 128, blue: 128)
         #expect(try recognizer.recognize(frame).isEmpty)
-        #expect(PlateRecognizer.TightCrops().applies(width: 1280, height: 720) == false)
+    }
+
+    @Test("a larger tight crop is shrunk by a whole factor, read on the canvas and scaled back")
+    func largeTightCrop() throws {
+        let small = try ImageDecoder.decode(contentsOf: GoldenModelTests.fixtures.appendingPathComponent("tight-crop-408IHA.png"))
+        let image = try small.resized(width: 1280, height: 640)  // as a crop cut from a 12-megapixel photo
+        var options = PlateRecognizer.Options()
+        options.tightCrops?.shrinksLargerImages = false
+        let smallOnly = try PlateRecognizer(modelsDirectory: GoldenModelTests.modelsDirectory, options: options)
+        #expect(try smallOnly.recognize(image).isEmpty, "read as it is, the large crop gives the detector nothing")
+
+        let recognizer = try PlateRecognizer(modelsDirectory: GoldenModelTests.modelsDirectory)
+        let plates = try recognizer.recognize(image)
+        try #require(plates.count == 1)
+        #expect(plates[0].text == "408IHA")
+        #expect(plates[0].box.width >= 0.85 * 1280 && plates[0].box.x + plates[0].box.width <= 1280
+                && plates[0].box.y + plates[0].box.height <= 640 && plates[0].box.height > 320, "\(plates[0].box)")
+        #expect(plates[0].corners.allSatisfy { (0 ... 1280).contains($0.x) && (0 ... 640).contains($0.y) })
+        // The plate read at 640x320 lies where the small crop's plate does, scaled by 1280 / 240.
+        let direct = try recognizer.recognize(small)
+        try #require(direct.count == 1)
+        let scale = 1280.0 / 240
+        #expect(abs(plates[0].box.x - direct[0].box.x * scale) < 0.05 * 1280 && abs(plates[0].box.width - direct[0].box.width * scale) < 0.05 * 1280,
+                "\(plates[0].box) against \(direct[0].box) scaled")
+    }
+
+    @Test("the tight-crop shrink factor brings the longer side to 1024 or under, and thin images are not read again")
+    func tightCropShrinkFactor() {
+        let tight = PlateRecognizer.TightCrops()
+        #expect(tight.shrinkFactor(width: 240, height: 120) == 1)
+        #expect(tight.shrinkFactor(width: 1024, height: 768) == 1)
+        #expect(tight.shrinkFactor(width: 1025, height: 500) == 2)
+        #expect(tight.shrinkFactor(width: 1280, height: 720) == 2)
+        #expect(tight.shrinkFactor(width: 2048, height: 1024) == 2)
+        #expect(tight.shrinkFactor(width: 3000, height: 4000) == 4)
+        #expect(tight.shrinkFactor(width: 3000, height: 47) == nil, "15 px high once shrunk")
+        #expect(tight.shrinkFactor(width: 3000, height: 48) == 3)
+        var smallOnly = tight
+        smallOnly.shrinksLargerImages = false
+        #expect(smallOnly.shrinkFactor(width: 1024, height: 100) == 1)
+        #expect(smallOnly.shrinkFactor(width: 1280, height: 720) == nil && !smallOnly.applies(width: 1280, height: 720))
     }
 
     @Test("the tight-crop canvas centres the image on grey, and plates move back clipped to it")
@@ -770,6 +813,14 @@ struct RecognitionTests {
         var narrow = plate
         narrow.corners = [ImagePoint(x: 150, y: 60), ImagePoint(x: 250, y: 60), ImagePoint(x: 250, y: 100), ImagePoint(x: 150, y: 100)]
         #expect(tight.movedBack(narrow, x: 100, y: 50, width: 240, height: 120) == nil, "a sign on a small photo, not a tight crop")
+        var short = plate
+        short.text = "CXX"
+        #expect(tight.movedBack(short, x: 100, y: 50, width: 240, height: 120) == nil, "fewer characters than a US serial")
+        // From a shrunk image: clipped to the shrunk size, then scaled by the factor.
+        let scaled = try #require(tight.movedBack(plate, x: 100, y: 50, width: 240, height: 120, factor: 3))
+        #expect(scaled.corners == [ImagePoint(x: 0, y: 0), ImagePoint(x: 720, y: 0), ImagePoint(x: 720, y: 270), ImagePoint(x: 0, y: 255)])
+        #expect(scaled.box == PlateBox(x: 0, y: 0, width: 720, height: 270))
+        #expect(tight.movedBack(narrow, x: 100, y: 50, width: 240, height: 120, factor: 3) == nil)
     }
 
     @Test("models of the wrong kind are refused with a reason")

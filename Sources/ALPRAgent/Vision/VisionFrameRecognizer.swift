@@ -12,7 +12,16 @@ public final class VisionFrameRecognizer: FrameRecognizer, @unchecked Sendable {
     private let queue = DispatchQueue(label: "alpr.agent.recognition")
 
     public init(modelsDirectory: URL) throws {
-        recognizer = try PlateRecognizer(modelsDirectory: modelsDirectory)
+        recognizer = try PlateRecognizer(modelsDirectory: modelsDirectory, options: Self.options)
+    }
+
+    /// The engine's defaults, but a frame with no plate is not read again as a plate cut out
+    /// tight (`PlateRecognizer.TightCrops`): a camera's frames are scenes, most of them hold no
+    /// plate, and a second pass over each would halve the frames a core keeps up with.
+    public static var options: PlateRecognizer.Options {
+        var options = PlateRecognizer.Options()
+        options.tightCrops = nil
+        return options
     }
 
     /// The models folder: `explicit`, else `ALPR_MODELS`, else `./Models`, else the one beside the executable (as `alpr read` does).

@@ -26,6 +26,47 @@ extension RGBImage {
         return try RGBImage(width: newWidth, height: newHeight, pixels: result)
     }
 
+    /// The image shrunk `factor` times each way, every pixel the rounded mean of a
+    /// `factor`×`factor` block (an area shrink, free of the aliasing a bilinear one leaves at
+    /// large factors); the last `width % factor` columns and `height % factor` rows, under one
+    /// block, are left out, so a point's coordinates here are exactly its own over `factor`.
+    public func shrunk(by factor: Int) throws -> RGBImage {
+        guard factor >= 1, width / factor > 0, height / factor > 0 else {
+            throw VisionError.invalidImage("shrink \(width)x\(height) by \(factor)")
+        }
+        if factor == 1 { return self }
+        let newWidth = width / factor, newHeight = height / factor
+        let area = UInt32(factor * factor)
+        var result = [UInt8](repeating: 0, count: newWidth * newHeight * 3)
+        var sums = [UInt32](repeating: 0, count: newWidth * 3)
+        pixels.withUnsafeBufferPointer { source in
+            result.withUnsafeMutableBufferPointer { destination in
+                sums.withUnsafeMutableBufferPointer { sums in
+                    for y in 0 ..< newHeight {
+                        sums.update(repeating: 0)
+                        for row in y * factor ..< (y + 1) * factor {
+                            let line = row * width * 3
+                            for x in 0 ..< newWidth {
+                                var start = line + x * factor * 3
+                                for _ in 0 ..< factor {
+                                    sums[3 * x] &+= UInt32(source[start])
+                                    sums[3 * x + 1] &+= UInt32(source[start + 1])
+                                    sums[3 * x + 2] &+= UInt32(source[start + 2])
+                                    start += 3
+                                }
+                            }
+                        }
+                        let base = y * newWidth * 3
+                        for index in 0 ..< newWidth * 3 {
+                            destination[base + index] = UInt8((sums[index] + area / 2) / area)
+                        }
+                    }
+                }
+            }
+        }
+        return try RGBImage(width: newWidth, height: newHeight, pixels: result)
+    }
+
     /// Where the image lands inside a letterboxed `width` × `height` canvas: scaled to fit,
     /// placed at the top-left corner.
     public func letterboxScale(width canvasWidth: Int, height canvasHeight: Int) -> Double {

@@ -8,7 +8,7 @@ import Foundation
 /// set to one thread, so N instances use N cores). Loading is the expensive part; `recognize`
 /// performs no network-sized allocation.
 public final class PlateRecognizer {
-    public struct Options: Sendable {
+    public struct Options: Sendable, Equatable {
         /// Heatmap score for a detection; nil keeps the model's `meta.threshold` (or 0.3).
         public var detectionThreshold: Float?
         /// Detections under `detectionThreshold` but at least this sure are kept too when the
@@ -182,24 +182,54 @@ public final class PlateRecognizer {
     /// badges to a plate's size for the detector, and on plate-free photos 7 of 8 such
     /// readings spanned a quarter of the width or less. It is then moved back into the image
     /// and clipped to it. The 275 crops: 85.8 % read exactly and 89.8 % found as they are,
-    /// 94.2 % and 99.6 % with this (docs/accuracy.md). Frames of 720p and more are never read
-    /// twice, so a camera's plate-free frames cost no more; a smaller image with no plate
-    /// costs a second pass.
+    /// 94.2 % and 99.6 % with this (docs/accuracy.md).
+    ///
+    /// A larger image with no plate (a crop cut from a phone photo or a 4K frame) is first
+    /// shrunk by the least whole factor that brings its longer side to `maximumSide` or under
+    /// (`RGBImage.shrunk(by:)`, block means) and read so, its plate then scaled back: the same
+    /// crops drawn 1,100 to 2,600 px wide were found 90.2 % and read exactly 85.5 % without,
+    /// and as the small ones with it (docs/accuracy.md). An image so thin that the shrink would
+    /// leave it under `minimumShrunkSide` is not read again. `shrinksLargerImages` off, only
+    /// small images are read twice. Either way a plate-free image costs a second pass, so the
+    /// reader agent, whose video frames are scenes and never crops, turns `tightCrops` off.
+    ///
+    /// On the canvas the detector is sure of the image's own rectangle, plate or not, so a
+    /// read there is held to `Options.minimumConfidence` however high the detection scores
+    /// (`ConfidentDetections` does not apply), and needs `minimumCharacters` (4, the fewest a
+    /// US serial has; no val crop has fewer): upscaled plate-free photos gave two- and
+    /// three-character whole-image reads (`C2`, `CXX`) and a smeared street frame one of 0.008.
     public struct TightCrops: Sendable, Equatable {
         public var maximumSide: Int
         public var scale: Double
         public var grey: UInt8
         public var minimumFill: Double
+        public var shrinksLargerImages: Bool
+        public var minimumShrunkSide: Int
+        public var minimumCharacters: Int
 
-        public init(maximumSide: Int = 1024, scale: Double = 2.5, grey: UInt8 = 128, minimumFill: Double = 0.85) {
+        public init(maximumSide: Int = 1024, scale: Double = 2.5, grey: UInt8 = 128, minimumFill: Double = 0.85,
+                    shrinksLargerImages: Bool = true, minimumShrunkSide: Int = 16, minimumCharacters: Int = 4) {
             self.maximumSide = maximumSide
             self.scale = scale
             self.grey = grey
             self.minimumFill = minimumFill
+            self.shrinksLargerImages = shrinksLargerImages
+            self.minimumShrunkSide = minimumShrunkSide
+            self.minimumCharacters = minimumCharacters
+        }
+
+        /// The factor an image of this size with no plate found is shrunk by before it is
+        /// read again (1: read as it is); nil when it is not read again.
+        public func shrinkFactor(width: Int, height: Int) -> Int? {
+            let longer = max(width, height)
+            if longer <= maximumSide { return 1 }
+            guard shrinksLargerImages, maximumSide > 0 else { return nil }
+            let factor = (longer + maximumSide - 1) / maximumSide
+            return min(width, height) / factor >= minimumShrunkSide ? factor : nil
         }
 
         /// Whether an image of this size with no plate found is read again.
-        public func applies(width: Int, height: Int) -> Bool { max(width, height) <= maximumSide }
+        public func applies(width: Int, height: Int) -> Bool { shrinkFactor(width: width, height: height) != nil }
 
         /// The canvas size for an image and the image's offset in it.
         public func canvas(width: Int, height: Int) -> (width: Int, height: Int, x: Int, y: Int) {
@@ -232,14 +262,17 @@ public final class PlateRecognizer {
         }
 
         /// A plate read on the canvas, moved back into the `width`×`height` image and clipped
-        /// to it; nil unless it fills `minimumFill` of the image's width.
-        public func movedBack(_ plate: PlateResult, x: Int, y: Int, width: Int, height: Int) -> PlateResult? {
+        /// to it, then scaled by `factor` (the shrink the image was read at); nil unless it
+        /// fills `minimumFill` of the image's width and its text has `minimumCharacters`.
+        public func movedBack(_ plate: PlateResult, x: Int, y: Int, width: Int, height: Int, factor: Int = 1) -> PlateResult? {
+            guard plate.text.count >= minimumCharacters else { return nil }
             var moved = plate
+            let scale = Double(factor)
             moved.corners = plate.corners.map {
-                ImagePoint(x: min(max($0.x - Double(x), 0), Double(width)), y: min(max($0.y - Double(y), 0), Double(height)))
+                ImagePoint(x: min(max($0.x - Double(x), 0), Double(width)) * scale, y: min(max($0.y - Double(y), 0), Double(height)) * scale)
             }
             moved.box = PlateBox(enclosing: moved.corners)
-            return moved.box.width >= minimumFill * Double(width) && moved.box.height > 0 ? moved : nil
+            return moved.box.width >= minimumFill * Double(width) * scale && moved.box.height > 0 ? moved : nil
         }
     }
 
@@ -393,23 +426,31 @@ public final class PlateRecognizer {
 
     public func recognize(_ frame: RGBImage) throws -> [PlateResult] {
         let found = try recognizeOnce(frame)
-        guard found.isEmpty, let tight = options.tightCrops, tight.applies(width: frame.width, height: frame.height) else { return found }
-        // Nothing found in a small image: it may be a plate cut out tight (`TightCrops`).
-        let first = lastTiming
-        let padded = tight.padded(frame, into: &paddingBuffer)
-        defer { paddingBuffer = padded.image }
-        let results = try recognizeOnce(padded.image).compactMap {
-            tight.movedBack($0, x: padded.x, y: padded.y, width: frame.width, height: frame.height)
+        guard found.isEmpty, let tight = options.tightCrops, let factor = tight.shrinkFactor(width: frame.width, height: frame.height) else {
+            return found
         }
-        lastTiming.detectionMilliseconds += first.detectionMilliseconds
+        // Nothing found: the image may be a plate cut out tight (`TightCrops`).
+        let first = lastTiming
+        let clock = ContinuousClock()
+        let start = clock.now
+        let image = try frame.shrunk(by: factor)
+        let shrinking = Self.milliseconds(clock.now - start)
+        let padded = tight.padded(image, into: &paddingBuffer)
+        defer { paddingBuffer = padded.image }
+        let results = try recognizeOnce(padded.image, confidentDetections: false).compactMap {
+            tight.movedBack($0, x: padded.x, y: padded.y, width: image.width, height: image.height, factor: factor)
+        }
+        lastTiming.detectionMilliseconds += first.detectionMilliseconds + shrinking
         lastTiming.recognitionMilliseconds += first.recognitionMilliseconds
-        lastTiming.totalMilliseconds += first.totalMilliseconds
+        lastTiming.totalMilliseconds += first.totalMilliseconds + shrinking
         lastTiming.plateCount = results.count
         return results
     }
 
-    /// One pass of the detector, refiner and OCR over `frame`.
-    private func recognizeOnce(_ frame: RGBImage) throws -> [PlateResult] {
+    /// One pass of the detector, refiner and OCR over `frame`. `confidentDetections` false
+    /// holds every read to `Options.minimumConfidence`, however sure the detector is: on a
+    /// tight-crop canvas it is sure of the image's own rectangle, plate or not.
+    private func recognizeOnce(_ frame: RGBImage, confidentDetections: Bool = true) throws -> [PlateResult] {
         apply()
         let clock = ContinuousClock()
         let start = clock.now
@@ -436,7 +477,8 @@ public final class PlateRecognizer {
             // on that plate (a sticker, a slogan, the state's name), not another plate.
             if Self.isPartOfAPlate(box, plates: results.lazy.map(\.box)) { continue }
             let reading: PlateOCR.Reading
-            ocr.secondLook?.atLeast = secondLookFloor(sureDetection: sureDetection, detectionScore: detection.score)
+            let trustedScore = confidentDetections ? detection.score : nil
+            ocr.secondLook?.atLeast = secondLookFloor(sureDetection: sureDetection, detectionScore: trustedScore)
             do {
                 reading = try ocr.read(frame, corners: corners, candidateCount: options.candidateCount, formats: options.formats)
             } catch VisionError.invalidImage {
@@ -446,7 +488,7 @@ public final class PlateRecognizer {
             // chooses among the texts, and a reading with a motion blur undone only gives the
             // text of a plate that counts as one as cut (the rules' floors were set on reads as
             // cut, and undoing a blur in a railing can make strokes the OCR is sure of).
-            guard options.countsAsPlate(reading, sureDetection: sureDetection, detectionScore: detection.score) else { continue }
+            guard options.countsAsPlate(reading, sureDetection: sureDetection, detectionScore: trustedScore) else { continue }
             results.append(PlateResult(text: reading.text, confidence: reading.confidence,
                                        characterConfidences: reading.characterConfidences, box: box,
                                        corners: corners, candidates: reading.candidates, detectionScore: detection.score))

@@ -5,7 +5,7 @@
 /// are left untouched. A boost never forces a format: a confident reading that fits no pattern
 /// (vanity plates, other states) still wins over a fitting one with less than 1/`boost` of its
 /// probability.
-public struct USPlateFormats: Sendable {
+public struct USPlateFormats: Sendable, Equatable {
     /// Minnesota passenger (`ABC123`, newer `123ABC`) and common other states' serials
     /// (`ABC1234`: e.g. Texas, Pennsylvania, New York; `1ABC234`: California), and the next most
     /// common serials among the real US training plates (`split == train` of
