@@ -36,11 +36,21 @@ struct AgentCommand: AsyncParsableCommand {
     @Flag(help: "Decode a video file as fast as possible instead of at its own frame rate (throughput measurements: passes are timed by the wall clock, so reads per pass then differ).")
     var unpaced = false
 
-    @Option(help: "Frame width in pixels; the camera's picture is scaled to fit with its aspect ratio kept (black bars).")
-    var width: Int = 1280
+    @Option(help: "Frame width in pixels, with --height: every picture is scaled to fit that size with its aspect ratio kept (black bars). Without both, frames keep the camera's own size, scaled down only to fit 1920x1080.")
+    var width: Int?
 
-    @Option(help: "Frame height in pixels.")
-    var height: Int = 720
+    @Option(help: "Frame height in pixels, with --width.")
+    var height: Int?
+
+    /// The frame size and fit: `--width`x`--height` exactly, else the camera's own size within
+    /// `largestNativeFrame` (a 1080p camera's far plates keep their pixels; a 4K camera's
+    /// frames cost what 1080p ones do).
+    var frameSize: (width: Int, height: Int, fit: FrameFit) {
+        if let width, let height { return (width, height, .exactly) }
+        return (Self.largestNativeFrame.width, Self.largestNativeFrame.height, .within)
+    }
+
+    static let largestNativeFrame = (width: 1920, height: 1080)
 
     @Option(help: "Folder of the durable read queue.")
     var queueDir: String
@@ -124,6 +134,8 @@ struct AgentCommand: AsyncParsableCommand {
         if diskBudgetMb < 1 { problems.append("--disk-budget-mb must be at least 1") }
         if maxFixAge <= 0 { problems.append("--max-fix-age must be positive") }
         if heartbeatInterval < 1 { problems.append("--heartbeat-interval must be at least 1 second") }
+        if (width == nil) != (height == nil) { problems.append("give --width and --height together (neither: the camera's own size up to 1920x1080)") }
+        let (width, height, fit) = frameSize
         let codec = VisionImageCodec(logger: logger)
         var frameSource: (any FrameSource)?
         if let sourceSpecification {
@@ -133,14 +145,18 @@ struct AgentCommand: AsyncParsableCommand {
                     guard FileManager.default.fileExists(atPath: path) else { throw AgentError.invalidConfiguration("video file \(path) does not exist") }
                     var configuration = try FFmpegFrameSource.Configuration(input: .file(path), framesPerSecond: fps, width: width, height: height)
                     configuration.pacesFileAtItsFrameRate = !unpaced
+                    configuration.fit = fit
                     return FFmpegFrameSource(configuration: configuration, logger: logger)
                 case .stream(let url):
-                    return FFmpegFrameSource(configuration: try .init(input: .stream(url), framesPerSecond: fps, width: width, height: height), logger: logger)
+                    var configuration = try FFmpegFrameSource.Configuration(input: .stream(url), framesPerSecond: fps, width: width, height: height)
+                    configuration.fit = fit
+                    return FFmpegFrameSource(configuration: configuration, logger: logger)
                 case .folder(let path):
-                    return ImageFolderFrameSource(folder: URL(fileURLWithPath: path, isDirectory: true), width: width, height: height, codec: codec, logger: logger)
+                    return ImageFolderFrameSource(folder: URL(fileURLWithPath: path, isDirectory: true), width: width, height: height, fit: fit,
+                                                  codec: codec, logger: logger)
                 case .image(let path):
                     guard FileManager.default.fileExists(atPath: path) else { throw AgentError.invalidConfiguration("image \(path) does not exist") }
-                    return SingleImageFrameSource(path: path, width: width, height: height, codec: codec)
+                    return SingleImageFrameSource(path: path, width: width, height: height, fit: fit, codec: codec)
                 }
             }
         }

@@ -92,6 +92,26 @@ import Glibc
         #expect(source.currentProcessIdentifier != firstChild)
     }
 
+    @Test func keepsTheCamerasOwnSizeWithinTheLargestFrame() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let clip = try makeClip(in: folder, seconds: 1)  // 96x64
+        for (maximum, expected) in [((1920, 1080), (96, 64)), ((48, 48), (48, 32)), ((96, 64), (96, 64))] {
+            var configuration = try FFmpegFrameSource.Configuration(input: .file(clip), framesPerSecond: 10, width: maximum.0, height: maximum.1)
+            configuration.fit = .within
+            configuration.pacesFileAtItsFrameRate = false
+            let source = FFmpegFrameSource(configuration: configuration, logger: testLogger)
+            #expect(source.arguments.contains("ppm") && !source.arguments.contains("rawvideo"))
+            var count = 0
+            for await frame in source.frames() {
+                #expect(frame.width == expected.0 && frame.height == expected.1, "within \(maximum): \(frame.width)x\(frame.height)")
+                #expect(frame.pixels.count == frame.width * frame.height * 3)
+                count += 1
+            }
+            #expect(count >= 1 && source.statistics.produced == 10 && source.statistics.restarts == 0)
+        }
+    }
+
     @Test func unreachableStreamIsRetriedWithBackoffUntilCancelled() async throws {
         var configuration = try FFmpegFrameSource.Configuration(input: .stream("/nonexistent/camera.mjpeg"), framesPerSecond: 5, width: 32, height: 32)
         configuration.backoff = ExponentialBackoff(initial: 0.05, maximum: 0.2)

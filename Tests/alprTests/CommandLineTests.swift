@@ -539,6 +539,20 @@ struct CommandLineTests {
         #expect(candidates.first?["text"] as? String == text, sourceLocation: sourceLocation)
         #expect(Set(candidates.compactMap { $0["text"] as? String }).count == candidates.count, "distinct", sourceLocation: sourceLocation)
     }
+
+    @Test("agent takes a frame width only with a height, and says why it cannot start")
+    func agentFrameSize() throws {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "alpr-agent-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let credential = folder.appending(path: "credential")
+        try Data("test-credential\n".utf8).write(to: credential)
+        let run = try Alpr.run(["agent", "--server", "http://127.0.0.1:9", "--credential-file", credential.path,
+                                "--source", "image:\(folder.path)/none.jpg", "--queue-dir", folder.appending(path: "queue").path,
+                                "--width", "1280", "--models", Alpr.models.path])
+        #expect(run.status != 0)
+        #expect(run.standardError.contains("give --width and --height together"), "\(run.standardError)")
+    }
 }
 
 /// Three frames of the demo clip in a temporary folder: `a.jpg` (KTN4827 at 3 s), `b.png`

@@ -25,6 +25,9 @@ public final class FFmpegFrameSource: FrameSource {
         public var framesPerSecond: Double
         public var width: Int
         public var height: Int
+        /// `.exactly`: every frame `width`×`height`, black bars where the aspect ratio differs;
+        /// `.within`: the camera's own size, scaled down only to fit `width`×`height`.
+        public var fit = FrameFit.exactly
         public var executable = "/usr/bin/ffmpeg"
         public var backoff = ExponentialBackoff(initial: 0.5, maximum: 30)
         /// A file is played at its own frame rate, as a camera would deliver it. Off, it is
@@ -80,13 +83,24 @@ public final class FFmpegFrameSource: FrameSource {
             location = url
         }
         let fps = String(format: "%g", configuration.framesPerSecond)
-        arguments += [
-            "-i", location, "-an",
-            // Scaled to fit the configured size with the aspect ratio kept (black bars), as
-            // still images are: a 4:3 camera stretched to 16:9 would widen every plate by a third.
-            "-vf", "fps=\(fps)," + FFmpegImageCodec.fitting(width: configuration.width, height: configuration.height),
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
-        ]
+        switch configuration.fit {
+        case .exactly:
+            arguments += [
+                "-i", location, "-an",
+                // Scaled to fit the configured size with the aspect ratio kept (black bars), as
+                // still images are: a 4:3 camera stretched to 16:9 would widen every plate by a third.
+                "-vf", "fps=\(fps)," + FFmpegImageCodec.fitting(width: configuration.width, height: configuration.height),
+                "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
+            ]
+        case .within:
+            // ffmpeg chooses the size (the camera's may change when it restarts), so each frame
+            // goes out as a PPM image that carries its own.
+            arguments += [
+                "-i", location, "-an",
+                "-vf", "fps=\(fps)," + FFmpegImageCodec.fittingWithin(width: configuration.width, height: configuration.height),
+                "-f", "image2pipe", "-c:v", "ppm", "-pix_fmt", "rgb24", "pipe:1",
+            ]
+        }
         return arguments
     }
 
@@ -142,11 +156,25 @@ public final class FFmpegFrameSource: FrameSource {
             if stop.isStopped { process.terminate() }
 
             let descriptor = output.fileHandleForReading.fileDescriptor
-            var buffer = [UInt8](repeating: 0, count: frameBytes)
-            while !stop.isStopped, Self.readExactly(descriptor, into: &buffer) {
-                guard let frame = try? RGBFrame(width: configuration.width, height: configuration.height, pixels: buffer, capturedAt: Date()) else { break }
-                attempt = 0
-                if !mailbox.offer(frame) { stop.stop() }
+            switch configuration.fit {
+            case .exactly:
+                var buffer = [UInt8](repeating: 0, count: frameBytes)
+                while !stop.isStopped, Self.readExactly(descriptor, into: &buffer) {
+                    guard let frame = try? RGBFrame(width: configuration.width, height: configuration.height, pixels: buffer, capturedAt: Date()) else { break }
+                    attempt = 0
+                    if !mailbox.offer(frame) { stop.stop() }
+                }
+            case .within:
+                var images = PPMStream(descriptor: descriptor)
+                do {
+                    while !stop.isStopped, let image = try images.next() {
+                        let frame = try RGBFrame(width: image.width, height: image.height, pixels: image.pixels, capturedAt: Date())
+                        attempt = 0
+                        if !mailbox.offer(frame) { stop.stop() }
+                    }
+                } catch {
+                    logger.error("ffmpeg's frames could not be read", metadata: ["error": "\(error)"])
+                }
             }
             if process.isRunning && !stop.isStopped { process.terminate() }
             process.waitUntilExit()

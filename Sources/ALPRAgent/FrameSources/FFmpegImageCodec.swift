@@ -14,7 +14,21 @@ public struct FFmpegImageCodec: ImageCodec {
         "scale=\(width):\(height):force_original_aspect_ratio=decrease,pad=\(width):\(height):(ow-iw)/2:(oh-ih)/2"
     }
 
-    public func decodeImage(at path: String, width: Int, height: Int, capturedAt: Date) throws(AgentError) -> RGBFrame {
+    /// The ffmpeg filter that keeps a picture's size when it fits `width`x`height` and scales it
+    /// down to fit otherwise, aspect ratio kept (`FrameFit.within`).
+    static func fittingWithin(width: Int, height: Int) -> String {
+        "scale='min(iw,\(width))':'min(ih,\(height))':force_original_aspect_ratio=decrease"
+    }
+
+    public func decodeImage(at path: String, width: Int, height: Int, fit: FrameFit, capturedAt: Date) throws(AgentError) -> RGBFrame {
+        if fit == .within {
+            let output = try run([
+                "-nostdin", "-hide_banner", "-loglevel", "error", "-i", path, "-frames:v", "1",
+                "-vf", Self.fittingWithin(width: width, height: height), "-f", "image2pipe", "-c:v", "ppm", "-pix_fmt", "rgb24", "pipe:1",
+            ], input: nil)
+            guard let image = try PPMStream.images(in: [UInt8](output)).first else { throw .image("could not decode \(path) (no frame)") }
+            return try RGBFrame(width: image.width, height: image.height, pixels: image.pixels, capturedAt: capturedAt)
+        }
         let filter = Self.fitting(width: width, height: height)
         let output = try run([
             "-nostdin", "-hide_banner", "-loglevel", "error", "-i", path, "-frames:v", "1",

@@ -14,6 +14,8 @@ public final class ImageFolderFrameSource: FrameSource {
     public let folder: URL
     public let width: Int
     public let height: Int
+    /// How each image is sized into a frame of at most `width`×`height`.
+    public let fit: FrameFit
     public let pollInterval: TimeInterval
     public let removeProcessed: Bool
     let codec: any ImageCodec
@@ -21,7 +23,7 @@ public final class ImageFolderFrameSource: FrameSource {
     private let counters = Mutex(FrameSourceStatistics())
 
     public init(
-        folder: URL, width: Int, height: Int, codec: any ImageCodec, pollInterval: TimeInterval = 0.5,
+        folder: URL, width: Int, height: Int, fit: FrameFit = .exactly, codec: any ImageCodec, pollInterval: TimeInterval = 0.5,
         removeProcessed: Bool = true, logger: Logger
     ) {
         self.pollInterval = pollInterval
@@ -29,6 +31,7 @@ public final class ImageFolderFrameSource: FrameSource {
         self.folder = folder
         self.width = width
         self.height = height
+        self.fit = fit
         self.codec = codec
         self.logger = logger
     }
@@ -60,7 +63,7 @@ public final class ImageFolderFrameSource: FrameSource {
                     }
                     let path = folder.appending(path: candidate.name).path
                     do {
-                        let frame = try codec.decodeImage(at: path, width: width, height: height, capturedAt: candidate.modified)
+                        let frame = try codec.decodeImage(at: path, width: width, height: height, fit: fit, capturedAt: candidate.modified)
                         if removeProcessed { try? FileManager.default.removeItem(atPath: path) }
                         counters.withLock { $0.produced += 1 }
                         return frame

@@ -18,20 +18,37 @@ public struct VisionImageCodec: ImageCodec {
         self.logger = logger
     }
 
-    public func decodeImage(at path: String, width: Int, height: Int, capturedAt: Date) throws(AgentError) -> RGBFrame {
+    public func decodeImage(at path: String, width: Int, height: Int, fit: FrameFit, capturedAt: Date) throws(AgentError) -> RGBFrame {
         do {
             let decoded = try ImageDecoder.decodeNotingDamage(contentsOf: URL(fileURLWithPath: path))
             if let warning = decoded.warning {
                 logger?.warning("read a damaged image as far as it decodes", metadata: ["file": "\(path)", "decoder": "\(warning)"])
             }
             let image = decoded.image
-            let fitted = image.width == width && image.height == height ? image : try image.letterboxed(width: width, height: height).image
+            let fitted: RGBImage
+            switch fit {
+            case .exactly:
+                fitted = image.width == width && image.height == height ? image : try image.letterboxed(width: width, height: height).image
+            case .within:
+                fitted = try Self.scaledDown(image, within: width, height)
+            }
             return try RGBFrame(width: fitted.width, height: fitted.height, pixels: fitted.pixels, capturedAt: capturedAt)
         } catch let error as AgentError {
             throw error
         } catch {
             throw .image("could not decode \(path): \(error)")
         }
+    }
+
+    /// `image` as it is when it fits `width`x`height`, else scaled down to fit (`FrameFit.within`):
+    /// first by block means to the largest whole factor that keeps it at least that size, so
+    /// that no pixel is skipped, then bilinearly the rest of the way.
+    static func scaledDown(_ image: RGBImage, within width: Int, _ height: Int) throws -> RGBImage {
+        let size = FrameFit.sizeWithin(width: image.width, height: image.height, maximumWidth: width, maximumHeight: height)
+        guard size.width != image.width || size.height != image.height else { return image }
+        let factor = max(1, min(image.width / size.width, image.height / size.height))
+        let shrunk = try image.shrunk(by: factor)
+        return shrunk.width == size.width && shrunk.height == size.height ? shrunk : try shrunk.resized(width: size.width, height: size.height)
     }
 
     public func encodeJPEG(_ frame: RGBFrame) throws(AgentError) -> Data {
