@@ -9,6 +9,7 @@ Conditions (one folder each; every folder has the same 70 plates in the same fra
   wide       60-85 % of the width (the plate fills the photo)
   narrow     12-25 % of the width
   rot12      rotated up to 12 degrees
+  rot45      rotated up to 45 degrees (a phone photo held at a slant; PlateRecognizer.TurnedViews)
   tilt       strong perspective (yaw up to 0.3)
   portrait   480x640 / 600x800 / 768x1024 frames, 30-70 % of the width
   photo12mp  4032x3024 frames, 8-25 % of the width (a phone photo)
@@ -134,6 +135,7 @@ def main():
         "wide": dict(sizes=photo, fraction=(0.6, 0.85)),
         "narrow": dict(sizes=photo, fraction=(0.12, 0.25)),
         "rot12": dict(sizes=photo, fraction=(0.25, 0.6), rot=12),
+        "rot45": dict(sizes=photo, fraction=(0.25, 0.6), rot=45),
         "tilt": dict(sizes=photo, fraction=(0.25, 0.6), tilt=0.3),
         "portrait": dict(sizes=portrait, fraction=(0.3, 0.7)),
         "photo12mp": dict(sizes=lambda n: (4032, 3024), fraction=(0.08, 0.25)),

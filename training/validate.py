@@ -217,14 +217,62 @@ def shrink(rgb: np.ndarray, factor: int) -> np.ndarray:
     return ((blocks + area // 2) // area).astype(np.uint8)
 
 
-def read_plates(pipe: Pipeline, rgb: np.ndarray, threshold: float, tight_crops: bool = True) -> list:
-    """read_plates_once, and for an image with no plate its tight-crop reading
+# PlateRecognizer.TurnedViews: an image in which nothing was found, also not as a tight crop, is
+# read again turned by each of TURNED_VIEW_DEGREES about its centre (clockwise as shown, grey 128
+# where the turn brings in the corners) until one gives a plate, first shrunk by the least whole
+# factor that brings its longer side to TURNED_VIEW_MAX_SIDE or under.
+TURNED_VIEW_DEGREES = (-30.0, 30.0)
+TURNED_VIEW_MAX_SIDE = 1280
+
+
+def turned(rgb: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
+    """RGBImage.turned(by:): the image turned about its centre, bilinear, grey outside; and the
+    2x3 affine map from the turned image's points to this image's (sourcePoint(of:turnedBy:))."""
+    h, w = rgb.shape[:2]
+    a = np.deg2rad(degrees)
+    cx, cy = w / 2, h / 2
+    # source = c + R(-a) (p - c), in pixel-centre coordinates as cv2 samples them.
+    to_source = np.array([[np.cos(a), np.sin(a), cx - cx * np.cos(a) - cy * np.sin(a)],
+                          [-np.sin(a), np.cos(a), cy + cx * np.sin(a) - cy * np.cos(a)]], np.float64)
+    # cv2 puts pixel centres at whole coordinates: shift by half a pixel either side.
+    sampling = to_source.copy()
+    sampling[:, 2] += to_source[:, :2] @ np.array([0.5, 0.5]) - 0.5
+    view = cv2.warpAffine(rgb, sampling, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=(128, 128, 128))
+    return view, to_source
+
+
+def read_plates(pipe: Pipeline, rgb: np.ndarray, threshold: float, tight_crops: bool = True,
+                turned_views: bool = True) -> list:
+    """read_plates_once; for an image with no plate its tight-crop reading
     (PlateRecognizer.TightCrops), the plates moved back into the image, clipped to it and
-    scaled by the shrink."""
+    scaled by the shrink; and with still none, its turned views (PlateRecognizer.TurnedViews)."""
     plates = read_plates_once(pipe, rgb, threshold)
-    factor = tight_crop_shrink_factor(rgb.shape[1], rgb.shape[0])
-    if plates or not tight_crops or factor is None:
+    if plates:
         return plates
+    if tight_crops:
+        plates = read_tight_crop(pipe, rgb, threshold)
+    if plates or not turned_views:
+        return plates
+    h, w = rgb.shape[:2]
+    factor = max(1, -(-max(w, h) // TURNED_VIEW_MAX_SIDE))
+    small = shrink(rgb, factor)
+    for degrees in TURNED_VIEW_DEGREES:
+        view, to_source = turned(small, degrees)
+        for score, quad, _, text in read_plates_once(pipe, view, threshold):
+            back = np.c_[quad, np.ones(len(quad))] @ to_source.T * factor
+            back = np.clip(back, 0, [w, h]).astype(np.float32)
+            plates.append((score, back, (*back.min(0), *back.max(0)), text))
+        if plates:
+            break
+    return plates
+
+
+def read_tight_crop(pipe: Pipeline, rgb: np.ndarray, threshold: float) -> list:
+    """The tight-crop reading of an image with no plate found (PlateRecognizer.TightCrops)."""
+    factor = tight_crop_shrink_factor(rgb.shape[1], rgb.shape[0])
+    if factor is None:
+        return []
     small = shrink(rgb, factor)
     h, w = small.shape[:2]
     cw = max(w + 2, int(round(w * TIGHT_CROP_SCALE)))

@@ -76,6 +76,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("no-large-tight-crops"), help: "Read only images of 1024 px or less again as plates cut out tight (skip shrinking larger ones to read them so).")
     var noLargeTightCrops = false
 
+    @Flag(name: .customLong("no-turned-views"), help: "Read an image with no plate found without turning it (skip the views turned 30 degrees either way).")
+    var noTurnedViews = false
+
     @Flag(name: .customLong("letter-o-outside-formats"), help: "Report a round glyph as the OCR read it, O or 0, in reads that fit no serial format (skip writing it 0).")
     var letterOOutsideFormats = false
 
@@ -179,6 +182,7 @@ struct EvaluateCommand: ParsableCommand {
         if keepStrokeReads { options.strokeReads = nil }
         if noTightCrops { options.tightCrops = nil }
         if noLargeTightCrops { options.tightCrops?.shrinksLargerImages = false }
+        if noTurnedViews { options.turnedViews = nil }
         if letterOOutsideFormats { options.formats?.zeroOutsideFormats = false }
         let modelsDirectory = ModelsDirectory.resolve(explicit: models), chosen = options
         let evaluation = Evaluation(iouThreshold: iou, topK: topK)

@@ -60,6 +60,43 @@ struct GeometryTests {
         #expect(throws: VisionError.self) { try image.shrunk(by: 0) }
     }
 
+    @Test("a turned image samples the source where sourcePoint says, grey outside", arguments: [UInt64(1), 2, 3])
+    func turned(seed: UInt64) throws {
+        var random = SeededRandom(seed: seed)
+        let width = Int.random(in: 5 ... 23, using: &random), height = Int.random(in: 5 ... 23, using: &random)
+        let pixels = (0 ..< width * height * 3).map { _ in UInt8.random(in: 0 ... 255, using: &random) }
+        let image = try RGBImage(width: width, height: height, pixels: pixels)
+        #expect(try image.turned(by: 0) == image)
+        for degrees in [-30.0, 17, 90, Double.random(in: -180 ... 180, using: &random)] {
+            let view = try image.turned(by: degrees, fill: 77)
+            #expect(view.width == width && view.height == height)
+            for y in 0 ..< height {
+                for x in 0 ..< width {
+                    // The plain definition: bilinear between the four pixels around the source
+                    // point, a pixel outside the image counting as the fill.
+                    let source = image.sourcePoint(of: ImagePoint(x: Double(x) + 0.5, y: Double(y) + 0.5), turnedBy: degrees)
+                    let (sx, sy) = (source.x - 0.5, source.y - 0.5)
+                    let (x0, y0) = (Int(sx.rounded(.down)), Int(sy.rounded(.down)))
+                    let (fx, fy) = (sx - Double(x0), sy - Double(y0))
+                    for channel in 0 ..< 3 {
+                        func at(_ px: Int, _ py: Int) -> Double {
+                            (0 ..< width).contains(px) && (0 ..< height).contains(py) ? Double(pixels[(py * width + px) * 3 + channel]) : 77
+                        }
+                        let expected = sx <= -1 || sy <= -1 || sx >= Double(width) || sy >= Double(height) ? 77
+                            : (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) + (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy
+                        #expect(abs(Double(view.pixels[(y * width + x) * 3 + channel]) - expected) <= 1, "\(degrees)° at \(x),\(y)")
+                    }
+                }
+            }
+        }
+        // A quarter turn of a square moves the top-left pixel to the top-right, clockwise.
+        let square = try RGBImage(width: 4, height: 4, pixels: (0 ..< 48).map { $0 < 3 ? 200 : 10 })
+        let quarter = try square.turned(by: 90)
+        #expect(quarter[3, 0] == (200, 200, 200) && quarter[0, 0] == (10, 10, 10))
+        let corner = square.sourcePoint(of: ImagePoint(x: 3.5, y: 0.5), turnedBy: 90)
+        #expect(abs(corner.x - 0.5) < 1e-9 && abs(corner.y - 0.5) < 1e-9)
+    }
+
     @Test("letterbox scales to fit, places the image top-left and pads grey")
     func letterbox() throws {
         let image = RGBImage(width: 4, height: 2, red: 10, green: 20, blue: 30)

@@ -606,6 +606,11 @@ struct RecognitionTests {
         #expect(try constant("TIGHT_CROP_MIN_SHRUNK_SIDE") == Double(tight.minimumShrunkSide))
         #expect(try constant("TIGHT_CROP_MIN_CHARACTERS") == Double(tight.minimumCharacters))
         #expect(tight.shrinksLargerImages, "validate.py shrinks larger images, as the engine's default does")
+        let turned = try #require(options.turnedViews)
+        #expect(try constant("TURNED_VIEW_MAX_SIDE") == Double(turned.maximumSide))
+        let degrees = try value("TURNED_VIEW_DEGREES").trimmingCharacters(in: CharacterSet(charactersIn: "()"))
+            .split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        #expect(degrees == turned.degrees.map { Optional($0) })
 
         // The second look, in training/pipeline.py: `SECOND_LOOK_BELOW, ... = 0.97, ...`.
         let pipeline = try String(contentsOf: GoldenModelTests.packageRoot.appendingPathComponent("training/pipeline.py"), encoding: .utf8)
@@ -731,7 +736,7 @@ struct RecognitionTests {
         #expect(recognizer.lastTiming.plateCount == 1 && recognizer.lastTiming.totalMilliseconds > 0)
         // The canvas is reused: the same image reads the same a second time.
         #expect(try recognizer.recognize(image) == plates)
-        // A plate-free frame is read twice and still gives nothing.
+        // A plate-free frame is read again (as a tight crop, then turned) and still gives nothing.
         let frame = RGBImage(width: 1280, height: 720, red: 128, green: 128, blue: 128)
         #expect(try recognizer.recognize(frame).isEmpty)
     }
@@ -758,6 +763,39 @@ struct RecognitionTests {
         let scale = 1280.0 / 240
         #expect(abs(plates[0].box.x - direct[0].box.x * scale) < 0.05 * 1280 && abs(plates[0].box.width - direct[0].box.width * scale) < 0.05 * 1280,
                 "\(plates[0].box) against \(direct[0].box) scaled")
+    }
+
+    @Test("a plate at a slant that the level pass misses is read on a turned view and turned back")
+    func turnedView() throws {
+        // The fixture plate, level in the middle of a 640x480 photo of mottled grey, then the
+        // photo turned 38° clockwise.
+        let plate = try ImageDecoder.decode(contentsOf: GoldenModelTests.fixtures.appendingPathComponent("tight-crop-408IHA.png"))
+        var random = SeededRandom(seed: 5)
+        var level = try RGBImage(width: 640, height: 480, pixels: (0 ..< 640 * 480).flatMap { index -> [UInt8] in
+            let value = UInt8(90 + (index / 640 / 16 + index % 640 / 16) % 3 * 20 + Int.random(in: 0 ... 8, using: &random))
+            return [value, value, value]
+        })
+        level.paste(plate, x: 200, y: 180)
+        let slanted = try level.turned(by: 38)
+
+        var options = PlateRecognizer.Options()
+        options.turnedViews = nil
+        let levelOnly = try PlateRecognizer(modelsDirectory: GoldenModelTests.modelsDirectory, options: options)
+        #expect(try levelOnly.recognize(slanted).isEmpty, "at 38° the level pass finds nothing")
+
+        let recognizer = try PlateRecognizer(modelsDirectory: GoldenModelTests.modelsDirectory)
+        let plates = try recognizer.recognize(slanted)
+        try #require(plates.count == 1)
+        #expect(plates[0].text == "408IHA")
+        // Turned back: the corners lie where the plate's own corners went, within a few pixels.
+        let truth = [ImagePoint(x: 200, y: 180), ImagePoint(x: 440, y: 180), ImagePoint(x: 440, y: 300), ImagePoint(x: 200, y: 300)].map {
+            let (cx, cy, angle) = (320.0, 240.0, 38.0 * .pi / 180)
+            return ImagePoint(x: cx + ($0.x - cx) * cos(angle) - ($0.y - cy) * sin(angle), y: cy + ($0.x - cx) * sin(angle) + ($0.y - cy) * cos(angle))
+        }
+        for (found, expected) in zip(plates[0].corners, truth) {
+            #expect(abs(found.x - expected.x) < 15 && abs(found.y - expected.y) < 15, "\(plates[0].corners) against \(truth)")
+        }
+        #expect(recognizer.lastTiming.plateCount == 1)
     }
 
     @Test("the tight-crop shrink factor brings the longer side to 1024 or under, and thin images are not read again")

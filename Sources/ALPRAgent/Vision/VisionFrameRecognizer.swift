@@ -15,12 +15,14 @@ public final class VisionFrameRecognizer: FrameRecognizer, @unchecked Sendable {
         recognizer = try PlateRecognizer(modelsDirectory: modelsDirectory, options: Self.options)
     }
 
-    /// The engine's defaults, but a frame with no plate is not read again as a plate cut out
-    /// tight (`PlateRecognizer.TightCrops`): a camera's frames are scenes, most of them hold no
-    /// plate, and a second pass over each would halve the frames a core keeps up with.
+    /// The engine's defaults, but a frame with no plate is not read again, neither as a plate
+    /// cut out tight (`PlateRecognizer.TightCrops`) nor turned (`TurnedViews`): a camera's
+    /// frames are scenes seen level, most of them hold no plate, and more passes over each
+    /// would cut the frames a core keeps up with to a half or a third.
     public static var options: PlateRecognizer.Options {
         var options = PlateRecognizer.Options()
         options.tightCrops = nil
+        options.turnedViews = nil
         return options
     }
 

@@ -67,6 +67,54 @@ extension RGBImage {
         return try RGBImage(width: newWidth, height: newHeight, pixels: result)
     }
 
+    /// The image turned `degrees` about its centre, clockwise as shown (y pointing down), at
+    /// the same size: each pixel is the bilinear sample of the source at
+    /// `sourcePoint(of:turnedBy:)` of its centre, and `fill` grey where that falls outside
+    /// (the corners the turn brings in).
+    public func turned(by degrees: Double, fill: UInt8 = 128) throws -> RGBImage {
+        let radians = degrees * .pi / 180
+        let (cosine, sine) = (cos(radians), sin(radians))
+        let (centreX, centreY) = (Double(width) / 2, Double(height) / 2)
+        var result = [UInt8](repeating: fill, count: width * height * 3)
+        let fillValue = Double(fill)
+        pixels.withUnsafeBufferPointer { source in
+            result.withUnsafeMutableBufferPointer { destination in
+                for y in 0 ..< height {
+                    // Source = centre + R(-angle) (point - centre); along a row it moves by (cos, -sin).
+                    let dy = Double(y) + 0.5 - centreY
+                    let dx0 = 0.5 - centreX
+                    var sx = centreX + dx0 * cosine + dy * sine - 0.5
+                    var sy = centreY - dx0 * sine + dy * cosine - 0.5
+                    for x in 0 ..< width {
+                        defer { sx += cosine; sy -= sine }
+                        guard sx > -1, sy > -1, sx < Double(width), sy < Double(height) else { continue }
+                        let x0 = Int(sx.rounded(.down)), y0 = Int(sy.rounded(.down))
+                        let fx = sx - Double(x0), fy = sy - Double(y0)
+                        let base = (y * width + x) * 3
+                        for channel in 0 ..< 3 {
+                            @inline(__always) func at(_ px: Int, _ py: Int) -> Double {
+                                px >= 0 && py >= 0 && px < width && py < height ? Double(source[(py * width + px) * 3 + channel]) : fillValue
+                            }
+                            let top = at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx
+                            let bottom = at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx
+                            destination[base + channel] = UInt8(min(max((top * (1 - fy) + bottom * fy).rounded(), 0), 255))
+                        }
+                    }
+                }
+            }
+        }
+        return try RGBImage(width: width, height: height, pixels: result)
+    }
+
+    /// Where a point of `turned(by: degrees)`'s image lies in this image (continuous pixel
+    /// coordinates, the top-left corner of pixel (0, 0) at the origin).
+    public func sourcePoint(of point: ImagePoint, turnedBy degrees: Double) -> ImagePoint {
+        let radians = degrees * .pi / 180
+        let (centreX, centreY) = (Double(width) / 2, Double(height) / 2)
+        let (dx, dy) = (point.x - centreX, point.y - centreY)
+        return ImagePoint(x: centreX + dx * cos(radians) + dy * sin(radians), y: centreY - dx * sin(radians) + dy * cos(radians))
+    }
+
     /// Where the image lands inside a letterboxed `width` × `height` canvas: scaled to fit,
     /// placed at the top-left corner.
     public func letterboxScale(width canvasWidth: Int, height canvasHeight: Int) -> Double {

@@ -59,6 +59,9 @@ public final class PlateRecognizer {
         /// Reads a small image in which nothing was found again as a plate cut out tight
         /// (`TightCrops`); nil reads every image once.
         public var tightCrops: TightCrops? = TightCrops()
+        /// Reads an image in which nothing was found, also not as a tight crop, again turned
+        /// (`TurnedViews`); nil does not.
+        public var turnedViews: TurnedViews? = TurnedViews()
         /// Turns a JPEG file as its EXIF orientation says, as image viewers and OpenCV do, so
         /// boxes are in the image as shown; false reads the pixels as stored (for annotations
         /// made on the stored pixels of rotated photos). Only `recognize(contentsOf:)` decodes.
@@ -276,6 +279,45 @@ public final class PlateRecognizer {
         }
     }
 
+    /// A photo held at a slant is read turned level.
+    ///
+    /// The detector learnt plates within about 12° of level, as fixed and patrol cameras see
+    /// them; a phone photo taken at a slant tilts every plate in it, and past 20° they are lost
+    /// more and more (docs/accuracy.md). So an image in which nothing was found, also not as a
+    /// tight crop, is read again turned by each of `degrees` in turn about its centre
+    /// (`RGBImage.turned(by:)`, grey where the turn brings in the corners) until a view
+    /// gives a plate, whose corners are then turned back into the image. An image larger than
+    /// `maximumSide` is first shrunk by the least whole factor that brings it under, as the
+    /// detector would shrink it anyway. A plate-free image costs these passes too, so the
+    /// reader agent, whose cameras are mounted level, turns this off.
+    public struct TurnedViews: Sendable, Equatable {
+        public var degrees: [Double]
+        public var maximumSide: Int
+
+        public init(degrees: [Double] = [-30, 30], maximumSide: Int = 1280) {
+            self.degrees = degrees
+            self.maximumSide = maximumSide
+        }
+
+        /// The whole factor an image of this size is shrunk by before it is turned.
+        public func shrinkFactor(width: Int, height: Int) -> Int {
+            max(1, (max(width, height) + maximumSide - 1) / maximumSide)
+        }
+
+        /// A plate read on the view of a `factor`-times shrunk `shrunk` image turned by
+        /// `degrees`, its corners in the full image, clipped to its `width`×`height`.
+        public func turnedBack(_ plate: PlateResult, degrees: Double, shrunk: RGBImage, factor: Int, width: Int, height: Int) -> PlateResult {
+            var back = plate
+            let scale = Double(factor)
+            back.corners = plate.corners.map {
+                let point = shrunk.sourcePoint(of: $0, turnedBy: degrees)
+                return ImagePoint(x: min(max(point.x * scale, 0), Double(width)), y: min(max(point.y * scale, 0), Double(height)))
+            }
+            back.box = PlateBox(enclosing: back.corners)
+            return back
+        }
+    }
+
     /// A plate the detector is very sure of is reported even when the OCR is unsure of its text.
     ///
     /// A read under `Options.minimumConfidence` (0.2) is mostly lettering or texture the
@@ -425,25 +467,50 @@ public final class PlateRecognizer {
     }
 
     public func recognize(_ frame: RGBImage) throws -> [PlateResult] {
-        let found = try recognizeOnce(frame)
-        guard found.isEmpty, let tight = options.tightCrops, let factor = tight.shrinkFactor(width: frame.width, height: frame.height) else {
-            return found
+        var results = try recognizeOnce(frame)
+        guard results.isEmpty else { return results }
+        var total = lastTiming
+        let clock = ContinuousClock()
+        /// Adds the pass just made (`lastTiming`) and `preparing`, the time spent making its image.
+        func count(preparing: Duration) {
+            let extra = Self.milliseconds(preparing)
+            total.detectionMilliseconds += lastTiming.detectionMilliseconds + extra
+            total.recognitionMilliseconds += lastTiming.recognitionMilliseconds
+            total.totalMilliseconds += lastTiming.totalMilliseconds + extra
+        }
+        defer {
+            total.plateCount = results.count
+            lastTiming = total
         }
         // Nothing found: the image may be a plate cut out tight (`TightCrops`).
-        let first = lastTiming
-        let clock = ContinuousClock()
-        let start = clock.now
-        let image = try frame.shrunk(by: factor)
-        let shrinking = Self.milliseconds(clock.now - start)
-        let padded = tight.padded(image, into: &paddingBuffer)
-        defer { paddingBuffer = padded.image }
-        let results = try recognizeOnce(padded.image, confidentDetections: false).compactMap {
-            tight.movedBack($0, x: padded.x, y: padded.y, width: image.width, height: image.height, factor: factor)
+        if let tight = options.tightCrops, let factor = tight.shrinkFactor(width: frame.width, height: frame.height) {
+            let start = clock.now
+            let image = try frame.shrunk(by: factor)
+            let padded = tight.padded(image, into: &paddingBuffer)
+            defer { paddingBuffer = padded.image }
+            let preparing = clock.now - start
+            results = try recognizeOnce(padded.image, confidentDetections: false).compactMap {
+                tight.movedBack($0, x: padded.x, y: padded.y, width: image.width, height: image.height, factor: factor)
+            }
+            count(preparing: preparing)
         }
-        lastTiming.detectionMilliseconds += first.detectionMilliseconds + shrinking
-        lastTiming.recognitionMilliseconds += first.recognitionMilliseconds
-        lastTiming.totalMilliseconds += first.totalMilliseconds + shrinking
-        lastTiming.plateCount = results.count
+        // Still nothing: a photo held at a slant (`TurnedViews`).
+        if results.isEmpty, let turned = options.turnedViews, !turned.degrees.isEmpty {
+            let factor = turned.shrinkFactor(width: frame.width, height: frame.height)
+            var shrinking = clock.now
+            let image = try frame.shrunk(by: factor)
+            var shrunk = clock.now - shrinking
+            for degrees in turned.degrees where results.isEmpty {
+                shrinking = clock.now
+                let view = try image.turned(by: degrees)
+                let preparing = clock.now - shrinking + shrunk
+                shrunk = .zero
+                results = try recognizeOnce(view).map {
+                    turned.turnedBack($0, degrees: degrees, shrunk: image, factor: factor, width: frame.width, height: frame.height)
+                }
+                count(preparing: preparing)
+            }
+        }
         return results
     }
 
