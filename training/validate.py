@@ -220,9 +220,11 @@ def shrink(rgb: np.ndarray, factor: int) -> np.ndarray:
 # PlateRecognizer.TurnedViews: an image in which nothing was found, also not as a tight crop, is
 # read again turned by each of TURNED_VIEW_DEGREES about its centre (clockwise as shown, grey 128
 # where the turn brings in the corners) until one gives a plate, first shrunk by the least whole
-# factor that brings its longer side to TURNED_VIEW_MAX_SIDE or under.
+# factor that brings its longer side to TURNED_VIEW_MAX_SIDE or under (not turned if that leaves
+# it under TURNED_VIEW_MIN_SHRUNK_SIDE).
 TURNED_VIEW_DEGREES = (-30.0, 30.0)
 TURNED_VIEW_MAX_SIDE = 1280
+TURNED_VIEW_MIN_SHRUNK_SIDE = 16
 
 
 def turned(rgb: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
@@ -256,6 +258,8 @@ def read_plates(pipe: Pipeline, rgb: np.ndarray, threshold: float, tight_crops: 
         return plates
     h, w = rgb.shape[:2]
     factor = max(1, -(-max(w, h) // TURNED_VIEW_MAX_SIDE))
+    if factor > 1 and min(w, h) // factor < TURNED_VIEW_MIN_SHRUNK_SIDE:
+        return plates
     small = shrink(rgb, factor)
     for degrees in TURNED_VIEW_DEGREES:
         view, to_source = turned(small, degrees)

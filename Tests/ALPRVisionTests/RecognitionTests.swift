@@ -608,6 +608,7 @@ struct RecognitionTests {
         #expect(tight.shrinksLargerImages, "validate.py shrinks larger images, as the engine's default does")
         let turned = try #require(options.turnedViews)
         #expect(try constant("TURNED_VIEW_MAX_SIDE") == Double(turned.maximumSide))
+        #expect(try constant("TURNED_VIEW_MIN_SHRUNK_SIDE") == Double(turned.minimumShrunkSide))
         let degrees = try value("TURNED_VIEW_DEGREES").trimmingCharacters(in: CharacterSet(charactersIn: "()"))
             .split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         #expect(degrees == turned.degrees.map { Optional($0) })
@@ -796,6 +797,23 @@ struct RecognitionTests {
             #expect(abs(found.x - expected.x) < 15 && abs(found.y - expected.y) < 15, "\(plates[0].corners) against \(truth)")
         }
         #expect(recognizer.lastTiming.plateCount == 1)
+    }
+
+    @Test("turned views shrink an image over 1280 px by a whole factor, and leave too thin a one alone")
+    func turnedViewShrinkFactor() throws {
+        let turned = PlateRecognizer.TurnedViews()
+        #expect(turned.shrinkFactor(width: 640, height: 480) == 1)
+        #expect(turned.shrinkFactor(width: 1280, height: 720) == 1)
+        #expect(turned.shrinkFactor(width: 1920, height: 1080) == 2)
+        #expect(turned.shrinkFactor(width: 4032, height: 3024) == 4)
+        #expect(turned.shrinkFactor(width: 8192, height: 3) == nil)
+        #expect(turned.shrinkFactor(width: 3, height: 5) == 1, "a tiny image is turned as it is")
+        // Such an image is read, not refused.
+        let recognizer = try PlateRecognizer(modelsDirectory: GoldenModelTests.modelsDirectory)
+        #expect(try recognizer.recognize(RGBImage(width: 8192, height: 3, red: 200, green: 200, blue: 200)).isEmpty)
+        for (width, height) in [(1, 1), (2, 900), (1025, 17), (3000, 40), (17, 2600)] {
+            #expect(try recognizer.recognize(RGBImage(width: width, height: height, red: 90, green: 120, blue: 150)).isEmpty, "\(width)x\(height)")
+        }
     }
 
     @Test("the tight-crop shrink factor brings the longer side to 1024 or under, and thin images are not read again")

@@ -288,20 +288,26 @@ public final class PlateRecognizer {
     /// (`RGBImage.turned(by:)`, grey where the turn brings in the corners) until a view
     /// gives a plate, whose corners are then turned back into the image. An image larger than
     /// `maximumSide` is first shrunk by the least whole factor that brings it under, as the
-    /// detector would shrink it anyway. A plate-free image costs these passes too, so the
+    /// detector would shrink it anyway; one so thin that this leaves it under
+    /// `minimumShrunkSide` is not turned. A plate-free image costs these passes too, so the
     /// reader agent, whose cameras are mounted level, turns this off.
     public struct TurnedViews: Sendable, Equatable {
         public var degrees: [Double]
         public var maximumSide: Int
+        public var minimumShrunkSide: Int
 
-        public init(degrees: [Double] = [-30, 30], maximumSide: Int = 1280) {
+        public init(degrees: [Double] = [-30, 30], maximumSide: Int = 1280, minimumShrunkSide: Int = 16) {
             self.degrees = degrees
             self.maximumSide = maximumSide
+            self.minimumShrunkSide = minimumShrunkSide
         }
 
-        /// The whole factor an image of this size is shrunk by before it is turned.
-        public func shrinkFactor(width: Int, height: Int) -> Int {
-            max(1, (max(width, height) + maximumSide - 1) / maximumSide)
+        /// The whole factor an image of this size is shrunk by before it is turned; nil when
+        /// it is not turned.
+        public func shrinkFactor(width: Int, height: Int) -> Int? {
+            guard maximumSide > 0 else { return nil }
+            let factor = max(1, (max(width, height) + maximumSide - 1) / maximumSide)
+            return factor == 1 || min(width, height) / factor >= minimumShrunkSide ? factor : nil
         }
 
         /// A plate read on the view of a `factor`-times shrunk `shrunk` image turned by
@@ -495,8 +501,8 @@ public final class PlateRecognizer {
             count(preparing: preparing)
         }
         // Still nothing: a photo held at a slant (`TurnedViews`).
-        if results.isEmpty, let turned = options.turnedViews, !turned.degrees.isEmpty {
-            let factor = turned.shrinkFactor(width: frame.width, height: frame.height)
+        if results.isEmpty, let turned = options.turnedViews, !turned.degrees.isEmpty,
+           let factor = turned.shrinkFactor(width: frame.width, height: frame.height) {
             var shrinking = clock.now
             let image = try frame.shrunk(by: factor)
             var shrunk = clock.now - shrinking
