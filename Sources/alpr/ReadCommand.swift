@@ -27,6 +27,9 @@ struct ReadCommand: ParsableCommand {
     @Flag(name: .customLong("stored-orientation"), help: "Read JPEGs as their pixels are stored, ignoring the EXIF orientation that turns them (for annotations made on the stored pixels).")
     var storedOrientation = false
 
+    @Flag(name: .customLong("single-pass"), help: "Read each image once: skip reading an image with no plate found again as a plate cut out tight and turned 30 degrees each way (for batches of level camera frames, most of them plate-free, which those passes make about three times as slow).")
+    var singlePass = false
+
     @Option(name: .long, help: "Alternative readings per plate.")
     var candidates: Int = 5
 
@@ -46,6 +49,10 @@ struct ReadCommand: ParsableCommand {
         var options = PlateRecognizer.Options()
         options.candidateCount = candidates
         options.appliesEXIFOrientation = !storedOrientation
+        if singlePass {
+            options.tightCrops = nil
+            options.turnedViews = nil
+        }
         let modelsDirectory = ModelsDirectory.resolve(explicit: models)
         // Standard input is read to its end first and kept in a temporary file for the run;
         // its output says "-". A stream longer than any image gets an error in its place.

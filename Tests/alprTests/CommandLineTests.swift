@@ -540,6 +540,16 @@ struct CommandLineTests {
         #expect(Set(candidates.compactMap { $0["text"] as? String }).count == candidates.count, "distinct", sourceLocation: sourceLocation)
     }
 
+    @Test("read --single-pass reads each image once: a plate cut out tight is then not found")
+    func readSinglePass() throws {
+        let crop = Alpr.repository.appending(path: "Tests/ALPRVisionTests/Fixtures/tight-crop-408IHA.png")
+        let full = try Alpr.run(["read", crop.path, "--models", Alpr.models.path]).jsonLines()
+        let once = try Alpr.run(["read", "--single-pass", crop.path, "--models", Alpr.models.path]).jsonLines()
+        try #require(full.count == 1 && once.count == 1)
+        #expect(((full[0]["plates"] as? [[String: Any]]) ?? []).compactMap { $0["text"] as? String } == ["408IHA"])
+        #expect((once[0]["plates"] as? [[String: Any]])?.isEmpty == true)
+    }
+
     @Test("agent takes a frame width only with a height, and says why it cannot start")
     func agentFrameSize() throws {
         let folder = FileManager.default.temporaryDirectory.appending(path: "alpr-agent-\(UUID().uuidString)")
