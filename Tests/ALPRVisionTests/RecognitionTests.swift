@@ -717,17 +717,22 @@ struct RecognitionTests {
         }
     }
 
+    /// The plates the engine's defaults read in `image` and the recogniser that read them,
+    /// once it is checked that with `without` applied to the defaults nothing is found (`why`).
+    private func readOnlyWith(_ image: RGBImage, _ why: Comment, without: (inout PlateRecognizer.Options) -> Void) throws
+        -> (plates: [PlateResult], recognizer: PlateRecognizer) {
+        var options = PlateRecognizer.Options()
+        without(&options)
+        #expect(try PlateRecognizer(modelsDirectory: GoldenModelTests.modelsDirectory, options: options).recognize(image).isEmpty, why)
+        let recognizer = try PlateRecognizer(modelsDirectory: GoldenModelTests.modelsDirectory)
+        return (try recognizer.recognize(image), recognizer)
+    }
+
     @Test("a plate cut out tight, which the detector finds nothing in, is read on a grey canvas and moved back")
     func tightCrop() throws {
         // A light-on-dark plate rendered by training/synth and cut at its edges (240x120).
         let image = try ImageDecoder.decode(contentsOf: GoldenModelTests.fixtures.appendingPathComponent("tight-crop-408IHA.png"))
-        var options = PlateRecognizer.Options()
-        options.tightCrops = nil
-        let once = try PlateRecognizer(modelsDirectory: GoldenModelTests.modelsDirectory, options: options)
-        #expect(try once.recognize(image).isEmpty, "read as it is, the crop gives the detector nothing")
-
-        let recognizer = try PlateRecognizer(modelsDirectory: GoldenModelTests.modelsDirectory)
-        let plates = try recognizer.recognize(image)
+        let (plates, recognizer) = try readOnlyWith(image, "read as it is, the crop gives the detector nothing") { $0.tightCrops = nil }
         try #require(plates.count == 1)
         #expect(plates[0].text == "408IHA")
         #expect(plates[0].confidence > 0.9)
@@ -746,13 +751,9 @@ struct RecognitionTests {
     func largeTightCrop() throws {
         let small = try ImageDecoder.decode(contentsOf: GoldenModelTests.fixtures.appendingPathComponent("tight-crop-408IHA.png"))
         let image = try small.resized(width: 1280, height: 640)  // as a crop cut from a 12-megapixel photo
-        var options = PlateRecognizer.Options()
-        options.tightCrops?.shrinksLargerImages = false
-        let smallOnly = try PlateRecognizer(modelsDirectory: GoldenModelTests.modelsDirectory, options: options)
-        #expect(try smallOnly.recognize(image).isEmpty, "read as it is, the large crop gives the detector nothing")
-
-        let recognizer = try PlateRecognizer(modelsDirectory: GoldenModelTests.modelsDirectory)
-        let plates = try recognizer.recognize(image)
+        let (plates, recognizer) = try readOnlyWith(image, "read as it is, the large crop gives the detector nothing") {
+            $0.tightCrops?.shrinksLargerImages = false
+        }
         try #require(plates.count == 1)
         #expect(plates[0].text == "408IHA")
         #expect(plates[0].box.width >= 0.85 * 1280 && plates[0].box.x + plates[0].box.width <= 1280
@@ -779,13 +780,7 @@ struct RecognitionTests {
         level.paste(plate, x: 200, y: 180)
         let slanted = try level.turned(by: 38)
 
-        var options = PlateRecognizer.Options()
-        options.turnedViews = nil
-        let levelOnly = try PlateRecognizer(modelsDirectory: GoldenModelTests.modelsDirectory, options: options)
-        #expect(try levelOnly.recognize(slanted).isEmpty, "at 38° the level pass finds nothing")
-
-        let recognizer = try PlateRecognizer(modelsDirectory: GoldenModelTests.modelsDirectory)
-        let plates = try recognizer.recognize(slanted)
+        let (plates, recognizer) = try readOnlyWith(slanted, "at 38° the level pass finds nothing") { $0.turnedViews = nil }
         try #require(plates.count == 1)
         #expect(plates[0].text == "408IHA")
         // Turned back: the corners lie where the plate's own corners went, within a few pixels.
