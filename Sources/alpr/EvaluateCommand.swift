@@ -79,6 +79,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("no-turned-views"), help: "Read an image with no plate found without turning it (skip the views turned 30 degrees either way).")
     var noTurnedViews = false
 
+    @Option(name: .customLong("min-candidate-confidence"), help: "Leave out alternatives less probable than this (the best reading is kept).")
+    var minCandidateConfidence: Float?
+
     @Flag(name: .customLong("letter-o-outside-formats"), help: "Report a round glyph as the OCR read it, O or 0, in reads that fit no serial format (skip writing it 0).")
     var letterOOutsideFormats = false
 
@@ -183,6 +186,7 @@ struct EvaluateCommand: ParsableCommand {
         if noTightCrops { options.tightCrops = nil }
         if noLargeTightCrops { options.tightCrops?.shrinksLargerImages = false }
         if noTurnedViews { options.turnedViews = nil }
+        if let minCandidateConfidence { options.minimumCandidateConfidence = minCandidateConfidence }
         if letterOOutsideFormats { options.formats?.zeroOutsideFormats = false }
         let modelsDirectory = ModelsDirectory.resolve(explicit: models), chosen = options
         let evaluation = Evaluation(iouThreshold: iou, topK: topK)

@@ -459,6 +459,27 @@ struct RecognitionTests {
         #expect(try recognizer.recognize(plate).map(\.text) == (score >= 0.7 ? ["12ABC"] : []))
     }
 
+    @Test("alternatives less probable than the floor are left out; the reading and its other spelling stay")
+    func candidateFloor() throws {
+        #expect(PlateRecognizer.Options().minimumCandidateConfidence == 0.001)
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try SyntheticModels.writeDetectorAndOCR(to: directory)
+        let recognizer = try SyntheticModels.firstLookRecognizer(directory)
+        recognizer.options.minimumCandidateConfidence = 0
+        let image = SyntheticModels.plateImage(steps: SyntheticModels.steps(spelling: "123ABC"))
+        let all = try #require(try recognizer.recognize(image).first)
+        let confidences = all.candidates.map(\.confidence)
+        try #require(confidences.count >= 3 && confidences[1] < all.confidence && confidences[2] < confidences[1], "\(all.candidates)")
+        recognizer.options.minimumCandidateConfidence = (confidences[1] + confidences[2]) / 2
+        let kept = try #require(try recognizer.recognize(image).first)
+        #expect(kept.text == all.text && kept.confidence == all.confidence)
+        #expect(kept.candidates == Array(all.candidates.prefix(2)))
+        // A floor above the reading itself still keeps the reading.
+        recognizer.options.minimumCandidateConfidence = 1.5
+        #expect(try recognizer.recognize(image).first?.candidates == [all.candidates[0]])
+    }
+
     @Test("a read made mostly of I and 1 counts only when the OCR is sure of it")
     func strokeReads() throws {
         let rule = PlateRecognizer.StrokeReads()
