@@ -197,13 +197,21 @@ TIGHT_CROP_MIN_SHRUNK_SIDE = 16
 TIGHT_CROP_MIN_CHARACTERS = 4
 
 
+def shrink_factor(w: int, h: int, max_side: int, min_side: int) -> int | None:
+    """RGBImage.shrinkFactor: the least whole factor bringing the longer side to max_side or
+    under (1 if already), None if it would leave the shorter side under min_side."""
+    if max_side <= 0:
+        return None
+    longer = max(w, h)
+    if longer <= max_side:
+        return 1
+    factor = -(-longer // max_side)
+    return factor if min(w, h) // factor >= min_side else None
+
+
 def tight_crop_shrink_factor(w: int, h: int) -> int | None:
     """PlateRecognizer.TightCrops.shrinkFactor (larger images shrunk, as the engine's default)."""
-    longer = max(w, h)
-    if longer <= TIGHT_CROP_MAX_SIDE:
-        return 1
-    factor = -(-longer // TIGHT_CROP_MAX_SIDE)
-    return factor if min(w, h) // factor >= TIGHT_CROP_MIN_SHRUNK_SIDE else None
+    return shrink_factor(w, h, TIGHT_CROP_MAX_SIDE, TIGHT_CROP_MIN_SHRUNK_SIDE)
 
 
 def shrink(rgb: np.ndarray, factor: int) -> np.ndarray:
@@ -257,8 +265,8 @@ def read_plates(pipe: Pipeline, rgb: np.ndarray, threshold: float, tight_crops: 
     if plates or not turned_views:
         return plates
     h, w = rgb.shape[:2]
-    factor = max(1, -(-max(w, h) // TURNED_VIEW_MAX_SIDE))
-    if factor > 1 and min(w, h) // factor < TURNED_VIEW_MIN_SHRUNK_SIDE:
+    factor = shrink_factor(w, h, TURNED_VIEW_MAX_SIDE, TURNED_VIEW_MIN_SHRUNK_SIDE)
+    if factor is None:
         return plates
     small = shrink(rgb, factor)
     for degrees in TURNED_VIEW_DEGREES:

@@ -34,6 +34,7 @@ struct PPMStream {
         var offset = 0
         var stream = PPMStream { pointer, count in
             let taken = min(count, bytes.count - offset)
+            guard taken > 0 else { return 0 }
             bytes.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress! + offset, byteCount: taken) }
             offset += taken
             return taken

@@ -26,6 +26,18 @@ extension RGBImage {
         return try RGBImage(width: newWidth, height: newHeight, pixels: result)
     }
 
+    /// The least whole factor that brings a `width`×`height` image's longer side to
+    /// `maximumSide` or under for `shrunk(by:)` (1 when it is already there); nil when
+    /// `maximumSide` is not positive or the factor would leave the shorter side under
+    /// `minimumSide`.
+    public static func shrinkFactor(width: Int, height: Int, toFit maximumSide: Int, keeping minimumSide: Int) -> Int? {
+        guard maximumSide > 0 else { return nil }
+        let longer = max(width, height)
+        if longer <= maximumSide { return 1 }
+        let factor = (longer + maximumSide - 1) / maximumSide
+        return min(width, height) / factor >= minimumSide ? factor : nil
+    }
+
     /// The image shrunk `factor` times each way, every pixel the rounded mean of a
     /// `factor`×`factor` block (an area shrink, free of the aliasing a bilinear one leaves at
     /// large factors); the last `width % factor` columns and `height % factor` rows, under one

@@ -232,11 +232,9 @@ public final class PlateRecognizer {
         /// The factor an image of this size with no plate found is shrunk by before it is
         /// read again (1: read as it is); nil when it is not read again.
         public func shrinkFactor(width: Int, height: Int) -> Int? {
-            let longer = max(width, height)
-            if longer <= maximumSide { return 1 }
-            guard shrinksLargerImages, maximumSide > 0 else { return nil }
-            let factor = (longer + maximumSide - 1) / maximumSide
-            return min(width, height) / factor >= minimumShrunkSide ? factor : nil
+            if max(width, height) <= maximumSide { return 1 }
+            guard shrinksLargerImages else { return nil }
+            return RGBImage.shrinkFactor(width: width, height: height, toFit: maximumSide, keeping: minimumShrunkSide)
         }
 
         /// Whether an image of this size with no plate found is read again.
@@ -313,9 +311,7 @@ public final class PlateRecognizer {
         /// The whole factor an image of this size is shrunk by before it is turned; nil when
         /// it is not turned.
         public func shrinkFactor(width: Int, height: Int) -> Int? {
-            guard maximumSide > 0 else { return nil }
-            let factor = max(1, (max(width, height) + maximumSide - 1) / maximumSide)
-            return factor == 1 || min(width, height) / factor >= minimumShrunkSide ? factor : nil
+            RGBImage.shrinkFactor(width: width, height: height, toFit: maximumSide, keeping: minimumShrunkSide)
         }
 
         /// A plate read on the view of a `factor`-times shrunk `shrunk` image turned by
@@ -511,18 +507,18 @@ public final class PlateRecognizer {
         // Still nothing: a photo held at a slant (`TurnedViews`).
         if results.isEmpty, let turned = options.turnedViews, !turned.degrees.isEmpty,
            let factor = turned.shrinkFactor(width: frame.width, height: frame.height) {
-            var shrinking = clock.now
+            let start = clock.now
             let image = try frame.shrunk(by: factor)
-            var shrunk = clock.now - shrinking
+            var preparing = clock.now - start  // the shrink counts with the first view
             for degrees in turned.degrees where results.isEmpty {
-                shrinking = clock.now
+                let turning = clock.now
                 let view = try image.turned(by: degrees)
-                let preparing = clock.now - shrinking + shrunk
-                shrunk = .zero
+                preparing += clock.now - turning
                 results = try recognizeOnce(view).map {
                     turned.turnedBack($0, degrees: degrees, shrunk: image, factor: factor, width: frame.width, height: frame.height)
                 }
                 count(preparing: preparing)
+                preparing = .zero
             }
         }
         return results
