@@ -129,6 +129,9 @@ struct EvaluateCommand: ParsableCommand {
         if let secondLookBelow, !(secondLookBelow > 0 && secondLookBelow <= 1) {
             throw ValidationError("--second-look-below must be more than 0 and at most 1, got \(secondLookBelow).")
         }
+        if let minCandidateConfidence, !(minCandidateConfidence >= 0 && minCandidateConfidence <= 1) {
+            throw ValidationError("--min-candidate-confidence must be between 0 and 1, got \(minCandidateConfidence).")
+        }
         if secondLookBelow != nil && noSecondLook {
             throw ValidationError("--second-look-below and --no-second-look contradict each other: give one.")
         }

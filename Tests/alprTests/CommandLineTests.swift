@@ -231,7 +231,8 @@ struct CommandLineTests {
                           ["evaluate", ".", "--second-look-below", "1.5"], ["evaluate", ".", "--second-look-below", "0.9", "--no-second-look"],
                           ["evaluate", ".", "--motion-deblur-from", "1"], ["evaluate", ".", "--motion-deblur-from", "21"],
                           ["evaluate", ".", "--motion-deblur-from", "8", "--no-motion-deblur"],
-                          ["evaluate", ".", "--no-width-views", "--no-second-look"], ["evaluate", ".", "--no-second-look", "--no-sharpened-view"]] {
+                          ["evaluate", ".", "--no-width-views", "--no-second-look"], ["evaluate", ".", "--no-second-look", "--no-sharpened-view"],
+                          ["evaluate", ".", "--min-candidate-confidence=-0.1"], ["evaluate", ".", "--min-candidate-confidence", "2"]] {
             let run = try Alpr.run(arguments)
             #expect(run.status != 0 && run.status != 1, "\(arguments): a usage error, not a file error")
             #expect(run.standardOutput.isEmpty)
