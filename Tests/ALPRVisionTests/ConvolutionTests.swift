@@ -60,6 +60,70 @@ struct ConvolutionTests {
         let actual = try #require(try network(x)["c"])
         let expected = conv.apply(x, weights: w, bias: b)
         expectClose(actual, expected)
+        // A Winograd conv (the band-by-band im2col case) also checked through im2col.
+        for case let step as Conv2DStep in network.steps where step.kernel == .winograd { step.kernel = .im2col }
+        expectClose(try #require(try network(x)["c"]), expected)
+    }
+
+    /// Dense 3x3 convs of stride 1 and padding 1 over 8 or more channels (`Conv2DStep.runWinograd`):
+    /// odd and even heights and widths, an input of one pixel, a row of tiles that is not a
+    /// whole number of eight-tile groups, and the OCR's and the refiner's input shapes (with
+    /// few output channels: the reference loop is slow in a debug build).
+    static let winogradCases: [ReferenceConv] = [
+        ReferenceConv(inChannels: 8, outChannels: 5, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 7, width: 9),
+        ReferenceConv(inChannels: 9, outChannels: 4, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 1, width: 1),
+        ReferenceConv(inChannels: 8, outChannels: 3, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 2, width: 2),
+        ReferenceConv(inChannels: 10, outChannels: 6, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 5, width: 35),
+        ReferenceConv(inChannels: 16, outChannels: 6, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 24, width: 64),
+        ReferenceConv(inChannels: 64, outChannels: 5, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 6, width: 32),
+        ReferenceConv(inChannels: 32, outChannels: 4, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 16, width: 32, hasBias: false),
+    ]
+
+    @Test("Winograd 3x3 convs match the naive loop and im2col, with the activation fused or after",
+          arguments: winogradCases, [ReferenceActivation.relu, .leaky_relu])
+    func winogradMatchesReference(conv: ReferenceConv, activation: ReferenceActivation) throws {
+        var random = SeededRandom(seed: conv.description.utf8.reduce(3) { $0 &* 31 &+ UInt64($1) })
+        let x = random.floats(conv.inChannels * conv.height * conv.width)
+        let w = random.floats(conv.weightCount)
+        let b = conv.hasBias ? random.floats(conv.outChannels) : nil
+        var graph = TestGraph(channels: conv.inChannels, height: conv.height, width: conv.width)
+        graph.conv("c", "input", conv, weights: w, bias: b)
+        graph.node("act", activation.rawValue, ["c"], activation == .leaky_relu ? ["negative_slope": 0.1] : [:])
+        graph.outputs = ["act"]
+        let network = try graph.load()
+        let convs = network.steps.compactMap { $0 as? Conv2DStep }
+        #expect(convs.map(\.kernel) == [.winograd])
+        let expected = conv.apply(x, weights: w, bias: b).map { activation.apply($0) }
+        #expect(expected.contains { $0 != activation.apply(0) }, "the case must not be all zeros")
+        let winograd = try #require(try network(x)["act"])
+        expectClose(winograd, expected, tolerance: 1e-5)
+        convs[0].kernel = .im2col
+        let im2col = try #require(try network(x)["act"])
+        expectClose(im2col, expected, tolerance: 1e-5)
+        // The same input twice gives the same output: nothing is left over in the scratch.
+        convs[0].kernel = .winograd
+        #expect(try network(x)["act"] == winograd)
+    }
+
+    @Test("only dense 3x3 convs of stride 1, padding 1 and 8 or more input channels run as Winograd")
+    func winogradChoice() throws {
+        let shapes: [(ReferenceConv, Conv2DStep.Kernel)] = [
+            (ReferenceConv(inChannels: 8, outChannels: 4, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 6, width: 6), .winograd),
+            (ReferenceConv(inChannels: 7, outChannels: 4, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 6, width: 6), .im2col),
+            (ReferenceConv(inChannels: 8, outChannels: 4, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, height: 6, width: 6), .im2col),
+            (ReferenceConv(inChannels: 8, outChannels: 4, kernelH: 3, kernelW: 3, padH: 2, padW: 2, dilationH: 2, dilationW: 2, height: 6, width: 6), .im2col),
+            (ReferenceConv(inChannels: 8, outChannels: 4, kernelH: 3, kernelW: 3, padH: 0, padW: 0, height: 6, width: 6), .im2col),
+            (ReferenceConv(inChannels: 8, outChannels: 4, kernelH: 3, kernelW: 3, padH: 1, padW: 1, groups: 2, height: 6, width: 6), .im2col),
+            (ReferenceConv(inChannels: 8, outChannels: 8, kernelH: 3, kernelW: 3, padH: 1, padW: 1, groups: 8, height: 6, width: 6), .depthwise),
+        ]
+        for (conv, kernel) in shapes {
+            var random = SeededRandom(seed: 4)
+            var graph = TestGraph(channels: conv.inChannels, height: conv.height, width: conv.width)
+            graph.conv("c", "input", conv, weights: random.floats(conv.weightCount), bias: random.floats(conv.outChannels))
+            graph.outputs = ["c"]
+            let network = try graph.load()
+            #expect(network.steps.compactMap { ($0 as? Conv2DStep)?.kernel } == [kernel], "\(conv.description)")
+        }
     }
 
     static let bandedCases: [ReferenceConv] = [

@@ -22,6 +22,14 @@ struct ConvGeometry: Equatable {
 
     var isDepthwise: Bool { groups == inChannels && groups == outChannels && groups > 1 }
 
+    /// A dense 3x3 conv of stride 1, padding 1 and no dilation, over at least
+    /// `Conv2DStep.winogradMinimumInChannels` input channels: the OCR's and the refiner's
+    /// inner convs, which `Conv2DStep` runs as Winograd F(2x2, 3x3).
+    var isWinogradShape: Bool {
+        kernel == IntPair(3, 3) && stride == IntPair(1, 1) && padding == IntPair(1, 1) && dilation == IntPair(1, 1)
+            && groups == 1 && inChannels >= Conv2DStep.winogradMinimumInChannels
+    }
+
     /// Rows of one group's im2col matrix.
     var columnRows: Int { inChannels / groups * kernel.first * kernel.second }
 }
@@ -37,6 +45,11 @@ struct ConvGeometry: Equatable {
 /// their input planes with the zero padding, in stride phases (`fillPadded`), so every tap
 /// reads a contiguous run without bounds checks or strided loads.
 ///
+/// Dense 3x3 convs of stride 1 and padding 1 over 8 or more input channels (the OCR's and the
+/// refiner's inner layers) run as Winograd F(2x2, 3x3) instead (`runWinograd`): 16 GEMMs of
+/// the input channels' depth instead of one of nine times that depth, 2.25 times fewer
+/// multiplications, for two cheap transforms of the input and the output.
+///
 /// The GEMM kernels write their products with `beta = 0`, and one pass then adds the bias and
 /// applies the activation (`addBias`), band by band while the outputs are still in cache (the
 /// depthwise kernel starts from the bias, row by row). Setting the outputs to the bias first
@@ -44,15 +57,26 @@ struct ConvGeometry: Equatable {
 /// kernels, which take most of the bands, have a `beta = 0` variant that writes the output
 /// without reading it.
 final class Conv2DStep: InferenceStep {
-    enum Kernel { case pointwise, depthwise, im2col }
+    enum Kernel { case pointwise, depthwise, im2col, winograd }
+
+    /// Fewer input channels than this leave a Winograd GEMM too shallow to pay for the
+    /// transforms (the OCR's first conv has one).
+    static let winogradMinimumInChannels = 8
 
     let geometry: ConvGeometry
     let inputShape: TensorShape, outputShape: TensorShape
     let weights: [Float]  // [out, in/groups, kh, kw]
     let bias: [Float]
     let activation: Activation?
-    let kernel: Kernel
+    /// How `execute` runs the conv: chosen from the geometry. A Winograd conv may be set to
+    /// `.im2col` (the tests check both paths; its scratch fits either).
+    var kernel: Kernel {
+        didSet { precondition(kernel == oldValue || (geometry.isWinogradShape && [.im2col, .winograd].contains(kernel))) }
+    }
     let input: Int, output: Int
+    /// Winograd only: the filters transformed (`G g Gᵀ`), as 16 matrices of `[out, in]`, one
+    /// per element of the 4x4 transformed tile.
+    private let winogradWeights: [Float]
     /// Whether the GEMM kernels write with `beta = 0` and add the bias after, or start from
     /// the bias (`gemmOverwritesByDefault`; the tests run both).
     var gemmOverwrites = Conv2DStep.gemmOverwritesByDefault
@@ -69,7 +93,10 @@ final class Conv2DStep: InferenceStep {
         self.weights = weights
         self.bias = bias
         self.activation = activation
-        self.kernel = geometry.isPointwise ? .pointwise : geometry.isDepthwise ? .depthwise : .im2col
+        self.kernel = geometry.isPointwise ? .pointwise : geometry.isDepthwise ? .depthwise
+            : geometry.isWinogradShape ? .winograd : .im2col
+        self.winogradWeights = geometry.isWinogradShape
+            ? Self.winogradFilters(weights, outChannels: geometry.outChannels, inChannels: geometry.inChannels) : []
         self.input = input
         self.output = output
         let stride = geometry.stride.second
@@ -87,9 +114,13 @@ final class Conv2DStep: InferenceStep {
     var scratchCount: Int {
         switch kernel {
         case .pointwise: 0
-        case .im2col: geometry.columnRows * bandRows * outputShape.width + geometry.inChannels * paddedPlaneSize
+        case .im2col, .winograd: max(im2colScratchCount, geometry.isWinogradShape ? winogradScratchCount : 0)
         case .depthwise: copiesPaddedInput ? paddedPlaneSize : inputShape.width
         }
+    }
+
+    private var im2colScratchCount: Int {
+        geometry.columnRows * bandRows * outputShape.width + geometry.inChannels * paddedPlaneSize
     }
 
     /// Output rows per im2col band: the band's column matrix stays near 16 Ki floats (64 KB,
@@ -138,6 +169,8 @@ final class Conv2DStep: InferenceStep {
                     runDepthwise(x, w, b, y, scratch)
                 case .im2col:
                     runIm2col(x, w, b, y, scratch)
+                case .winograd:
+                    winogradWeights.withUnsafeBufferPointer { u in runWinograd(x, u.baseAddress!, b, y, scratch) }
                 }
             }
         }
@@ -193,6 +226,171 @@ final class Conv2DStep: InferenceStep {
                 gemmWithBias(rows: outPerGroup, columns: bandColumns, depth: depth,
                              a: w + group * outPerGroup * depth, b: columns, bStride: bandColumns,
                              c: bandStart, cStride: plane, bias: b + group * outPerGroup)
+            }
+        }
+    }
+
+    /// Winograd only: output tiles of 2x2 down and across, and the floats from one tile row to
+    /// the next in the transformed planes (the tiles across, rounded up to eight so that the
+    /// transforms run eight tiles at a time; the extra tiles read zeros and are never written out).
+    var winogradTiles: (high: Int, wide: Int, pitch: Int) {
+        let wide = (outputShape.width + 1) / 2
+        return ((outputShape.height + 1) / 2, wide, (wide + 7) / 8 * 8)
+    }
+
+    /// Winograd only: floats of one half (even or odd padded columns) of a split input row; one
+    /// more than the tile pitch, since a tile reads the column pair after its own.
+    private var winogradSplitPitch: Int { winogradTiles.pitch + 8 }
+
+    /// Winograd only: the split input planes, the transformed input (16 x in x tiles), the 16
+    /// products (16 x out x tiles) and two output rows.
+    private var winogradScratchCount: Int {
+        let tiles = winogradTiles, columns = tiles.high * tiles.pitch
+        let splitPlane = (2 * tiles.high + 2) * 2 * winogradSplitPitch
+        return geometry.inChannels * splitPlane + 16 * (geometry.inChannels + geometry.outChannels) * columns + 4 * tiles.pitch
+    }
+
+    /// `G g Gᵀ` for every 3x3 filter `g` of `weights` ([out, in, 3, 3]), with G the F(2x2, 3x3)
+    /// filter transform ([1, 0, 0], [½, ½, ½], [½, -½, ½], [0, 0, 1]); element `e = 4i + j` of
+    /// the 4x4 result goes to matrix `e`, row `out`, column `in`.
+    static func winogradFilters(_ weights: [Float], outChannels: Int, inChannels: Int) -> [Float] {
+        let g: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+        var result = [Float](repeating: 0, count: 16 * outChannels * inChannels)
+        for o in 0 ..< outChannels {
+            for i in 0 ..< inChannels {
+                let filter = (o * inChannels + i) * 9
+                for row in 0 ..< 4 {
+                    // (G g)[row][column], then times Gᵀ.
+                    let left = (0 ..< 3).map { column in
+                        (0 ..< 3).reduce(0.0) { $0 + g[row][$1] * Double(weights[filter + $1 * 3 + column]) }
+                    }
+                    for column in 0 ..< 4 {
+                        let value = (0 ..< 3).reduce(0.0) { $0 + left[$1] * g[column][$1] }
+                        result[((row * 4 + column) * outChannels + o) * inChannels + i] = Float(value)
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Winograd F(2x2, 3x3): each 2x2 block of outputs comes from the 4x4 block of padded input
+    /// around it as `Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A`, summed over the input channels. The sum over
+    /// channels of each of the 16 elementwise products is a GEMM (`winogradFilters` times the
+    /// transformed input), so the conv is 16 GEMMs of depth `in` instead of one of depth 9 `in`.
+    /// The padded input rows are first split into their even and odd columns, so that the
+    /// transforms read and write eight tiles at a time, contiguously.
+    private func runWinograd(_ x: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                             _ y: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        let (height, width) = (inputShape.height, inputShape.width)
+        let inChannels = geometry.inChannels, outChannels = geometry.outChannels
+        let tiles = winogradTiles, columns = tiles.high * tiles.pitch
+        let half = winogradSplitPitch, splitRow = 2 * half, splitPlane = (2 * tiles.high + 2) * splitRow
+        let split = scratch
+        let transformed = split + inChannels * splitPlane      // [16][in][columns]
+        let products = transformed + 16 * inChannels * columns  // [16][out][columns]
+        let rowBuffers = products + 16 * outChannels * columns  // two output rows of 2 * pitch
+        @inline(__always) func load(_ p: UnsafePointer<Float>, _ at: Int) -> V {
+            UnsafeRawPointer(p + at).loadUnaligned(as: V.self)
+        }
+        @inline(__always) func store(_ value: V, _ p: UnsafeMutablePointer<Float>, _ at: Int) {
+            UnsafeMutableRawPointer(p + at).storeBytes(of: value, as: V.self)
+        }
+
+        // Padded row r is input row r - 1, padded column p input column p - 1. Even padded
+        // columns 2q (input 2q - 1) go to the first half of a split row, odd ones 2q + 1
+        // (input 2q) to the second; both halves are zero past the input.
+        for c in 0 ..< inChannels {
+            let plane = x + c * height * width, target = split + c * splitPlane
+            for r in 0 ..< 2 * tiles.high + 2 {
+                let even = target + r * splitRow, odd = even + half
+                let iy = r - 1
+                guard iy >= 0, iy < height else {
+                    even.update(repeating: 0, count: splitRow)
+                    continue
+                }
+                even[0] = 0
+                Self.splitEvenOdd(plane + iy * width, count: width, even: odd, odd: even + 1)
+                let oddInputs = width / 2, evenInputs = (width + 1) / 2
+                (even + 1 + oddInputs).update(repeating: 0, count: half - 1 - oddInputs)
+                (odd + evenInputs).update(repeating: 0, count: half - evenInputs)
+            }
+        }
+
+        // Bᵀ d B for every tile, B the F(2x2, 3x3) input transform: rows first, (d0 - d2,
+        // d1 + d2, d2 - d1, d1 - d3), then columns the same way. Tile column tx reads padded
+        // columns 2tx ... 2tx + 3: even[tx], odd[tx], even[tx + 1], odd[tx + 1].
+        let elementStride = inChannels * columns
+        for c in 0 ..< inChannels {
+            let base = split + c * splitPlane
+            for ty in 0 ..< tiles.high {
+                let e0 = base + 2 * ty * splitRow, e1 = e0 + splitRow, e2 = e1 + splitRow, e3 = e2 + splitRow
+                let o0 = e0 + half, o1 = e1 + half, o2 = e2 + half, o3 = e3 + half
+                let out = transformed + c * columns + ty * tiles.pitch
+                var tx = 0
+                while tx < tiles.pitch {
+                    @inline(__always) func rows(_ r0: V, _ r1: V, _ r2: V, _ r3: V) -> (V, V, V, V) {
+                        (r0 - r2, r1 + r2, r2 - r1, r1 - r3)
+                    }
+                    let j0 = rows(load(e0, tx), load(e1, tx), load(e2, tx), load(e3, tx))
+                    let j1 = rows(load(o0, tx), load(o1, tx), load(o2, tx), load(o3, tx))
+                    let j2 = rows(load(e0, tx + 1), load(e1, tx + 1), load(e2, tx + 1), load(e3, tx + 1))
+                    let j3 = rows(load(o0, tx + 1), load(o1, tx + 1), load(o2, tx + 1), load(o3, tx + 1))
+                    @inline(__always) func columns(_ i: Int, _ t0: V, _ t1: V, _ t2: V, _ t3: V) {
+                        let row = out + 4 * i * elementStride
+                        store(t0 - t2, row, tx)
+                        store(t1 + t2, row + elementStride, tx)
+                        store(t2 - t1, row + 2 * elementStride, tx)
+                        store(t1 - t3, row + 3 * elementStride, tx)
+                    }
+                    columns(0, j0.0, j1.0, j2.0, j3.0)
+                    columns(1, j0.1, j1.1, j2.1, j3.1)
+                    columns(2, j0.2, j1.2, j2.2, j3.2)
+                    columns(3, j0.3, j1.3, j2.3, j3.3)
+                    tx += 8
+                }
+            }
+        }
+
+        for element in 0 ..< 16 {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(columns), Int32(inChannels),
+                        1, u + element * outChannels * inChannels, Int32(inChannels),
+                        transformed + element * inChannels * columns, Int32(columns),
+                        0, products + element * outChannels * columns, Int32(columns))
+        }
+
+        // Aᵀ m A, A the output transform: rows (m0 + m1 + m2, m1 - m2 - m3), then columns the
+        // same way; the two columns of each tile are interleaved into a row buffer, and the
+        // rows inside the output copied out with the bias and the activation.
+        let productStride = outChannels * columns
+        let upper = rowBuffers, lower = rowBuffers + 2 * tiles.pitch
+        for k in 0 ..< outChannels {
+            let outPlane = y + k * height * width
+            for ty in 0 ..< tiles.high {
+                let m = products + k * columns + ty * tiles.pitch
+                var tx = 0
+                while tx < tiles.pitch {
+                    @inline(__always) func column(_ j: Int) -> (V, V) {
+                        let m0 = load(m + j * productStride, tx), m1 = load(m + (4 + j) * productStride, tx)
+                        let m2 = load(m + (8 + j) * productStride, tx), m3 = load(m + (12 + j) * productStride, tx)
+                        return (m0 + m1 + m2, m1 - m2 - m3)
+                    }
+                    let (s00, s10) = column(0), (s01, s11) = column(1), (s02, s12) = column(2), (s03, s13) = column(3)
+                    var top = SIMD16<Float>(), bottom = SIMD16<Float>()
+                    top.evenHalf = s00 + s01 + s02
+                    top.oddHalf = s01 - s02 - s03
+                    bottom.evenHalf = s10 + s11 + s12
+                    bottom.oddHalf = s11 - s12 - s13
+                    UnsafeMutableRawPointer(upper + 2 * tx).storeBytes(of: top, as: SIMD16<Float>.self)
+                    UnsafeMutableRawPointer(lower + 2 * tx).storeBytes(of: bottom, as: SIMD16<Float>.self)
+                    tx += 8
+                }
+                for i in 0 ..< min(2, height - 2 * ty) {
+                    let row = outPlane + (2 * ty + i) * width
+                    Self.copy(row, i == 0 ? upper : lower, count: width)
+                    Self.addBias(b[k], activation, row, count: width)
+                }
             }
         }
     }
