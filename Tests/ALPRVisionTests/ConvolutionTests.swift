@@ -67,13 +67,15 @@ struct ConvolutionTests {
 
     /// Dense 3x3 convs of stride 1 and padding 1 over 8 or more channels (`Conv2DStep.runWinograd`):
     /// odd and even heights and widths, an input of one pixel, a row of tiles that is not a
-    /// whole number of eight-tile groups, and the OCR's and the refiner's input shapes (with
-    /// few output channels: the reference loop is slow in a debug build).
+    /// whole number of eight-tile groups, more tile rows than one band holds (when bands are
+    /// made small), and the OCR's and the refiner's input shapes (with few output channels:
+    /// the reference loop is slow in a debug build).
     static let winogradCases: [ReferenceConv] = [
         ReferenceConv(inChannels: 8, outChannels: 5, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 7, width: 9),
         ReferenceConv(inChannels: 9, outChannels: 4, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 1, width: 1),
         ReferenceConv(inChannels: 8, outChannels: 3, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 2, width: 2),
         ReferenceConv(inChannels: 10, outChannels: 6, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 5, width: 35),
+        ReferenceConv(inChannels: 8, outChannels: 4, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 41, width: 12),
         ReferenceConv(inChannels: 16, outChannels: 6, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 24, width: 64),
         ReferenceConv(inChannels: 64, outChannels: 5, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 6, width: 32),
         ReferenceConv(inChannels: 32, outChannels: 4, kernelH: 3, kernelW: 3, padH: 1, padW: 1, height: 16, width: 32, hasBias: false),
@@ -103,6 +105,11 @@ struct ConvolutionTests {
         // The same input twice gives the same output: nothing is left over in the scratch.
         convs[0].kernel = .winograd
         #expect(try network(x)["act"] == winograd)
+        // Band by band of the fewest tile rows a band may hold, the last band short where
+        // the rows do not divide.
+        convs[0].winogradBandFloats = 1
+        #expect(convs[0].winogradBandTileRows < convs[0].winogradTiles.high || conv.height <= 16)
+        expectClose(try #require(try network(x)["act"]), expected, tolerance: 1e-5)
     }
 
     @Test("only dense 3x3 convs of stride 1, padding 1 and 8 or more input channels run as Winograd")
