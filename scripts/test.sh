@@ -4,10 +4,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ALPR_SETUP_TEST=1 scripts/setup.sh
 swift build --build-tests
-# The recognition engine's tests run in a process of their own. Swift Testing runs every
-# suite of a process on one cooperative thread pool (two threads on a 2-core machine), and the
-# engine's many CPU-bound test cases, queued together, could hold it long enough for the
-# reader agent's asynchronous tests to time out waiting for their own tasks.
+# Three processes: the recognition engine's tests, the command-line tests, then the rest.
+# Swift Testing runs every suite of a process on one cooperative thread pool (two threads on
+# a 2-core machine). The engine's many CPU-bound test cases, and the command-line tests, each
+# of which waits for a debug-built `alpr` reading images with the real models, could hold
+# both threads long enough for the reader agent's asynchronous tests to time out waiting for
+# their own tasks.
 swift test --skip-build --filter '^ALPRVisionTests\.' 2>&1 | tee .build/test-output.txt
-swift test --skip-build --skip '^ALPRVisionTests\.' 2>&1 | tee -a .build/test-output.txt
+swift test --skip-build --filter '^alprTests\.' 2>&1 | tee -a .build/test-output.txt
+swift test --skip-build --skip '^ALPRVisionTests\.' --skip '^alprTests\.' 2>&1 | tee -a .build/test-output.txt
 scripts/browser-check.sh

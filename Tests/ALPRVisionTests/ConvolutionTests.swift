@@ -45,12 +45,18 @@ struct ConvolutionTests {
         for case let conv as Conv2DStep in network.steps { conv.gemmOverwrites = overwrites }
     }
 
-    @Test("conv2d matches the naive loop", arguments: cases, [false, true])
-    func matchesReference(conv: ReferenceConv, gemmOverwrites: Bool) throws {
-        var random = SeededRandom(seed: conv.description.utf8.reduce(17) { $0 &* 31 &+ UInt64($1) })
+    /// Random input, weights and bias (where the conv has one) for `conv`, seeded by its
+    /// description and `salt`.
+    static func randomTensors(for conv: ReferenceConv, salt: UInt64) -> (x: [Float], w: [Float], b: [Float]?) {
+        var random = SeededRandom(seed: conv.description.utf8.reduce(salt) { $0 &* 31 &+ UInt64($1) })
         let x = random.floats(conv.inChannels * conv.height * conv.width)
         let w = random.floats(conv.weightCount)
-        let b = conv.hasBias ? random.floats(conv.outChannels) : nil
+        return (x, w, conv.hasBias ? random.floats(conv.outChannels) : nil)
+    }
+
+    @Test("conv2d matches the naive loop", arguments: cases, [false, true])
+    func matchesReference(conv: ReferenceConv, gemmOverwrites: Bool) throws {
+        let (x, w, b) = Self.randomTensors(for: conv, salt: 17)
         var graph = TestGraph(channels: conv.inChannels, height: conv.height, width: conv.width)
         graph.conv("c", "input", conv, weights: w, bias: b)
         graph.outputs = ["c"]
@@ -84,10 +90,7 @@ struct ConvolutionTests {
     @Test("Winograd 3x3 convs match the naive loop and im2col, with the activation fused or after",
           arguments: winogradCases, [ReferenceActivation.relu, .leaky_relu])
     func winogradMatchesReference(conv: ReferenceConv, activation: ReferenceActivation) throws {
-        var random = SeededRandom(seed: conv.description.utf8.reduce(3) { $0 &* 31 &+ UInt64($1) })
-        let x = random.floats(conv.inChannels * conv.height * conv.width)
-        let w = random.floats(conv.weightCount)
-        let b = conv.hasBias ? random.floats(conv.outChannels) : nil
+        let (x, w, b) = Self.randomTensors(for: conv, salt: 3)
         var graph = TestGraph(channels: conv.inChannels, height: conv.height, width: conv.width)
         graph.conv("c", "input", conv, weights: w, bias: b)
         graph.node("act", activation.rawValue, ["c"], activation == .leaky_relu ? ["negative_slope": 0.1] : [:])
