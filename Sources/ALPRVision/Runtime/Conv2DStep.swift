@@ -36,9 +36,9 @@ struct ConvGeometry: Equatable {
 
 /// Convolution with the bias (batch norm folded in) and the fused activation.
 ///
-/// Three kernels: pointwise convs multiply the input directly (`sgemm`, no im2col), a band of
+/// Four kernels: pointwise convs multiply the input directly (`sgemm`, no im2col), a band of
 /// pixels at a time; depthwise convs use a direct loop (a GEMM of one row per group would be
-/// all overhead); everything else builds the im2col matrix in the shared scratch buffer and
+/// all overhead); Winograd convs (below); everything else builds the im2col matrix in the shared scratch buffer and
 /// calls `sgemm` per group, a band of output rows at a time so that the matrix stays in cache
 /// between being written and being packed. im2col convs, and depthwise convs other than 3x3 of
 /// stride 1 or the detector's 3x3 of stride 2 (which read their input in place), first copy
@@ -46,7 +46,7 @@ struct ConvGeometry: Equatable {
 /// reads a contiguous run without bounds checks or strided loads.
 ///
 /// Dense 3x3 convs of stride 1 and padding 1 over 8 or more input channels (the OCR's and the
-/// refiner's inner layers) run as Winograd F(2x2, 3x3) instead (`runWinograd`): 16 GEMMs of
+/// refiner's inner layers) run as Winograd F(2x2, 3x3) (`runWinograd`): 16 GEMMs of
 /// the input channels' depth instead of one of nine times that depth, 2.25 times fewer
 /// multiplications, for two cheap transforms of the input and the output.
 ///
@@ -242,13 +242,20 @@ final class Conv2DStep: InferenceStep {
     /// more than the tile pitch, since a tile reads the column pair after its own.
     private var winogradSplitPitch: Int { winogradTiles.pitch + 8 }
 
+    /// Winograd only: floats of one input plane split (`runWinograd`): its padded rows, one
+    /// more pair than the tiles cover, each an even and an odd half.
+    private var winogradSplitPlane: Int { (2 * winogradTiles.high + 2) * 2 * winogradSplitPitch }
+
+    /// Winograd only: floats of the transformed input and the products per tile column.
+    private var winogradFloatsPerColumn: Int { 16 * (geometry.inChannels + geometry.outChannels) }
+
     /// Winograd only: rows of tiles transformed and multiplied at a time, so that a band's
     /// transformed input and products stay within `winogradBandFloats`, but each GEMM still
     /// gets at least 64 columns. The OCR's and the refiner's layers fit in one band (smaller
     /// bands measured no faster there); the bound keeps the scratch of a large input to a few MB.
     var winogradBandTileRows: Int {
         let tiles = winogradTiles
-        let perTileRow = 16 * (geometry.inChannels + geometry.outChannels) * tiles.pitch
+        let perTileRow = winogradFloatsPerColumn * tiles.pitch
         let byMemory = winogradBandFloats / max(perTileRow, 1)
         let byEfficiency = (64 + tiles.pitch - 1) / tiles.pitch
         return min(tiles.high, max(byMemory, byEfficiency, 1))
@@ -265,9 +272,8 @@ final class Conv2DStep: InferenceStep {
     /// Winograd only: the split input planes, one band's transformed input (16 x in x columns)
     /// and products (16 x out x columns), and two output rows.
     private var winogradScratchCount: Int {
-        let tiles = winogradTiles, columns = winogradBandTileRows * tiles.pitch
-        let splitPlane = (2 * tiles.high + 2) * 2 * winogradSplitPitch
-        return geometry.inChannels * splitPlane + 16 * (geometry.inChannels + geometry.outChannels) * columns + 4 * tiles.pitch
+        let tiles = winogradTiles
+        return geometry.inChannels * winogradSplitPlane + winogradFloatsPerColumn * winogradBandTileRows * tiles.pitch + 4 * tiles.pitch
     }
 
     /// `G g Gᵀ` for every 3x3 filter `g` of `weights` ([out, in, 3, 3]), with G the F(2x2, 3x3)
@@ -306,7 +312,7 @@ final class Conv2DStep: InferenceStep {
         let (height, width) = (inputShape.height, inputShape.width)
         let inChannels = geometry.inChannels, outChannels = geometry.outChannels
         let tiles = winogradTiles, band = winogradBandTileRows, bandColumns = band * tiles.pitch
-        let half = winogradSplitPitch, splitRow = 2 * half, splitPlane = (2 * tiles.high + 2) * splitRow
+        let half = winogradSplitPitch, splitRow = 2 * half, splitPlane = winogradSplitPlane
         let split = scratch
         let transformed = split + inChannels * splitPlane          // [16][in][band columns]
         let products = transformed + 16 * inChannels * bandColumns  // [16][out][band columns]
