@@ -187,27 +187,3 @@ import Testing
         #expect(PlateVote.vote([PlateDetection(text: "--", confidence: 0.9, box: box)]) == nil)
     }
 }
-
-@Suite struct EditDistanceTests {
-    /// Plain recursive definition, exponential but fine for short strings.
-    func reference(_ a: [Character], _ b: [Character]) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        let cost = a.last == b.last ? 0 : 1
-        return min(
-            reference(Array(a.dropLast()), b) + 1,
-            reference(a, Array(b.dropLast())) + 1,
-            reference(Array(a.dropLast()), Array(b.dropLast())) + cost
-        )
-    }
-
-    @Test func matchesTheRecursiveDefinitionOnRandomStrings() {
-        var generator = SeededGenerator(seed: 42)
-        let alphabet = Array("AB1")
-        for _ in 0..<300 {
-            let a = (0..<Int.random(in: 0...5, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
-            let b = (0..<Int.random(in: 0...5, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
-            #expect(editDistance(String(a), String(b)) == reference(a, b), "\(String(a)) vs \(String(b))")
-        }
-    }
-}

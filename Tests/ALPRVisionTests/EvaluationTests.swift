@@ -371,15 +371,15 @@ struct CharacterConfusionsTests {
 
     @Test("the edits between a label and a reading, as the misreads of the val folders show them")
     func edits() {
-        #expect(Self.same(CharacterConfusions.edits(from: "XO706", to: "X0706"), [("O", "0")]))
-        #expect(Self.same(CharacterConfusions.edits(from: "URSAE", to: "HURSAE"), [(nil, "H")]))
-        #expect(Self.same(CharacterConfusions.edits(from: "GR0WAPR", to: "GR0WAPR4C"), [(nil, "4"), (nil, "C")]))
-        #expect(Self.same(CharacterConfusions.edits(from: "JJT9374", to: "JJT937"), [("4", nil)]))
-        #expect(Self.same(CharacterConfusions.edits(from: "E1GALLO", to: "ETGALL0"), [("1", "T"), ("O", "0")]))
-        #expect(Self.same(CharacterConfusions.edits(from: "KPF5753", to: "F6753"), [("K", nil), ("P", nil), ("5", "6")]))
-        #expect(CharacterConfusions.edits(from: "ABC123", to: "ABC123").isEmpty)
-        #expect(Self.same(CharacterConfusions.edits(from: "", to: "AB"), [(nil, "A"), (nil, "B")]))
-        #expect(Self.same(CharacterConfusions.edits(from: "AB", to: ""), [("A", nil), ("B", nil)]))
+        #expect(Self.same(TextEdits.edits(from: "XO706", to: "X0706"), [("O", "0")]))
+        #expect(Self.same(TextEdits.edits(from: "URSAE", to: "HURSAE"), [(nil, "H")]))
+        #expect(Self.same(TextEdits.edits(from: "GR0WAPR", to: "GR0WAPR4C"), [(nil, "4"), (nil, "C")]))
+        #expect(Self.same(TextEdits.edits(from: "JJT9374", to: "JJT937"), [("4", nil)]))
+        #expect(Self.same(TextEdits.edits(from: "E1GALLO", to: "ETGALL0"), [("1", "T"), ("O", "0")]))
+        #expect(Self.same(TextEdits.edits(from: "KPF5753", to: "F6753"), [("K", nil), ("P", nil), ("5", "6")]))
+        #expect(TextEdits.edits(from: "ABC123", to: "ABC123").isEmpty)
+        #expect(Self.same(TextEdits.edits(from: "", to: "AB"), [(nil, "A"), (nil, "B")]))
+        #expect(Self.same(TextEdits.edits(from: "AB", to: ""), [("A", nil), ("B", nil)]))
     }
 
     /// Levenshtein distance by the textbook recursion, memoised: the reference.
@@ -403,9 +403,10 @@ struct CharacterConfusionsTests {
         for _ in 0 ..< 500 {
             let a = (0 ..< Int.random(in: 0 ... 8, using: &random)).map { _ in alphabet.randomElement(using: &random)! }
             let b = (0 ..< Int.random(in: 0 ... 8, using: &random)).map { _ in alphabet.randomElement(using: &random)! }
-            let edits = CharacterConfusions.edits(from: String(a), to: String(b))
+            let edits = TextEdits.edits(from: String(a), to: String(b))
             let context = "\(String(a)) -> \(String(b))"
             #expect(edits.count == Self.referenceDistance(a, b), "\(context)")
+            #expect(TextEdits.distance(String(a), String(b)) == edits.count, "\(context)")
             // The label's edited characters are some of its characters in order, and the reading's too.
             #expect(Self.isSubsequence(edits.compactMap(\.expected), of: a), "\(context)")
             #expect(Self.isSubsequence(edits.compactMap(\.read), of: b), "\(context)")

@@ -1,4 +1,5 @@
 import ALPRCore
+import enum ALPRVision.TextEdits
 import Foundation
 
 /// Follows plates from frame to frame and reports each vehicle once.
@@ -101,7 +102,7 @@ public struct PlateTracker: Sendable {
         for (t, track) in tracks.enumerated() {
             let predicted = track.predictedCentre(at: time)
             for (d, detection) in detections.enumerated() where !detection.text.isEmpty {
-                let edits = editDistance(detection.text, track.last.text)
+                let edits = TextEdits.distance(detection.text, track.last.text)
                 guard edits <= configuration.maximumEditDistance, edits < max(detection.text.count, track.last.text.count) else { continue }
                 let centre = detection.box.centre
                 let scale = max(detection.box.width, track.last.box.width, 1)
