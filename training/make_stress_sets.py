@@ -31,6 +31,9 @@ Conditions (one folder each; every folder has the same 70 plates in the same fra
   ir_night   1280x720 street frames as an infrared camera sees them at night (infrared_night):
              grey, the scene dark, the plate lit and stretched, sensor noise
   ir_night_motion5  the same with horizontal motion blur over 5 px
+  edge       as base, each plate touching the frame's edge (1-3 px from it): the four sides and
+             the four corners in turn, where the detector's input is padded
+  street_edge  as street, each plate touching the frame's edge likewise
 Only val data: the plates never trained on, the frames from `negatives/` val photos.
 """
 from __future__ import annotations
@@ -66,10 +69,33 @@ def infrared_night(frame: np.ndarray, quad: np.ndarray, rng) -> np.ndarray:
     return np.repeat(out[:, :, None], 3, 2)
 
 
+EDGE_PLACES = ["left", "top", "right", "bottom", "top left", "top right", "bottom right", "bottom left"]
+
+
+def edge_centre(place: str, quad: np.ndarray, size, rng) -> tuple[float, float]:
+    """A centre for `quad` (about the origin) that puts it 1-3 px inside the `place` edge (or
+    corner) of a frame of `size`, anywhere along the other axis."""
+    low, high = quad.min(0), quad.max(0)
+    span = high - low
+    cx = rng.uniform(span[0] / 2 + 2, size[0] - span[0] / 2 - 2) if size[0] - span[0] > 4 else size[0] / 2
+    cy = rng.uniform(span[1] / 2 + 2, size[1] - span[1] / 2 - 2)
+    gap_x, gap_y = rng.uniform(1, 3), rng.uniform(1, 3)
+    if "left" in place:
+        cx = gap_x - low[0]
+    if "right" in place:
+        cx = size[0] - gap_x - high[0]
+    if "top" in place:
+        cy = gap_y - low[1]
+    if "bottom" in place:
+        cy = size[1] - gap_y - high[1]
+    return float(cx), float(cy)
+
+
 def stress_set(out: Path, plates, backgrounds, sizes, fraction, rot=4.0, tilt=0.1, post=None, quality=92, seed=7,
-               infrared=False) -> int:
+               infrared=False, at_edge=False) -> int:
     """One plate per frame of `sizes(n)`, `fraction` (low, high) of its width, then `post`
-    (with `infrared`, infrared_night first)."""
+    (with `infrared`, infrared_night first); with `at_edge`, touching the frame's edge at
+    `EDGE_PLACES[n % 8]`."""
     rng = np.random.default_rng(seed)
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -80,8 +106,11 @@ def stress_set(out: Path, plates, backgrounds, sizes, fraction, rot=4.0, tilt=0.
         th = tw * img.shape[0] / img.shape[1]
         q = random_quad(tw, th, rng, tilt=tilt, rot_deg=rot)
         span = q.max(0) - q.min(0)
-        cx = rng.uniform(span[0] / 2 + 2, size[0] - span[0] / 2 - 2) if size[0] - span[0] > 4 else size[0] / 2
-        cy = rng.uniform(span[1] / 2 + 2, size[1] - span[1] / 2 - 2)
+        if at_edge:
+            cx, cy = edge_centre(EDGE_PLACES[n % len(EDGE_PLACES)], q, size, rng)
+        else:
+            cx = rng.uniform(span[0] / 2 + 2, size[0] - span[0] / 2 - 2) if size[0] - span[0] > 4 else size[0] / 2
+            cy = rng.uniform(span[1] / 2 + 2, size[1] - span[1] / 2 - 2)
         q = q + np.array([cx, cy], np.float32)
         paste_plate(frame, img, q, rng)
         if infrared:
@@ -157,6 +186,8 @@ def main():
         "vmotion9": dict(sizes=photo, fraction=(0.25, 0.6), post=motion(9, vertical=True)),
         "ir_night": dict(sizes=street, fraction=(0.06, 0.2), infrared=True),
         "ir_night_motion5": dict(sizes=street, fraction=(0.06, 0.2), infrared=True, post=motion(5)),
+        "edge": dict(sizes=photo, fraction=(0.25, 0.6), at_edge=True),
+        "street_edge": dict(sizes=street, fraction=(0.06, 0.2), at_edge=True),
     }
     unknown = set(args.only or []) - set(conditions)
     if unknown:

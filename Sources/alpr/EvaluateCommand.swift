@@ -100,6 +100,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("by-width"), help: "Also break recall and top-1 accuracy down by the annotated plate's width in pixels.")
     var byWidth = false
 
+    @Flag(name: .customLong("by-position"), help: "Also break recall and top-1 accuracy down by where the plate lies in the frame (thirds across and down, and at the border).")
+    var byPosition = false
+
     @Flag(name: .customLong("by-confidence"), help: "Also break the reported plates down by their confidence: how many were read exactly, misread, or no plate.")
     var byConfidence = false
 
@@ -230,8 +233,10 @@ struct EvaluateCommand: ParsableCommand {
                 alertScorer.accumulate(&alerts, annotations: item.annotations, plates: [])
                 FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))
             }
-            let found = evaluation.accumulate(&report, annotations: item.annotations, predictions: predictions)
-            if byFolder { _ = evaluation.accumulate(&folderReports[folder], annotations: item.annotations, predictions: predictions) }
+            let found = evaluation.accumulate(&report, annotations: item.annotations, predictions: predictions, imageSize: result.imageSize)
+            if byFolder {
+                _ = evaluation.accumulate(&folderReports[folder], annotations: item.annotations, predictions: predictions, imageSize: result.imageSize)
+            }
             for mistake in found where confusions && mistake.kind == .misread {
                 if let expected = mistake.expected, let read = mistake.read.first { characterConfusions.add(expected: expected, read: read) }
             }
@@ -260,6 +265,7 @@ struct EvaluateCommand: ParsableCommand {
                 output.otherPlateHits = otherPlateHits
             }
             if byWidth { output.byWidth = report.byWidth }
+            if byPosition { output.byPosition = report.byPosition }
             if byConfidence { output.byConfidence = report.byConfidence }
             if confusions { output.confusions = EvaluationOutput.Confusions(characterConfusions) }
             if byFolder { output.byFolder = zip(folders, folderReports).map { EvaluationOutput.FolderReport(folder: $0, report: $1) } }
@@ -276,6 +282,7 @@ struct EvaluateCommand: ParsableCommand {
             print(table(report, cpu: medianCPU, unreadable: unreadable, damaged: damaged, unannotated: unannotated))
             print(alerts.line)
             if byWidth { print("\n" + Self.widthTable(report.byWidth)) }
+            if byPosition { print("\n" + Self.positionTable(report.byPosition)) }
             if byConfidence { print("\n" + Self.confidenceTable(report.byConfidence, plates: report.plates)) }
             if confusions { print("\n" + Self.confusionTable(characterConfusions)) }
             if byFolder { print("\n" + Self.folderTable(zip(folders, folderReports).map { ($0, $1) }, topK: topK)) }
@@ -420,6 +427,18 @@ extension EvaluateCommand {
         for band in bands where band.plates > 0 {
             let range = band.maximumWidth.map { String(format: "%.0f-%.0f", band.minimumWidth, $0) } ?? String(format: "%.0f+", band.minimumWidth)
             lines.append(range.padding(toLength: 15, withPad: " ", startingAt: 0)
+                + String(format: "%8d %7.1f %% %7.1f %%", band.plates, band.detectionRecall * 100, band.top1Accuracy * 100))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension EvaluateCommand {
+    /// `position  plates  recall  top-1`, one row per part of the frame that has plates.
+    static func positionTable(_ bands: [Evaluation.PositionBand]) -> String {
+        var lines = ["plate position   plates   recall    top-1"]
+        for band in bands where band.plates > 0 {
+            lines.append(band.position.padding(toLength: 15, withPad: " ", startingAt: 0)
                 + String(format: "%8d %7.1f %% %7.1f %%", band.plates, band.detectionRecall * 100, band.top1Accuracy * 100))
         }
         return lines.joined(separator: "\n")
@@ -734,6 +753,8 @@ struct EvaluationOutput: Encodable {
     var mistakes: [ImageMistake]?
     /// With `--by-width`: the counts by annotated plate width.
     var byWidth: [Evaluation.WidthBand]?
+    /// With `--by-position`: the counts by where the plate lies in the frame.
+    var byPosition: [Evaluation.PositionBand]?
     /// With `--by-confidence`: the reported plates by their confidence.
     var byConfidence: [Evaluation.ConfidenceBand]?
     /// With `--confusions`: the characters the misread plates were misread by.

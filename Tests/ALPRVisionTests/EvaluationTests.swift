@@ -144,6 +144,67 @@ struct EvaluationTests {
         #expect(report.byWidth[0].top1Accuracy == 0.5 && report.byWidth[0].detectionRecall == 1)
     }
 
+    @Test("a plate's position is the third across and down that holds its centre, and the border band when it comes near an edge")
+    func positionBands() {
+        // A 1200x600 frame: thirds at x 400 and 800, y 200 and 400; the border margin is 36 px
+        // across and 18 px down.
+        func bands(_ x: Double, _ y: Double, _ width: Double = 100, _ height: Double = 50) -> [Int] {
+            Evaluation.positionBands(of: PlateBox(x: x, y: y, width: width, height: height), width: 1200, height: 600)
+        }
+        let border = Evaluation.positionNames.count
+        #expect(Evaluation.positionNames == ["top left", "top centre", "top right", "middle left", "middle centre", "middle right",
+                                             "bottom left", "bottom centre", "bottom right"])
+        #expect(bands(100, 50) == [0])
+        #expect(bands(500, 50) == [1])
+        #expect(bands(1000, 50) == [2])
+        #expect(bands(100, 250) == [3])
+        #expect(bands(500, 250) == [4])
+        #expect(bands(1000, 250) == [5])
+        #expect(bands(100, 450) == [6])
+        #expect(bands(500, 450) == [7])
+        #expect(bands(1000, 450) == [8])
+        // A centre exactly on a third's line belongs to the cell after it.
+        #expect(bands(350, 175) == [4])
+        // Near each edge (inside the margin), across it, and just clear of it.
+        #expect(bands(35, 250) == [3, border])
+        #expect(bands(36, 250) == [3])
+        #expect(bands(1065, 250) == [5, border])
+        #expect(bands(1064, 250) == [5])
+        #expect(bands(500, 17) == [1, border])
+        #expect(bands(500, 18) == [1])
+        #expect(bands(500, 533) == [7, border])
+        #expect(bands(500, 532) == [7])
+        #expect(bands(-20, -10) == [0, border])
+        #expect(bands(1150, 580) == [8, border])
+        #expect(Evaluation.positionBands(of: PlateBox(x: 0, y: 0, width: 10, height: 5), width: 0, height: 600).isEmpty)
+    }
+
+    @Test("the position breakdown counts plates, finds and exact reads by part of the frame, and only with the image size")
+    func positionCounts() throws {
+        // Top left (found, read right), middle centre (found, misread), bottom right at the border (missed).
+        let annotations = [
+            BenchmarkAnnotation(file: "f", box: PlateBox(x: 100, y: 50, width: 100, height: 50), plate: "ABC123"),
+            BenchmarkAnnotation(file: "f", box: PlateBox(x: 550, y: 270, width: 100, height: 50), plate: "DEF456"),
+            BenchmarkAnnotation(file: "f", box: PlateBox(x: 1095, y: 545, width: 100, height: 50), plate: "GHI789"),
+        ]
+        let predictions = [Evaluation.Prediction(box: annotations[0].box, texts: ["ABC123"]),
+                           Evaluation.Prediction(box: annotations[1].box, texts: ["DEF458"])]
+        var report = Evaluation.Report()
+        Evaluation().accumulate(&report, annotations: annotations, predictions: predictions, imageSize: (1200, 600))
+        #expect(report.byPosition.map(\.position) == Evaluation.positionNames + [Evaluation.borderPositionName])
+        #expect(report.byPosition.map(\.plates) == [1, 0, 0, 0, 1, 0, 0, 0, 1, 1])
+        #expect(report.byPosition.map(\.detected) == [1, 0, 0, 0, 1, 0, 0, 0, 0, 0])
+        #expect(report.byPosition.map(\.top1Correct) == [1, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+        #expect(report.byPosition[4].detectionRecall == 1 && report.byPosition[4].top1Accuracy == 0)
+        #expect(report.byPosition[8].detectionRecall == 0)
+        // The nine cells hold every plate once.
+        #expect(report.byPosition.prefix(9).map(\.plates).reduce(0, +) == report.plates)
+        // Without the frame's size (a file that could not be read) no plate is placed.
+        var unplaced = Evaluation.Report()
+        Evaluation().accumulate(&unplaced, annotations: annotations, predictions: predictions)
+        #expect(unplaced.plates == 3 && unplaced.byPosition.allSatisfy { $0.plates == 0 && $0.detected == 0 })
+    }
+
     @Test("confidence bands count each reported plate once, as read exactly, misread or no plate")
     func confidenceBands() throws {
         let confidences: [Double] = [0.01, 0.099, 0.1, 0.29, 0.3, 0.49, 0.5, 0.69, 0.7, 0.89, 0.9, 0.969, 0.97, 1]

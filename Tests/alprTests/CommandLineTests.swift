@@ -271,7 +271,7 @@ struct CommandLineTests {
         #expect((detailed["otherPlateHits"] as? [Any])?.isEmpty == true, "MPR2250 is not on the list of KTN4827 and MPR2251")
 
         // Both plates are reported: one read exactly, one misread, in the bands of their confidences.
-        let byConfidence = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--json", "--by-confidence"])
+        let byConfidence = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--json", "--by-confidence", "--by-position"])
         let banded = try #require(try JSONSerialization.jsonObject(with: Data(byConfidence.standardOutput.utf8)) as? [String: Any])
         let bands = try #require(banded["byConfidence"] as? [[String: Any]])
         #expect(bands.count == Evaluation.confidenceBands.count)
@@ -279,8 +279,16 @@ struct CommandLineTests {
         #expect(bands.compactMap { $0["exact"] as? Int }.reduce(0, +) == 1)
         #expect(bands.compactMap { $0["misread"] as? Int }.reduce(0, +) == 1)
         #expect(report["byConfidence"] == nil, "only with --by-confidence")
-        let table = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--by-confidence"])
+        // Each plate is in one of the nine parts of its frame; the tenth band overlaps them.
+        let positions = try #require(banded["byPosition"] as? [[String: Any]])
+        #expect(positions.compactMap { $0["position"] as? String } == Evaluation.positionNames + [Evaluation.borderPositionName])
+        #expect(positions.prefix(9).compactMap { $0["plates"] as? Int }.reduce(0, +) == 2)
+        #expect(positions.prefix(9).compactMap { $0["detected"] as? Int }.reduce(0, +) == 2)
+        #expect(positions.prefix(9).compactMap { $0["top1Correct"] as? Int }.reduce(0, +) == 1)
+        #expect(report["byPosition"] == nil, "only with --by-position")
+        let table = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--by-confidence", "--by-position"])
         #expect(table.standardOutput.contains("exact share") && table.standardOutput.contains("plates read exactly"), "\(table.standardOutput)")
+        #expect(table.standardOutput.contains("plate position"), "\(table.standardOutput)")
 
         let listed = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--mistakes"])
         #expect(listed.status == 0)

@@ -45,6 +45,15 @@ public struct Evaluation: Sendable {
             ConfidenceBand(minimumConfidence: $0.lowerBound, maximumConfidence: $0.upperBound)
         }
 
+        /// The same counts by where the annotated plate lies in the frame: one entry per cell of
+        /// a 3×3 grid of thirds that holds the plate's centre (`Evaluation.positionNames`,
+        /// top left first, row by row), then, overlapping those, the plates whose box comes
+        /// within `Evaluation.borderMargin` of the frame's edge. The engine is specified to find
+        /// plates at any position; a plate whose image size is not known (an unreadable file)
+        /// is in none.
+        public var byPosition: [PositionBand] = Evaluation.positionNames.map { PositionBand(position: $0) }
+            + [PositionBand(position: Evaluation.borderPositionName)]
+
         public init() {}
 
         public var detectionRecall: Double { plates > 0 ? Double(detected) / Double(plates) : 0 }
@@ -76,6 +85,45 @@ public struct Evaluation: Sendable {
         public func contains(width: Double) -> Bool { width >= minimumWidth && maximumWidth.map { width < $0 } ?? true }
         public var detectionRecall: Double { plates > 0 ? Double(detected) / Double(plates) : 0 }
         public var top1Accuracy: Double { plates > 0 ? Double(top1Correct) / Double(plates) : 0 }
+    }
+
+    /// Plates in one part of the frame (`Report.byPosition`).
+    public struct PositionBand: Sendable, Equatable, Codable {
+        /// `top left` ... `bottom right`, or `at the border`.
+        public var position: String
+        public var plates = 0
+        public var detected = 0
+        public var top1Correct = 0
+
+        public init(position: String) {
+            self.position = position
+        }
+
+        public var detectionRecall: Double { plates > 0 ? Double(detected) / Double(plates) : 0 }
+        public var top1Accuracy: Double { plates > 0 ? Double(top1Correct) / Double(plates) : 0 }
+    }
+
+    /// The nine cells of `Report.byPosition`, row by row.
+    public static let positionNames = ["top", "middle", "bottom"].flatMap { row in
+        ["left", "centre", "right"].map { "\(row) \($0)" }
+    }
+    public static let borderPositionName = "at the border"
+    /// A plate is at the border when its box comes this close to an edge of the frame, as a
+    /// fraction of the frame's width (left and right edges) or height (top and bottom), or
+    /// crosses it: where the detector's input is padded and its receptive fields run off the
+    /// picture.
+    public static let borderMargin = 0.03
+
+    /// The indices of `Report.byPosition` that `box` counts in, in a `width` × `height` frame:
+    /// its centre's cell, and the border band when it is at the border.
+    public static func positionBands(of box: PlateBox, width: Int, height: Int) -> [Int] {
+        guard width > 0, height > 0 else { return [] }
+        let w = Double(width), h = Double(height)
+        let column = min(max(Int((box.x + box.width / 2) / w * 3), 0), 2)
+        let row = min(max(Int((box.y + box.height / 2) / h * 3), 0), 2)
+        let atBorder = box.x < borderMargin * w || box.x + box.width > (1 - borderMargin) * w
+            || box.y < borderMargin * h || box.y + box.height > (1 - borderMargin) * h
+        return [row * 3 + column] + (atBorder ? [positionNames.count] : [])
     }
 
     /// Plates the engine reported with a top-1 confidence from `minimumConfidence` to under
@@ -200,9 +248,11 @@ public struct Evaluation: Sendable {
     }
 
     /// Adds one image's outcome to `report` and returns what it got wrong: missed and misread
-    /// annotations in annotation order, then false plates in prediction order.
+    /// annotations in annotation order, then false plates in prediction order. `imageSize`,
+    /// the frame's width and height as decoded, places the plates in `Report.byPosition`.
     @discardableResult
-    public func accumulate(_ report: inout Report, annotations: [BenchmarkAnnotation], predictions: [Prediction]) -> [Mistake] {
+    public func accumulate(_ report: inout Report, annotations: [BenchmarkAnnotation], predictions: [Prediction],
+                           imageSize: (width: Int, height: Int)? = nil) -> [Mistake] {
         report.images += 1
         report.plates += annotations.count
         let matches = match(annotations, predictions)
@@ -213,17 +263,21 @@ public struct Evaluation: Sendable {
             let truth = Self.normalized(annotation.plate)
             let band = report.byWidth.firstIndex { $0.contains(width: annotation.box.width) }
             if let band { report.byWidth[band].plates += 1 }
+            let positions = imageSize.map { Self.positionBands(of: annotation.box, width: $0.width, height: $0.height) } ?? []
+            for position in positions { report.byPosition[position].plates += 1 }
             guard let p = matches.first(where: { $0.annotation == a })?.prediction else {
                 mistakes.append(Mistake(kind: .missed, expected: truth, read: [], box: annotation.box))
                 continue
             }
             if let band { report.byWidth[band].detected += 1 }
+            for position in positions { report.byPosition[position].detected += 1 }
             let texts = predictions[p].texts.map(Self.normalized)
             let confidenceBand = Self.confidenceBand(of: predictions[p], in: report)
             if let confidenceBand { report.byConfidence[confidenceBand].reads += 1 }
             if texts.first == truth {
                 report.top1Correct += 1
                 if let band { report.byWidth[band].top1Correct += 1 }
+                for position in positions { report.byPosition[position].top1Correct += 1 }
                 if let confidenceBand { report.byConfidence[confidenceBand].exact += 1 }
             } else {
                 if let confidenceBand { report.byConfidence[confidenceBand].misread += 1 }

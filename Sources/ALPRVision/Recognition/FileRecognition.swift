@@ -19,6 +19,9 @@ public enum FileRecognition {
         public var cpuMilliseconds: Double
         /// The frame as decoded, when `recognize` was asked to keep it and the file decoded.
         public var image: RGBImage?
+        /// The decoded frame's width and height (turned as its EXIF orientation says, when the
+        /// recogniser applies it); nil when the file could not be read.
+        public var imageSize: (width: Int, height: Int)?
         /// The decoder's warning when the file was damaged but decoded anyway (a JPEG with
         /// stray bytes or cut short); nil for a sound file or one that failed.
         public var decoderWarning: String?
@@ -70,7 +73,7 @@ public enum FileRecognition {
             let (plates, image, warning) = try recognizer.recognizeDecoding(contentsOf: file)
             return FileResult(url: file, plates: .success(plates), timing: recognizer.lastTiming,
                               cpuMilliseconds: threadCPUMilliseconds() - start, image: keepImage ? image : nil,
-                              decoderWarning: warning)
+                              imageSize: (image.width, image.height), decoderWarning: warning)
         } catch {
             return FileResult(url: file, plates: .failure(error), timing: PlateRecognizer.Timing(),
                               cpuMilliseconds: threadCPUMilliseconds() - start)
