@@ -742,7 +742,7 @@ struct EvaluationOutput: Encodable {
     /// The calling thread's CPU time per image (median), decoding included.
     var medianCPUMilliseconds: Double = 0
     var unreadableImages: Int
-    /// Images the decoder read with a warning (a damaged JPEG), scored as decoded.
+    /// Images the decoder read with a warning (a damaged JPEG or PNG), scored as decoded.
     var damagedImages = 0
     var unannotatedImages: Int
     /// What a hot list of the annotated plates would have raised (`HotListAlertScore`).

@@ -131,7 +131,7 @@ struct ImageReadOutput: Encodable {
     var file: String
     var plates: [PlateOutput]
     var ms: Double
-    /// Only for a damaged file the decoder read anyway (a JPEG with stray bytes or cut short).
+    /// Only for a damaged file the decoder read anyway (a JPEG with stray bytes or cut short, a PNG cut short).
     var warning: String?
 }
 

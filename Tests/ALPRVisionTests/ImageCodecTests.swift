@@ -251,6 +251,67 @@ struct ImageCodecTests {
         #expect(throws: VisionError.self) { try ImageDecoder.decode(jpeg.prefix(scan)) }
     }
 
+    @Test("damaged PNGs decode as far as their data goes, with libpng's message")
+    func damagedPNGs() throws {
+        // Noise, which does not compress: libpng writes its image data in chunks of 8 KiB and
+        // reads them 8 KiB at a time, so a cut loses at most that much more than was cut.
+        var random = SeededRandom(seed: 43)
+        let pixels = (0 ..< 128 * 96 * 3).map { _ in UInt8.random(in: 0 ... 255, using: &random) }
+        let png = try ImageEncoder.png(try RGBImage(width: 128, height: 96, pixels: pixels))
+        let sound = try ImageDecoder.decodeNotingDamage(png)
+        #expect(sound.warning == nil)
+        #expect(sound.image.pixels == pixels)
+        let idat = try #require(Self.chunkOffset("IDAT", in: png), "the image data chunk")
+        let firstRows = 16 * 128 * 3
+
+        // Cut off two thirds into its image data: the rows that came through decode as before,
+        // the rest is grey.
+        let cut = png.prefix(idat + (png.count - idat) * 2 / 3)
+        let cutDecoded = try ImageDecoder.decodeNotingDamage(cut)
+        #expect(cutDecoded.warning?.hasPrefix("PNG: ") == true, "\(cutDecoded.warning ?? "no warning")")
+        #expect(cutDecoded.image.width == 128 && cutDecoded.image.height == 96)
+        let firstRowsKept = cutDecoded.image.pixels[..<firstRows] == sound.image.pixels[..<firstRows]
+        #expect(firstRowsKept, "the first 16 rows decode as in the whole file")
+        let lastRowGrey = cutDecoded.image.pixels.suffix(128 * 3).allSatisfy { $0 == 128 }
+        #expect(lastRowGrey, "the last row is grey")
+        #expect(try ImageDecoder.decode(cut) == cutDecoded.image)
+
+        // A wrong checksum on the image data: decoded as far as libpng went, with its message.
+        var broken = [UInt8](png)
+        let idatLength = broken[idat ..< idat + 4].reduce(0) { $0 << 8 | Int($1) }
+        broken[idat + 8 + idatLength] ^= 0xFF
+        let brokenDecoded = try ImageDecoder.decodeNotingDamage(Data(broken))
+        #expect(brokenDecoded.warning?.contains("CRC") == true, "\(brokenDecoded.warning ?? "no warning")")
+        #expect(brokenDecoded.image.width == 128 && brokenDecoded.image.height == 96)
+
+        // A 16-bit PNG cut off keeps its decoded rows too.
+        let wideRows: [[UInt8]] = (0 ..< 64).map { y in (0 ..< 64).flatMap { x -> [UInt8] in [UInt8(x * 4), 0, UInt8(y * 4), 0, 0x80, 0] } }
+        let wide = try MinimalPNGWriter.encode(width: 64, height: 64, colorType: .rgb, bitDepth: 16, rows: wideRows)
+        let wideSound = try ImageDecoder.decodeNotingDamage(wide)
+        #expect(wideSound.warning == nil)
+        let wideIDAT = try #require(Self.chunkOffset("IDAT", in: wide))
+        let wideCut = try ImageDecoder.decodeNotingDamage(wide.prefix(wideIDAT + (wide.count - wideIDAT) / 2))
+        #expect(wideCut.warning != nil)
+        let wideFirstRowKept = wideCut.image.pixels[..<(64 * 3)] == wideSound.image.pixels[..<(64 * 3)]
+        #expect(wideFirstRowKept, "the first row decodes as in the whole file")
+        #expect(wideCut.image.pixels.suffix(3) == [128, 128, 128])
+
+        // Cut before its image data, a file has no image to decode.
+        #expect(throws: VisionError.self) { try ImageDecoder.decode(png.prefix(idat)) }
+        #expect(throws: VisionError.self) { try ImageDecoder.decode(png.prefix(idat + 8)) }
+    }
+
+    /// The offset of the first chunk of `type` in a PNG (its length field), walking the chunks.
+    static func chunkOffset(_ type: String, in data: Data) -> Int? {
+        let bytes = [UInt8](data)
+        var offset = 8
+        while offset + 8 <= bytes.count {
+            if bytes[offset + 4 ..< offset + 8].elementsEqual(type.utf8) { return offset }
+            offset += 12 + bytes[offset ..< offset + 4].reduce(0) { $0 << 8 | Int($1) }
+        }
+        return nil
+    }
+
     /// The offset of the first `0xFF marker` pair in a JPEG.
     static func markerOffset(_ marker: UInt8, in data: Data) -> Int? {
         let bytes = [UInt8](data)
@@ -264,7 +325,7 @@ struct ImageCodecTests {
         let png = try ImageEncoder.png(image)
         #expect(throws: VisionError.self) { try ImageDecoder.decode(jpeg.prefix(Self.markerOffset(0xDA, in: jpeg) ?? jpeg.count / 2)) }
         #expect(throws: VisionError.self) { try ImageDecoder.decode(jpeg.prefix(3)) }
-        #expect(throws: VisionError.self) { try ImageDecoder.decode(png.prefix(png.count - 20)) }
+        #expect(throws: VisionError.self) { try ImageDecoder.decode(png.prefix(Self.chunkOffset("IDAT", in: png) ?? png.count / 2)) }
         #expect(throws: VisionError.self) { try ImageDecoder.decode(png.prefix(8)) }
         #expect(throws: VisionError.unsupportedImageFormat) { try ImageDecoder.decode(Data()) }
         #expect(throws: VisionError.unsupportedImageFormat) { try ImageDecoder.decode(Data("GIF89a......".utf8)) }

@@ -5,7 +5,7 @@ import Logging
 /// JPEG/PNG decoding and JPEG encoding with the recognition engine's libjpeg-turbo and libpng
 /// bindings (no child process per image).
 ///
-/// A damaged JPEG (an upload cut short, stray bytes from a camera) is decoded as far as its
+/// A damaged JPEG or PNG (an upload cut short, stray bytes from a camera) is decoded as far as its
 /// data goes, as the ffmpeg codec and image viewers do (`ImageDecoder.decodeNotingDamage`),
 /// and noted in the log with its file name.
 public struct VisionImageCodec: ImageCodec {

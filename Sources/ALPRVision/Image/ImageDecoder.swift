@@ -9,7 +9,10 @@ import Foundation
 /// A JPEG that libjpeg-turbo can decode only with a warning (stray bytes between segments, a
 /// scan cut short, a file cut off: cameras and uploads produce them) is decoded as far as its
 /// data goes, as OpenCV and browsers show it; libjpeg-turbo fills what is missing with grey.
-/// `decodeNotingDamage` also hands back the warning, for callers that report it.
+/// A PNG whose image data is cut off or damaged is decoded likewise: the rows libpng decoded
+/// before it stopped, the rest grey. `decodeNotingDamage` also hands back the decoder's
+/// message, for callers that report it. A file with no image data at all (cut before a JPEG's
+/// scan or a PNG's first `IDAT` chunk) is an error.
 public enum ImageDecoder {
     /// Refuse images above this many pixels (a corrupt header must not allocate gigabytes).
     public static let maximumPixelCount = 100_000_000
@@ -38,12 +41,12 @@ public enum ImageDecoder {
         try decodeNotingDamage(contentsOf: url).image
     }
 
-    /// `decode`, with the warning a damaged JPEG was decoded with. With `applyingOrientation`
+    /// `decode`, with the warning a damaged JPEG or PNG was decoded with. With `applyingOrientation`
     /// false a JPEG comes out as its pixels are stored, its EXIF orientation ignored.
     public static func decodeNotingDamage(_ data: Data, applyingOrientation: Bool = true) throws -> Decoded {
         switch format(of: data) {
         case .jpeg: try decodeJPEGNotingDamage(data, applyingOrientation: applyingOrientation)
-        case .png: Decoded(image: try decodePNG(data), warning: nil)
+        case .png: try decodePNGNotingDamage(data)
         case nil: throw VisionError.unsupportedImageFormat
         }
     }
@@ -201,9 +204,16 @@ public enum ImageDecoder {
     }
 
     public static func decodePNG(_ data: Data) throws -> RGBImage {
+        try decodePNGNotingDamage(data).image
+    }
+
+    /// `decodePNG`, with libpng's message when the image data stopped short (the file cut off,
+    /// a chunk's checksum wrong, the compressed data broken): the rows decoded before that
+    /// point are kept, the rest are grey, as with a damaged JPEG.
+    public static func decodePNGNotingDamage(_ data: Data) throws -> Decoded {
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
-        return try data.withUnsafeBytes { raw -> RGBImage in
+        return try data.withUnsafeBytes { raw -> Decoded in
             guard png_image_begin_read_from_memory(&image, raw.baseAddress, raw.count) != 0 else {
                 throw VisionError.imageDecodingFailed("PNG header: \(pngMessage(&image))")
             }
@@ -211,29 +221,52 @@ public enum ImageDecoder {
             try checkSize(width: Int(image.width), height: Int(image.height))
             let width = Int(image.width), height = Int(image.height)
             if image.format & UInt32(PNG_FORMAT_FLAG_LINEAR) != 0 {
-                return try finishSixteenBitPNG(&image, width: width, height: height)
+                return try finishSixteenBitPNG(&image, width: width, height: height, data: raw)
             }
             image.format = UInt32(PNG_FORMAT_RGB)
-            var pixels = [UInt8](repeating: 0, count: width * height * 3)
+            var pixels = [UInt8](repeating: 128, count: width * height * 3)
             var white = png_color(red: 255, green: 255, blue: 255)
             let status = pixels.withUnsafeMutableBytes { destination in
                 png_image_finish_read(&image, &white, destination.baseAddress, Int32(width * 3), nil)
             }
-            guard status != 0 else { throw VisionError.imageDecodingFailed("PNG: \(pngMessage(&image))") }
-            return try RGBImage(width: width, height: height, pixels: pixels)
+            let warning = try pngDamage(status: status, image: &image, data: raw)
+            return Decoded(image: try RGBImage(width: width, height: height, pixels: pixels), warning: warning)
         }
+    }
+
+    /// nil when `png_image_finish_read` succeeded; else libpng's message, the image being
+    /// decoded as far as its data went, or an error when the file holds no image data at all.
+    private static func pngDamage(status: Int32, image: inout png_image, data: UnsafeRawBufferPointer) throws -> String? {
+        guard status == 0 else { return nil }
+        let message = "PNG: \(pngMessage(&image))"
+        guard hasImageData(png: data) else { throw VisionError.imageDecodingFailed(message + " (no image data)") }
+        return message
+    }
+
+    /// Whether a PNG file reaches its first `IDAT` chunk's data: walks the chunks from the
+    /// signature by their lengths.
+    static func hasImageData(png data: UnsafeRawBufferPointer) -> Bool {
+        var offset = 8
+        while offset + 8 <= data.count {
+            let length = data[offset ..< offset + 4].reduce(0) { $0 << 8 | Int($1) }
+            if data[offset + 4 ..< offset + 8].elementsEqual("IDAT".utf8) { return length > 0 && offset + 8 < data.count }
+            offset += 12 + length
+        }
+        return false
     }
 
     /// libpng's simplified API treats 16-bit samples as linear light and would gamma-encode
     /// them when asked for 8 bits; other tools (and training) just scale them. So read 16-bit
     /// linear RGBA (which libpng premultiplies by alpha), composite over white, and scale.
-    private static func finishSixteenBitPNG(_ image: inout png_image, width: Int, height: Int) throws -> RGBImage {
+    private static func finishSixteenBitPNG(_ image: inout png_image, width: Int, height: Int, data: UnsafeRawBufferPointer) throws -> Decoded {
         image.format = UInt32(PNG_FORMAT_FLAG_LINEAR | PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)
+        // Opaque mid-grey where the data stops short, as in the 8-bit case.
         var wide = [UInt16](repeating: 0, count: width * height * 4)
+        for i in 0 ..< width * height { (wide[4 * i], wide[4 * i + 1], wide[4 * i + 2], wide[4 * i + 3]) = (32896, 32896, 32896, 65535) }
         let status = wide.withUnsafeMutableBytes { destination in
             png_image_finish_read(&image, nil, destination.baseAddress, Int32(width * 4), nil)
         }
-        guard status != 0 else { throw VisionError.imageDecodingFailed("PNG: \(pngMessage(&image))") }
+        let warning = try pngDamage(status: status, image: &image, data: data)
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
         for i in 0 ..< width * height {
             let transparency = 65535 - UInt32(wide[4 * i + 3])
@@ -242,7 +275,7 @@ public enum ImageDecoder {
                 pixels[3 * i + channel] = UInt8((value + 128) / 257)
             }
         }
-        return try RGBImage(width: width, height: height, pixels: pixels)
+        return Decoded(image: try RGBImage(width: width, height: height, pixels: pixels), warning: warning)
     }
 
     private static func pngMessage(_ image: inout png_image) -> String {

@@ -23,7 +23,7 @@ public enum FileRecognition {
         /// recogniser applies it); nil when the file could not be read.
         public var imageSize: (width: Int, height: Int)?
         /// The decoder's warning when the file was damaged but decoded anyway (a JPEG with
-        /// stray bytes or cut short); nil for a sound file or one that failed.
+        /// stray bytes or cut short, a PNG cut short); nil for a sound file or one that failed.
         public var decoderWarning: String?
     }
 
