@@ -72,13 +72,18 @@ def infrared_night(frame: np.ndarray, quad: np.ndarray, rng) -> np.ndarray:
 EDGE_PLACES = ["left", "top", "right", "bottom", "top left", "top right", "bottom right", "bottom left"]
 
 
+def random_centre(span, size, rng) -> tuple[float, float]:
+    """A centre anywhere in a frame of `size` for a plate of extent `span`, 2 px clear of its edges."""
+    cx = rng.uniform(span[0] / 2 + 2, size[0] - span[0] / 2 - 2) if size[0] - span[0] > 4 else size[0] / 2
+    cy = rng.uniform(span[1] / 2 + 2, size[1] - span[1] / 2 - 2)
+    return cx, cy
+
+
 def edge_centre(place: str, quad: np.ndarray, size, rng) -> tuple[float, float]:
     """A centre for `quad` (about the origin) that puts it 1-3 px inside the `place` edge (or
     corner) of a frame of `size`, anywhere along the other axis."""
     low, high = quad.min(0), quad.max(0)
-    span = high - low
-    cx = rng.uniform(span[0] / 2 + 2, size[0] - span[0] / 2 - 2) if size[0] - span[0] > 4 else size[0] / 2
-    cy = rng.uniform(span[1] / 2 + 2, size[1] - span[1] / 2 - 2)
+    cx, cy = random_centre(high - low, size, rng)
     gap_x, gap_y = rng.uniform(1, 3), rng.uniform(1, 3)
     if "left" in place:
         cx = gap_x - low[0]
@@ -109,8 +114,7 @@ def stress_set(out: Path, plates, backgrounds, sizes, fraction, rot=4.0, tilt=0.
         if at_edge:
             cx, cy = edge_centre(EDGE_PLACES[n % len(EDGE_PLACES)], q, size, rng)
         else:
-            cx = rng.uniform(span[0] / 2 + 2, size[0] - span[0] / 2 - 2) if size[0] - span[0] > 4 else size[0] / 2
-            cy = rng.uniform(span[1] / 2 + 2, size[1] - span[1] / 2 - 2)
+            cx, cy = random_centre(span, size, rng)
         q = q + np.array([cx, cy], np.float32)
         paste_plate(frame, img, q, rng)
         if infrared:
