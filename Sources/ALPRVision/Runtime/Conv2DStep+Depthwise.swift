@@ -15,7 +15,7 @@ extension Conv2DStep {
     /// reads contiguously (strided reads defeat vectorisation). A 3x3 kernel then sums its nine
     /// taps in one pass per row; other kernels add one tap at a time over the row.
     func runDepthwise(_ x: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                              _ y: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
+                      _ y: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
         if isHalving3x3 { return runHalving3x3(x, w, b, y, zeroRow: scratch) }
         guard copiesPaddedInput else { return runUnstrided3x3(x, w, b, y, zeroRow: scratch) }
         let (kh, kw) = (geometry.kernel.first, geometry.kernel.second)
@@ -54,7 +54,7 @@ extension Conv2DStep {
     /// The 3x3, stride-1 case of `runDepthwise`, without copying the input. `zeroRow` holds at
     /// least one input row's width of floats (set to zero here).
     func runUnstrided3x3(_ x: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                                 _ y: UnsafeMutablePointer<Float>, zeroRow: UnsafeMutablePointer<Float>) {
+                         _ y: UnsafeMutablePointer<Float>, zeroRow: UnsafeMutablePointer<Float>) {
         let (ph, pw) = (geometry.padding.first, geometry.padding.second)
         let (dh, dw) = (geometry.dilation.first, geometry.dilation.second)
         let (height, width) = (inputShape.height, inputShape.width)
@@ -123,7 +123,7 @@ extension Conv2DStep {
     /// outside taps reading zero. Kernel rows above or below the input read `zeroRow` (at least
     /// an input row's width, set to zero here).
     func runHalving3x3(_ x: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                               _ y: UnsafeMutablePointer<Float>, zeroRow: UnsafeMutablePointer<Float>) {
+                       _ y: UnsafeMutablePointer<Float>, zeroRow: UnsafeMutablePointer<Float>) {
         let (height, width) = (inputShape.height, inputShape.width)
         let (outHeight, outWidth) = (outputShape.height, outputShape.width)
         let fusedReLU = activation == .relu

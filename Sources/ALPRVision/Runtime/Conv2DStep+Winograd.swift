@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 
 /// Winograd F(2x2, 3x3) for the dense 3x3 convs of stride 1 and padding 1 (`Kernel.winograd`).
@@ -74,7 +73,7 @@ extension Conv2DStep {
     /// The padded input rows are first split into their even and odd columns, so that the
     /// transforms read and write eight tiles at a time, contiguously.
     func runWinograd(_ x: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                             _ y: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
+                     _ y: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
         typealias V = SIMD8<Float>
         let (height, width) = (inputShape.height, inputShape.width)
         let inChannels = geometry.inChannels, outChannels = geometry.outChannels
@@ -151,10 +150,9 @@ extension Conv2DStep {
             }
 
             for element in 0 ..< 16 {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(columns), Int32(inChannels),
-                            1, u + element * outChannels * inChannels, Int32(inChannels),
-                            transformed + element * inChannels * columns, Int32(columns),
-                            0, products + element * outChannels * columns, Int32(columns))
+                gemm(rows: outChannels, columns: columns, depth: inChannels, a: u + element * outChannels * inChannels,
+                     b: transformed + element * inChannels * columns, bStride: columns,
+                     c: products + element * outChannels * columns, cStride: columns, beta: 0)
             }
 
             // Aᵀ m A, A the output transform: rows (m0 + m1 + m2, m1 - m2 - m3), then columns the

@@ -351,7 +351,7 @@ final class Conv2DStep: InferenceStep {
     /// per row while the band is in cache.
     @inline(__always)
     func gemmWithBias(rows: Int, columns: Int, depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStride: Int,
-                              c: UnsafeMutablePointer<Float>, cStride: Int, bias: UnsafePointer<Float>) {
+                      c: UnsafeMutablePointer<Float>, cStride: Int, bias: UnsafePointer<Float>) {
         let overwrites = gemmOverwrites
         if !overwrites {
             for row in 0 ..< rows { (c + row * cStride).update(repeating: bias[row], count: columns) }
@@ -365,7 +365,7 @@ final class Conv2DStep: InferenceStep {
     /// `c += a * b` (row major; `a` is `rows` x `depth`, `b` is `depth` x `columns`).
     @inline(__always)
     func gemm(rows: Int, columns: Int, depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bStride: Int,
-                      c: UnsafeMutablePointer<Float>, cStride: Int, beta: Float = 1) {
+              c: UnsafeMutablePointer<Float>, cStride: Int, beta: Float = 1) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(columns), Int32(depth),
                     1, a, Int32(depth), b, Int32(bStride), beta, c, Int32(cStride))
     }
