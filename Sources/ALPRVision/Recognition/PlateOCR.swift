@@ -377,19 +377,15 @@ public final class PlateOCR {
         let correctsExposure = exposure != nil && input.channels == 1
         if correctsExposure { for level in 0 ..< 256 { levelHistogram[level] = 0 } }
         lastExposureGain = 1
-        let m = homography.matrix
-        let (m0, m1, m2, m3, m4, m5, m6, m7, m8) = (m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8])
         network.withInput { tensor in
             image.pixels.withUnsafeBufferPointer { pixels in
                 levelHistogram.withUnsafeMutableBufferPointer { histogram in
                     for y in 0 ..< input.height {
-                        let fy = Double(y)
                         for x in 0 ..< input.width {
                             // cv2.warpPerspective's convention: integer output pixels map through the
-                            // transform straight to source sample positions (`Homography.apply`).
-                            let fx = Double(x)
-                            let w = m6 * fx + m7 * fy + m8
-                            let sx = (m0 * fx + m1 * fy + m2) / w, sy = (m3 * fx + m4 * fy + m5) / w
+                            // transform straight to source sample positions.
+                            let point = homography.apply(ImagePoint(x: Double(x), y: Double(y)))
+                            let sx = point.x, sy = point.y
                             let index = y * input.width + x
                             if input.channels == 1 {
                                 // Bilinear sampling is linear, so luma of the samples equals sampling the luma image.
