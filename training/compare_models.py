@@ -30,18 +30,22 @@ from common import OUT_DIR  # noqa: E402
 NETWORKS = ("detector", "refiner", "ocr")
 
 
-def draw_folders(draws: list[int]) -> list[Path]:
+def draw_folders(draws: list[int], sets: list[str]) -> list[Path]:
     """training/out/eval (draw 0, as make_eval_set.py writes it by default) and one folder per
-    other seed, made when missing."""
+    other seed, made again when one of `sets` is missing (a folder written before
+    make_eval_set.py wrote that set; the sets it had come out the same)."""
     folders = []
     for seed in draws:
         folder = OUT_DIR / "eval" if seed == 0 else OUT_DIR / "draws" / f"s{seed}"
-        if not (folder / "us_crops_val").is_dir():
+        if not all((folder / name).is_dir() for name in sets):
             command = [sys.executable, str(ROOT / "training" / "make_eval_set.py"), "--out", str(folder)]
             if seed != 0:
                 command += ["--seed", str(seed)]
             print("making", folder, flush=True)
             subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+            missing = [name for name in sets if not (folder / name).is_dir()]
+            if missing:
+                sys.exit(f"make_eval_set.py writes no set named {', '.join(missing)}")
         folders.append(folder)
     return folders
 
@@ -87,7 +91,7 @@ def main() -> None:
     for models in args.models:
         if not (models / "ocr.json").exists() and not (models / "detector.json").exists():
             ap.error(f"{models} holds no ocr.json or detector.json")
-    draws = draw_folders(args.draws)
+    draws = draw_folders(args.draws, args.sets)
     with tempfile.TemporaryDirectory() as scratch:
         chosen = [complete(m, args.models[0], Path(scratch)) for m in args.models]
         for name in args.sets:

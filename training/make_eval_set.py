@@ -14,11 +14,19 @@ Sets (all from val splits, never trained on):
   us_closeup_val openalpr_segocr_us val crops, one per 640x480 / 800x600 / 1024x768 frame,
                  25-60 % of its width (close-up photos: plates wider than the detector's
                  main input was trained on).
+  us_crops_reviewed_val
+                 us_crops_val's plates after a review by eye of all 275 crops
+                 (`val_review.csv`): crops that cut off part of a labelled character left
+                 out, labels that differ from the plate replaced by what it shows; pasted as
+                 in us_crops_val, but the frame's lighting is drawn again while it leaves a
+                 plate with less than MIN_SPREAD grey levels (5th to 95th percentile) that
+                 had more after pasting.
   negatives_val  negatives/ val photos with empty label files (false plates per image).
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import shutil
 import sys
 from pathlib import Path
@@ -32,6 +40,13 @@ from data_real import detection_rows, us_ocr_rows  # noqa: E402
 from synth.augment import photometric, random_quad  # noqa: E402
 from synth.plate import PlateRenderer  # noqa: E402
 from synth.scenes import overlaps, paste_plate  # noqa: E402
+
+
+REVIEW_FILE = Path(__file__).resolve().parent / "val_review.csv"
+# Grey levels between the 5th and 95th percentile of a pasted plate below which the frame's
+# lighting is drawn again (us_crops_reviewed_val): under about 20 a plate is nearly black.
+MIN_SPREAD = 24.0
+LIGHTING_DRAWS = 20
 
 
 def write_label(folder: Path, name: str, plates) -> None:
@@ -77,8 +92,60 @@ def closeup_quad(plate: np.ndarray, size, rng, max_height: float | None = None) 
     return q + np.array([rng.uniform(tw * 0.6, size[0] - tw * 0.6), rng.uniform(th, size[1] - th)], np.float32)
 
 
-def paste_set(out: Path, plates, backgrounds, rng, sizes) -> int:
-    """plates: iterator of (rgb plate image, text). 1-3 plates per frame."""
+def reviewed(rows: list[dict]) -> list[dict]:
+    """`rows` (ocr_crops.csv val rows) with val_review.csv applied: a crop marked `cut` left
+    out, a crop marked `relabel` given the text its plate shows."""
+    with open(REVIEW_FILE) as f:
+        review = {r["path"]: r for r in csv.DictReader(f)}
+    out = []
+    for row in rows:
+        r = review.pop(row["path"], None)
+        if r is None:
+            out.append(row)
+            continue
+        if r["text"] != row["text"]:
+            raise ValueError(f"{REVIEW_FILE.name}: {r['path']} is labelled {row['text']}, not {r['text']}")
+        if r["verdict"] == "relabel":
+            out.append({**row, "text": r["shows"]})
+        elif r["verdict"] != "cut":
+            raise ValueError(f"{REVIEW_FILE.name}: unknown verdict {r['verdict']!r} for {r['path']}")
+    if review:
+        raise ValueError(f"{REVIEW_FILE.name}: not among the val crops: {', '.join(review)}")
+    return out
+
+
+def grey_spread(frame: np.ndarray, quad: np.ndarray) -> float:
+    """Grey levels between the 5th and 95th percentile of the pixels inside `quad`."""
+    mask = np.zeros(frame.shape[:2], np.uint8)
+    cv2.fillConvexPoly(mask, np.round(quad).astype(np.int32), 1)
+    grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)[mask > 0]
+    if grey.size == 0:
+        return 0.0
+    lo, hi = np.percentile(grey, [5, 95])
+    return float(hi - lo)
+
+
+def lit(frame: np.ndarray, quads, rng, min_spread: float | None) -> tuple[np.ndarray, bool]:
+    """The frame's lighting pass (`photometric`); with `min_spread`, drawn again (up to
+    LIGHTING_DRAWS times) while it leaves a plate under `min_spread` grey levels that had
+    more before it. Returns the frame and whether a draw met the bound."""
+    if min_spread is None:
+        return photometric(frame, rng, 0.3), True
+    floors = [min(min_spread, grey_spread(frame, q)) for q in quads]
+    best, best_margin = None, -np.inf
+    for _ in range(LIGHTING_DRAWS):
+        out = photometric(frame, rng, 0.3)
+        margin = min((grey_spread(out, q) - f for q, f in zip(quads, floors)), default=0.0)
+        if margin >= 0:
+            return out, True
+        if margin > best_margin:
+            best, best_margin = out, margin
+    return best, False
+
+
+def paste_set(out: Path, plates, backgrounds, rng, sizes, min_spread: float | None = None) -> int:
+    """plates: iterator of (rgb plate image, text). 1-3 plates per frame. `min_spread`: see
+    `lit`."""
     out.mkdir(parents=True, exist_ok=True)
     count = 0
     plates = list(plates)
@@ -91,7 +158,10 @@ def paste_set(out: Path, plates, backgrounds, rng, sizes) -> int:
             if i >= len(plates):
                 break
             img, text = plates[i]
-            q = street_quad(img, size, rng)
+            # Capped at half the frame's height: a crop taller than wide (a plate seen from far
+            # to one side) drawn wide would otherwise leave no room to place it. Frames that fit are
+            # drawn as before.
+            q = street_quad(img, size, rng, max_height=size[1] / 2)
             if overlaps(q, quads, pad=10):
                 continue
             paste_plate(frame, img, q, rng)
@@ -100,7 +170,9 @@ def paste_set(out: Path, plates, backgrounds, rng, sizes) -> int:
             x1, y1 = q.max(0)
             labels.append((x0, y0, x1 - x0, y1 - y0, text))
             i += 1
-        frame = photometric(frame, rng, 0.3)
+        frame, bounded = lit(frame, quads, rng, min_spread)
+        if not bounded:
+            print(f"{out.name}_{count:04d}: no lighting draw kept every plate above {min_spread} grey levels")
         name = f"{out.name}_{count:04d}.jpg"
         cv2.imwrite(str(out / name), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92])
         write_label(out, name, labels)
@@ -134,6 +206,15 @@ def main():
     rng = np.random.default_rng(args.seed + 1)
     print("us_closeup_val", closeup_set(args.out / "us_closeup_val", segocr, backgrounds, rng))
     print("negatives_val", negatives_set(args.out / "negatives_val", backgrounds))
+    # Own generator again, so that adding this folder left the others as they were.
+    rng = np.random.default_rng(args.seed + 2)
+    plates = []
+    for row in reviewed(us_ocr_rows("val")):
+        img = cv2.imread(str(DATA_DIR / row["path"]), cv2.IMREAD_COLOR)
+        if img is not None:
+            plates.append((cv2.cvtColor(img, cv2.COLOR_BGR2RGB), row["text"]))
+    print("us_crops_reviewed_val",
+          paste_set(args.out / "us_crops_reviewed_val", plates, backgrounds, rng, sizes, MIN_SPREAD))
 
 
 def closeup_set(out: Path, plates, backgrounds, rng) -> int:
