@@ -1,6 +1,5 @@
 import ArgumentParser
 
-@main
 struct ALPRCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alpr",

@@ -94,7 +94,6 @@ struct AgentCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "alpr.agent")
         logger.logLevel = level
-        LargeImageBuffers.keepInHeap()  // a watched folder may hold 12 MP photos
         let setup = try makeServices(logger: logger)
         var configuration = ServiceGroupConfiguration(
             services: setup.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger

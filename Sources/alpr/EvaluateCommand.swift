@@ -153,7 +153,6 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        LargeImageBuffers.keepInHeap()
         let earlier = try baseline.map(BaselineReport.load)
         let folders = try Self.folders(directories, recursive: recursive)
         let sets = try folders.map { try BenchmarkDataset(directory: URL(fileURLWithPath: $0, isDirectory: true)) }

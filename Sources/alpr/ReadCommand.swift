@@ -45,7 +45,6 @@ struct ReadCommand: ParsableCommand {
     }
 
     func run() throws {
-        LargeImageBuffers.keepInHeap()
         var options = PlateRecognizer.Options()
         options.candidateCount = candidates
         options.appliesEXIFOrientation = !storedOrientation
