@@ -34,6 +34,9 @@ Conditions (one folder each; every folder has the same 70 plates in the same fra
   edge       as base, each plate touching the frame's edge (1-3 px from it): the four sides and
              the four corners in turn, where the detector's input is padded
   street_edge  as street, each plate touching the frame's edge likewise
+  yaw        as base, the plate seen from 35-60 degrees to the side (its width times 0.5-0.82,
+             stronger perspective), as by a camera beside the road
+  street_yaw as street, seen from the side likewise
 Only val data: the plates never trained on, the frames from `negatives/` val photos.
 """
 from __future__ import annotations
@@ -97,10 +100,11 @@ def edge_centre(place: str, quad: np.ndarray, size, rng) -> tuple[float, float]:
 
 
 def stress_set(out: Path, plates, backgrounds, sizes, fraction, rot=4.0, tilt=0.1, post=None, quality=92, seed=7,
-               infrared=False, at_edge=False) -> int:
+               infrared=False, at_edge=False, squeeze=None) -> int:
     """One plate per frame of `sizes(n)`, `fraction` (low, high) of its width, then `post`
     (with `infrared`, infrared_night first); with `at_edge`, touching the frame's edge at
-    `EDGE_PLACES[n % 8]`."""
+    `EDGE_PLACES[n % 8]`; with `squeeze` (low, high), its width then times a factor drawn from
+    that range, its height kept (a plate seen from the side: cos of the angle)."""
     rng = np.random.default_rng(seed)
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -109,6 +113,8 @@ def stress_set(out: Path, plates, backgrounds, sizes, fraction, rot=4.0, tilt=0.
         frame = frame_from(backgrounds[rng.integers(len(backgrounds))], size, rng)
         tw = float(rng.uniform(*fraction)) * size[0]
         th = tw * img.shape[0] / img.shape[1]
+        if squeeze is not None:
+            tw *= float(rng.uniform(*squeeze))
         q = random_quad(tw, th, rng, tilt=tilt, rot_deg=rot)
         span = q.max(0) - q.min(0)
         if at_edge:
@@ -192,6 +198,9 @@ def main():
         "ir_night_motion5": dict(sizes=street, fraction=(0.06, 0.2), infrared=True, post=motion(5)),
         "edge": dict(sizes=photo, fraction=(0.25, 0.6), at_edge=True),
         "street_edge": dict(sizes=street, fraction=(0.06, 0.2), at_edge=True),
+        # seen from 35-60 degrees to the side, as by a camera beside the road
+        "yaw": dict(sizes=photo, fraction=(0.25, 0.6), tilt=0.2, squeeze=(0.5, 0.82)),
+        "street_yaw": dict(sizes=street, fraction=(0.06, 0.2), tilt=0.2, squeeze=(0.5, 0.82)),
     }
     unknown = set(args.only or []) - set(conditions)
     if unknown:
