@@ -308,9 +308,11 @@ def read_plates_once(pipe: Pipeline, rgb: np.ndarray, threshold: float, confiden
     detections from UNSURE_DETECTION_THRESHOLD (those under `threshold` read only from
     UNSURE_MIN_WIDTH wide and kept only when the OCR confirms them), refined, skipped when refined onto a plate already read or mostly inside
     one, read, and kept by counts_as_plate (`confident_detections` False: the detector's score
-    never lowers the read's floor). Returns [(score, quad, box, text)]."""
+    never lowers the read's floor); a plate kept drops the reads before it that are lettering
+    on it (PlateRecognizer.isLettering: smaller, mostly inside it, less sure). Returns
+    [(score, quad, box, text)]."""
     lit = correct_exposure(rgb) if pipe.exposure else rgb
-    plates = []
+    plates, confidences = [], []
     for score, quad, detected in pipe.detections(lit, min(threshold, UNSURE_DETECTION_THRESHOLD)):
         if score < threshold and min(detected[2], rgb.shape[1]) - max(detected[0], 0) < UNSURE_MIN_WIDTH:
             continue  # too small to be a plate the OCR could confirm
@@ -328,7 +330,11 @@ def read_plates_once(pipe: Pipeline, rgb: np.ndarray, threshold: float, confiden
         text, confidence = pipe.read(rgb, quad, floor if sure else max(floor, UNSURE_READ_CONFIDENCE))
         # A text read with a motion blur undone must count as a plate as cut too.
         if counts_as_plate(text, confidence, sure, trusted) and (pipe.last_as_cut is None or counts_as_plate(*pipe.last_as_cut, sure, trusted)):
-            plates.append((score, quad, box, text))
+            kept = [k for k, (p, c) in enumerate(zip(plates, confidences))
+                    if not (area(p[2]) < area(box) and c < confidence
+                            and intersection(box, p[2]) >= PART_OF_PLATE_SHARE * area(p[2]))]
+            plates = [plates[k] for k in kept] + [(score, quad, box, text)]
+            confidences = [confidences[k] for k in kept] + [confidence]
     return plates
 
 

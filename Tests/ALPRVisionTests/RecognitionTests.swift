@@ -684,6 +684,25 @@ struct RecognitionTests {
         #expect(!PlateRecognizer.isPartOfAPlate(PlateBox(x: 0, y: 50, width: 400, height: 200), plates: [plate]))
     }
 
+    @Test("lettering read before its plate goes when the plate is read more surely")
+    func letteringReadFirst() {
+        func read(_ text: String, _ box: PlateBox, confidence: Float) -> PlateResult {
+            PlateResult(text: text, confidence: confidence, characterConfidences: Array(repeating: confidence, count: text.count),
+                        box: box, corners: [], candidates: [PlateCandidate(text: text, confidence: confidence)], detectionScore: 0.9)
+        }
+        let plate = read("FB8A3E", PlateBox(x: 70, y: 235, width: 400, height: 300), confidence: 0.99)
+        // The state's name across the plate's top, read first and less surely: lettering.
+        let name = read("MISS01Y", PlateBox(x: 230, y: 263, width: 138, height: 69), confidence: 0.11)
+        #expect(PlateRecognizer.isLettering(name, on: plate))
+        // Read as surely as the plate or more: kept, whichever is lettering.
+        #expect(!PlateRecognizer.isLettering(read("MISS01Y", name.box, confidence: 0.99), on: plate))
+        // Half of it inside the plate (69 of 138 px across) counts; less is a plate beside it.
+        #expect(PlateRecognizer.isLettering(read("ABC123", PlateBox(x: 401, y: 235, width: 138, height: 69), confidence: 0.5), on: plate))
+        #expect(!PlateRecognizer.isLettering(read("ABC123", PlateBox(x: 402, y: 235, width: 138, height: 69), confidence: 0.5), on: plate))
+        // The larger of the two is never lettering on the smaller.
+        #expect(!PlateRecognizer.isLettering(read("FB8A3E", plate.box, confidence: 0.5), on: read("MISS01Y", name.box, confidence: 0.99)))
+    }
+
     @Test("random-weight models of the documented shapes run and keep every invariant", arguments: [UInt64(1), 2, 3])
     func randomModels(seed: UInt64) throws {
         let detector = try PlateDetector(network: RandomModels.detector(seed: seed).load())

@@ -304,13 +304,17 @@ public final class PlateRecognizer {
             // text of a plate that counts as one as cut (the rules' floors were set on reads as
             // cut, and undoing a blur in a railing can make strokes the OCR is sure of).
             guard options.countsAsPlate(reading, sureDetection: sureDetection, detectionScore: trustedScore) else { continue }
-            results.append(PlateResult(text: reading.text, confidence: reading.confidence,
-                                       characterConfidences: reading.characterConfidences, box: box,
-                                       corners: corners,
-                                       candidates: reading.candidates.filter {
-                                           $0.confidence >= options.minimumCandidateConfidence || $0.confidence >= reading.confidence
-                                       },
-                                       detectionScore: detection.score))
+            let plate = PlateResult(text: reading.text, confidence: reading.confidence,
+                                    characterConfidences: reading.characterConfidences, box: box,
+                                    corners: corners,
+                                    candidates: reading.candidates.filter {
+                                        $0.confidence >= options.minimumCandidateConfidence || $0.confidence >= reading.confidence
+                                    },
+                                    detectionScore: detection.score)
+            // Lettering the detector was surer of than of its plate was read first: it goes
+            // once the plate it lies on is read, if that read is the surer one.
+            results.removeAll { Self.isLettering($0, on: plate) }
+            results.append(plate)
         }
         let finished = clock.now
         lastTiming = Timing(decodeMilliseconds: 0, detectionMilliseconds: Self.milliseconds(detected - start),
@@ -345,6 +349,13 @@ public final class PlateRecognizer {
     /// Whether half or more of `box` lies inside one of `plates`.
     static func isPartOfAPlate(_ box: PlateBox, plates: some Sequence<PlateBox>) -> Bool {
         plates.contains { $0.intersection(box) >= partOfPlateShare * box.area }
+    }
+
+    /// Whether `earlier`, read before `plate`, is lettering on it: smaller, half or more of it
+    /// inside `plate`, and read less surely.
+    static func isLettering(_ earlier: PlateResult, on plate: PlateResult) -> Bool {
+        earlier.box.area < plate.box.area && earlier.confidence < plate.confidence
+            && isPartOfAPlate(earlier.box, plates: CollectionOfOne(plate.box))
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
