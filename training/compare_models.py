@@ -82,7 +82,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("models", nargs="+", type=Path, help="models folders; the first is the reference")
     ap.add_argument("--draws", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="0 is training/out/eval")
-    ap.add_argument("--sets", nargs="+", default=["us_crops_val", "us_closeup_val", "synth_us_val", "negatives_val"])
+    ap.add_argument("--sets", nargs="+", default=["us_crops_val", "us_crops_reviewed_val", "us_closeup_val", "synth_us_val", "negatives_val"])
     ap.add_argument("--alpr", type=Path, default=ROOT / ".build" / "release" / "alpr")
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
