@@ -36,21 +36,23 @@ struct AgentCommand: AsyncParsableCommand {
     @Flag(help: "Decode a video file as fast as possible instead of at its own frame rate (throughput measurements: passes are timed by the wall clock, so reads per pass then differ).")
     var unpaced = false
 
-    @Option(help: "Frame width in pixels, with --height: every picture is scaled to fit that size with its aspect ratio kept (black bars). Without both, frames keep the camera's own size, scaled down only to fit 1920x1080.")
+    @Option(help: "Frame width in pixels, with --height: every picture is scaled to fit that size with its aspect ratio kept (black bars). Without both, frames keep the camera's own size, scaled down only to fit 3840x2160.")
     var width: Int?
 
     @Option(help: "Frame height in pixels, with --width.")
     var height: Int?
 
     /// The frame size and fit: `--width`x`--height` exactly, else the camera's own size within
-    /// `largestNativeFrame` (a 1080p camera's far plates keep their pixels; a 4K camera's
-    /// frames cost what 1080p ones do).
+    /// `largestNativeFrame`: a camera's far plates keep their pixels up to a 4K camera's
+    /// (halving 4K frames to 1080p cost a tenth of the reads of 58-192 px plates, for 17 ms a
+    /// frame; `docs/accuracy.md`), and larger pictures, a watched folder's 12 MP photos, are
+    /// scaled down to that.
     var frameSize: (width: Int, height: Int, fit: FrameFit) {
         if let width, let height { return (width, height, .exactly) }
         return (Self.largestNativeFrame.width, Self.largestNativeFrame.height, .within)
     }
 
-    static let largestNativeFrame = (width: 1920, height: 1080)
+    static let largestNativeFrame = (width: 3840, height: 2160)
 
     @Option(help: "Folder of the durable read queue.")
     var queueDir: String
@@ -133,7 +135,7 @@ struct AgentCommand: AsyncParsableCommand {
         if diskBudgetMb < 1 { problems.append("--disk-budget-mb must be at least 1") }
         if maxFixAge <= 0 { problems.append("--max-fix-age must be positive") }
         if heartbeatInterval < 1 { problems.append("--heartbeat-interval must be at least 1 second") }
-        if (width == nil) != (height == nil) { problems.append("give --width and --height together (neither: the camera's own size up to 1920x1080)") }
+        if (width == nil) != (height == nil) { problems.append("give --width and --height together (neither: the camera's own size up to 3840x2160)") }
         let (width, height, fit) = frameSize
         let codec = VisionImageCodec(logger: logger)
         var frameSource: (any FrameSource)?
