@@ -1,3 +1,4 @@
+import ALPRCore
 @testable import ALPRAgent
 import ALPRVision
 import Foundation
@@ -68,6 +69,42 @@ struct FrameFitTests {
             let padded = try codec.decodeImage(at: small.path, width: 320, height: 240, fit: .exactly, capturedAt: Date())
             #expect(padded.width == 320 && padded.height == 240)
         }
+    }
+
+    @Test("both codecs encode a picture within a bound: its own size when it fits, else scaled down, picture kept")
+    func codecsEncodeWithin() throws {
+        func picture(_ width: Int, _ height: Int) throws -> RGBFrame {
+            let pixels = (0 ..< width * height).flatMap { index -> [UInt8] in index % width < width / 2 ? [220, 20, 20] : [20, 20, 220] }
+            return try RGBFrame(width: width, height: height, pixels: pixels, capturedAt: Date())
+        }
+        let codecs: [any ImageCodec] = [VisionImageCodec(), FFmpegImageCodec()]
+        for codec in codecs {
+            let kept = try ImageDecoder.decode(codec.encodeJPEG(try picture(160, 90), within: 320, 180))
+            #expect(kept.width == 160 && kept.height == 90, "\(type(of: codec)): \(kept.width)x\(kept.height)")
+            let scaled = try ImageDecoder.decode(codec.encodeJPEG(try picture(800, 600), within: 320, 180))
+            #expect(scaled.width == 240 && scaled.height == 180, "\(type(of: codec)): \(scaled.width)x\(scaled.height)")
+            func pixel(_ image: RGBImage, _ x: Int, _ y: Int) -> [UInt8] { Array(image.pixels[(y * image.width + x) * 3 ..< (y * image.width + x) * 3 + 3]) }
+            #expect(pixel(scaled, 10, 90)[0] > 170 && pixel(scaled, 10, 90)[2] < 80, "red at the left")
+            #expect(pixel(scaled, scaled.width - 10, 90)[2] > 170 && pixel(scaled, scaled.width - 10, 90)[0] < 80, "blue at the right")
+        }
+    }
+
+    @Test("a read's vehicle image is scaled down to 1920x1080; its plate crop keeps the frame's pixels")
+    func vehicleImageBound() throws {
+        let width = 2560, height = 1440
+        var random = SystemRandomNumberGenerator()
+        let frame = try RGBFrame(width: width, height: height, pixels: (0 ..< width * height * 3).map { _ in UInt8.random(in: 0 ... 255, using: &random) },
+                                 capturedAt: Date())
+        let box = ALPRCore.PlateBox(x: 1000, y: 800, width: 300, height: 150)
+        let observation = PlateObservation(detection: PlateDetection(text: "ABC123", confidence: 0.9, box: box), seenAt: Date(), frame: frame)
+        let pass = VehiclePass(text: "ABC123", confidence: 0.9, characterConfidences: [], candidates: [], state: nil,
+                               firstSeenAt: Date(), lastSeenAt: Date(), observationCount: 1, best: observation, isReemission: false)
+        let read = try #require(ReadAssembler(codec: VisionImageCodec(), logger: testLogger).makeRead(from: pass))
+        let vehicle = try ImageDecoder.decode(try #require(read.vehicleImage.flatMap { Data(base64Encoded: $0) }))
+        #expect(vehicle.width == 1920 && vehicle.height == 1080)
+        let plate = try ImageDecoder.decode(try #require(read.plateImage.flatMap { Data(base64Encoded: $0) }))
+        #expect(plate.width == 300 && plate.height == 150)
+        #expect(ReadAssembler.vehicleImageBound == (1920, 1080))
     }
 
     @Test("the engine's scale-down is the block-mean shrink where the factor is whole")

@@ -41,9 +41,20 @@ public struct FFmpegImageCodec: ImageCodec {
     }
 
     public func encodeJPEG(_ frame: RGBFrame) throws(AgentError) -> Data {
+        try encodeJPEG(frame, filter: nil)
+    }
+
+    public func encodeJPEG(_ frame: RGBFrame, within width: Int, _ height: Int) throws(AgentError) -> Data {
+        let size = FrameFit.sizeWithin(width: frame.width, height: frame.height, maximumWidth: width, maximumHeight: height)
+        let fits = size.width == frame.width && size.height == frame.height
+        return try encodeJPEG(frame, filter: fits ? nil : "scale=\(size.width):\(size.height):flags=area")
+    }
+
+    private func encodeJPEG(_ frame: RGBFrame, filter: String?) throws(AgentError) -> Data {
         let jpeg = try run([
             "-nostdin", "-hide_banner", "-loglevel", "error",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "\(frame.width)x\(frame.height)", "-i", "pipe:0",
+        ] + (filter.map { ["-vf", $0] } ?? []) + [
             "-frames:v", "1", "-q:v", String(jpegQuality), "-f", "image2pipe", "-c:v", "mjpeg", "pipe:1",
         ], input: Data(frame.pixels))
         guard jpeg.starts(with: [0xFF, 0xD8, 0xFF]) else { throw .image("ffmpeg produced no JPEG") }

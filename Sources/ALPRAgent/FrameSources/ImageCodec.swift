@@ -8,6 +8,9 @@ public protocol ImageCodec: Sendable {
     /// has the configured size; `.within` at its own size, scaled down only to fit.
     func decodeImage(at path: String, width: Int, height: Int, fit: FrameFit, capturedAt: Date) throws(AgentError) -> RGBFrame
     func encodeJPEG(_ frame: RGBFrame) throws(AgentError) -> Data
+    /// `frame` as JPEG at its own size when it fits `width`x`height`, else scaled down to fit
+    /// with its aspect ratio kept (`FrameFit.within`).
+    func encodeJPEG(_ frame: RGBFrame, within width: Int, _ height: Int) throws(AgentError) -> Data
 }
 
 extension ImageCodec {

@@ -58,4 +58,13 @@ public struct VisionImageCodec: ImageCodec {
             throw .image("could not encode JPEG: \(error)")
         }
     }
+
+    public func encodeJPEG(_ frame: RGBFrame, within width: Int, _ height: Int) throws(AgentError) -> Data {
+        do {
+            let image = try Self.scaledDown(RGBImage(width: frame.width, height: frame.height, pixels: frame.pixels), within: width, height)
+            return try ImageEncoder.jpeg(image, quality: jpegQuality)
+        } catch {
+            throw .image("could not encode JPEG: \(error)")
+        }
+    }
 }
