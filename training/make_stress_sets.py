@@ -34,6 +34,8 @@ Conditions (one folder each; every folder has the same 70 plates in the same fra
   edge       as base, each plate touching the frame's edge (1-3 px from it): the four sides and
              the four corners in turn, where the detector's input is padded
   street_edge  as street, each plate touching the frame's edge likewise
+  street4k   3840x2160 frames, 1.5-5 % of the width (58-192 px: a 4K camera at a street
+             camera's distance)
   yaw        as base, the plate seen from 35-60 degrees to the side (its width times 0.5-0.82,
              stronger perspective), as by a camera beside the road
   street_yaw as street, seen from the side likewise
@@ -198,6 +200,8 @@ def main():
         "ir_night_motion5": dict(sizes=street, fraction=(0.06, 0.2), infrared=True, post=motion(5)),
         "edge": dict(sizes=photo, fraction=(0.25, 0.6), at_edge=True),
         "street_edge": dict(sizes=street, fraction=(0.06, 0.2), at_edge=True),
+        # a 4K camera's frame, the plates at a street camera's distance (58-192 px)
+        "street4k": dict(sizes=lambda n: (3840, 2160), fraction=(0.015, 0.05)),
         # seen from 35-60 degrees to the side, as by a camera beside the road
         "yaw": dict(sizes=photo, fraction=(0.25, 0.6), tilt=0.2, squeeze=(0.5, 0.82)),
         "street_yaw": dict(sizes=street, fraction=(0.06, 0.2), tilt=0.2, squeeze=(0.5, 0.82)),
