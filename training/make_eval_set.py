@@ -114,15 +114,21 @@ def reviewed(rows: list[dict]) -> list[dict]:
     return out
 
 
-def grey_spread(frame: np.ndarray, quad: np.ndarray) -> float:
-    """Grey levels between the 5th and 95th percentile of the pixels inside `quad`."""
-    mask = np.zeros(frame.shape[:2], np.uint8)
-    cv2.fillConvexPoly(mask, np.round(quad).astype(np.int32), 1)
-    grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)[mask > 0]
-    if grey.size == 0:
-        return 0.0
-    lo, hi = np.percentile(grey, [5, 95])
-    return float(hi - lo)
+def grey_spreads(frame: np.ndarray, quads) -> list[float]:
+    """For each of `quads`, the grey levels between the 5th and 95th percentile of the
+    frame's pixels inside it."""
+    grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    spreads = []
+    for quad in quads:
+        mask = np.zeros(grey.shape, np.uint8)
+        cv2.fillConvexPoly(mask, np.round(quad).astype(np.int32), 1)
+        inside = grey[mask > 0]
+        if inside.size == 0:
+            spreads.append(0.0)
+            continue
+        lo, hi = np.percentile(inside, [5, 95])
+        spreads.append(float(hi - lo))
+    return spreads
 
 
 def lit(frame: np.ndarray, quads, rng, min_spread: float | None) -> tuple[np.ndarray, bool]:
@@ -131,11 +137,11 @@ def lit(frame: np.ndarray, quads, rng, min_spread: float | None) -> tuple[np.nda
     more before it. Returns the frame and whether a draw met the bound."""
     if min_spread is None:
         return photometric(frame, rng, 0.3), True
-    floors = [min(min_spread, grey_spread(frame, q)) for q in quads]
+    floors = [min(min_spread, spread) for spread in grey_spreads(frame, quads)]
     best, best_margin = None, -np.inf
     for _ in range(LIGHTING_DRAWS):
         out = photometric(frame, rng, 0.3)
-        margin = min((grey_spread(out, q) - f for q, f in zip(quads, floors)), default=0.0)
+        margin = min((spread - f for spread, f in zip(grey_spreads(out, quads), floors)), default=0.0)
         if margin >= 0:
             return out, True
         if margin > best_margin:
@@ -191,13 +197,15 @@ def main():
     backgrounds = detection_rows("val", ("negatives",))
     sizes = [(1280, 720), (1920, 1080)]
     print("eu_val", eu_val(args.out / "eu_val"))
-    crops, segocr = [], []
-    for row in us_ocr_rows("val"):
+    rows = us_ocr_rows("val")
+    images = {}
+    for row in rows:
         img = cv2.imread(str(DATA_DIR / row["path"]), cv2.IMREAD_COLOR)
         if img is not None:
-            crops.append((cv2.cvtColor(img, cv2.COLOR_BGR2RGB), row["text"]))
-            if row["source"] == "openalpr_segocr_us":
-                segocr.append(crops[-1])
+            images[row["path"]] = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    crops = [(images[r["path"]], r["text"]) for r in rows if r["path"] in images]
+    segocr = [(images[r["path"]], r["text"]) for r in rows
+              if r["path"] in images and r["source"] == "openalpr_segocr_us"]
     print("us_crops_val", paste_set(args.out / "us_crops_val", crops, backgrounds, rng, sizes))
     renderer = PlateRenderer()
     synth = [renderer.render(rng) for _ in range(args.synthetic)]
@@ -208,11 +216,7 @@ def main():
     print("negatives_val", negatives_set(args.out / "negatives_val", backgrounds))
     # Own generator again, so that adding this folder left the others as they were.
     rng = np.random.default_rng(args.seed + 2)
-    plates = []
-    for row in reviewed(us_ocr_rows("val")):
-        img = cv2.imread(str(DATA_DIR / row["path"]), cv2.IMREAD_COLOR)
-        if img is not None:
-            plates.append((cv2.cvtColor(img, cv2.COLOR_BGR2RGB), row["text"]))
+    plates = [(images[r["path"]], r["text"]) for r in reviewed(rows) if r["path"] in images]
     print("us_crops_reviewed_val",
           paste_set(args.out / "us_crops_reviewed_val", plates, backgrounds, rng, sizes, MIN_SPREAD))
 
