@@ -44,15 +44,16 @@ struct FrameFitTests {
         #expect(throws: AgentError.self) { try PPMStream.images(in: Array("P6\n12345678 1\n255\n".utf8)) }
     }
 
+    /// Left half red, right half blue, so that a stretch or a shift would show.
+    func picture(_ width: Int, _ height: Int) throws -> RGBFrame {
+        let pixels = (0 ..< width * height).flatMap { index -> [UInt8] in index % width < width / 2 ? [220, 20, 20] : [20, 20, 220] }
+        return try RGBFrame(width: width, height: height, pixels: pixels, capturedAt: Date())
+    }
+
     @Test("both codecs keep a small image's size, scale a large one down to fit, and keep its picture")
     func codecsWithin() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        // Left half red, right half blue, so that a stretch or a shift would show.
-        func picture(_ width: Int, _ height: Int) throws -> RGBFrame {
-            let pixels = (0 ..< width * height).flatMap { index -> [UInt8] in index % width < width / 2 ? [220, 20, 20] : [20, 20, 220] }
-            return try RGBFrame(width: width, height: height, pixels: pixels, capturedAt: Date())
-        }
         let codecs: [any ImageCodec] = [VisionImageCodec(), FFmpegImageCodec()]
         for (index, codec) in codecs.enumerated() {
             let small = folder.url.appending(path: "small\(index).jpg"), large = folder.url.appending(path: "large\(index).jpg")
@@ -73,10 +74,6 @@ struct FrameFitTests {
 
     @Test("both codecs encode a picture within a bound: its own size when it fits, else scaled down, picture kept")
     func codecsEncodeWithin() throws {
-        func picture(_ width: Int, _ height: Int) throws -> RGBFrame {
-            let pixels = (0 ..< width * height).flatMap { index -> [UInt8] in index % width < width / 2 ? [220, 20, 20] : [20, 20, 220] }
-            return try RGBFrame(width: width, height: height, pixels: pixels, capturedAt: Date())
-        }
         let codecs: [any ImageCodec] = [VisionImageCodec(), FFmpegImageCodec()]
         for codec in codecs {
             let kept = try ImageDecoder.decode(codec.encodeJPEG(try picture(160, 90), within: 320, 180))
