@@ -45,6 +45,8 @@ public struct FFmpegImageCodec: ImageCodec {
     }
 
     public func encodeJPEG(_ frame: RGBFrame, within width: Int, _ height: Int) throws(AgentError) -> Data {
+        // The size from `FrameFit.sizeWithin`, not ffmpeg's own rounding (`fittingWithin`), so
+        // that both codecs make the same size to the pixel; the area scaler, as for a shrink.
         let size = FrameFit.sizeWithin(width: frame.width, height: frame.height, maximumWidth: width, maximumHeight: height)
         let fits = size.width == frame.width && size.height == frame.height
         return try encodeJPEG(frame, filter: fits ? nil : "scale=\(size.width):\(size.height):flags=area")
