@@ -159,6 +159,30 @@ SUPPRESSION_IOU = 0.3
 # already read is lettering on that plate.
 PART_OF_PLATE_SHARE = 0.5
 
+# PlateRecognizer.besideLettering*: lettering just above or below a plate (isBesidePlate) is
+# at most this share of the plate's height tall, lies this share of its width or more within the
+# plate's left and right edges, and overlaps the plate's box or lies at most this share of the
+# plate's height above or below it.
+BESIDE_LETTERING_HEIGHT_SHARE = 0.6
+BESIDE_LETTERING_SPAN_SHARE = 0.75
+BESIDE_LETTERING_GAP_SHARE = 0.05
+
+
+def is_beside_plate(box, plate) -> bool:
+    """PlateRecognizer.isBesidePlate: boxes as (x0, y0, x1, y1)."""
+    height, width = plate[3] - plate[1], box[2] - box[0]
+    if width <= 0 or height <= 0 or box[3] - box[1] > BESIDE_LETTERING_HEIGHT_SHARE * height:
+        return False
+    span = min(box[2], plate[2]) - max(box[0], plate[0])
+    gap = max(box[1] - plate[3], plate[1] - box[3])
+    return span >= BESIDE_LETTERING_SPAN_SHARE * width and gap <= BESIDE_LETTERING_GAP_SHARE * height
+
+
+def is_lettering(box, confidence, plate, plate_confidence) -> bool:
+    """PlateRecognizer.isLettering: smaller, less sure, and mostly inside the plate or beside it."""
+    return (area(box) < area(plate) and confidence < plate_confidence
+            and (intersection(plate, box) >= PART_OF_PLATE_SHARE * area(box) or is_beside_plate(box, plate)))
+
 
 def min_read_confidence(score: float | None) -> float:
     """PlateRecognizer.Options.minimumConfidence(detectionScore:)."""
@@ -309,7 +333,8 @@ def read_plates_once(pipe: Pipeline, rgb: np.ndarray, threshold: float, confiden
     UNSURE_MIN_WIDTH wide and kept only when the OCR confirms them), refined, skipped when refined onto a plate already read or mostly inside
     one, read, and kept by counts_as_plate (`confident_detections` False: the detector's score
     never lowers the read's floor); a plate kept drops the reads before it that are lettering
-    on it (PlateRecognizer.isLettering: smaller, mostly inside it, less sure). Returns
+    on it, and a plate read after one it is lettering on is dropped (PlateRecognizer.isLettering:
+    smaller, less sure, mostly inside it or just above or below it). Returns
     [(score, quad, box, text)]."""
     lit = correct_exposure(rgb) if pipe.exposure else rgb
     plates, confidences = [], []
@@ -330,9 +355,9 @@ def read_plates_once(pipe: Pipeline, rgb: np.ndarray, threshold: float, confiden
         text, confidence = pipe.read(rgb, quad, floor if sure else max(floor, UNSURE_READ_CONFIDENCE))
         # A text read with a motion blur undone must count as a plate as cut too.
         if counts_as_plate(text, confidence, sure, trusted) and (pipe.last_as_cut is None or counts_as_plate(*pipe.last_as_cut, sure, trusted)):
-            kept = [k for k, (p, c) in enumerate(zip(plates, confidences))
-                    if not (area(p[2]) < area(box) and c < confidence
-                            and intersection(box, p[2]) >= PART_OF_PLATE_SHARE * area(p[2]))]
+            if any(is_lettering(box, confidence, p[2], c) for p, c in zip(plates, confidences)):
+                continue  # lettering beside a plate read before it
+            kept = [k for k, (p, c) in enumerate(zip(plates, confidences)) if not is_lettering(p[2], c, box, confidence)]
             plates = [plates[k] for k in kept] + [(score, quad, box, text)]
             confidences = [confidences[k] for k in kept] + [confidence]
     return plates

@@ -311,6 +311,9 @@ public final class PlateRecognizer {
                                         $0.confidence >= options.minimumCandidateConfidence || $0.confidence >= reading.confidence
                                     },
                                     detectionScore: detection.score)
+            // Lettering just above or below a plate read before it (a county name, a dealer's
+            // frame) is read to be judged: it is dropped if its plate is the surer read.
+            if results.contains(where: { Self.isLettering(plate, on: $0) }) { continue }
             // Lettering the detector was surer of than of its plate was read first: it goes
             // once the plate it lies on is read, if that read is the surer one.
             results.removeAll { Self.isLettering($0, on: plate) }
@@ -351,11 +354,32 @@ public final class PlateRecognizer {
         plates.contains { $0.intersection(box) >= partOfPlateShare * box.area }
     }
 
-    /// Whether `earlier`, read before `plate`, is lettering on it: smaller, half or more of it
-    /// inside `plate`, and read less surely.
-    static func isLettering(_ earlier: PlateResult, on plate: PlateResult) -> Bool {
-        earlier.box.area < plate.box.area && earlier.confidence < plate.confidence
-            && isPartOfAPlate(earlier.box, plates: CollectionOfOne(plate.box))
+    /// Lettering beside a plate, on its frame or just above or below it, is at most this share
+    /// of the plate's height tall...
+    static let besideLetteringHeightShare = 0.6
+    /// ...lies this share of its width or more within the plate's left and right edges...
+    static let besideLetteringSpanShare = 0.75
+    /// ...and overlaps the plate's box or lies at most this share of the plate's height above or
+    /// below it: lettering on the plate that its corners cut off, or on its frame.
+    static let besideLetteringGapShare = 0.05
+
+    /// Whether `box` is lettering just above or below `plate` by its shape and place alone
+    /// (`besideLettering...` above): a state's name, a county's, a slogan, a dealer's frame.
+    static func isBesidePlate(_ box: PlateBox, plate: PlateBox) -> Bool {
+        guard box.width > 0, plate.height > 0, box.height <= besideLetteringHeightShare * plate.height else { return false }
+        let span = min(box.x + box.width, plate.x + plate.width) - max(box.x, plate.x)
+        let gap = max(box.y - (plate.y + plate.height), plate.y - (box.y + box.height))
+        return span >= besideLetteringSpanShare * box.width && gap <= besideLetteringGapShare * plate.height
+    }
+
+    /// Whether `other` is lettering on or beside `plate` rather than a plate of its own:
+    /// smaller, read less surely, and half or more of it inside `plate` or, by
+    /// `isBesidePlate`, touching it above or below. Two vehicles' plates neither overlap nor
+    /// touch one above the other: each has its vehicle's body around it. Applied whichever of the two
+    /// was read first.
+    static func isLettering(_ other: PlateResult, on plate: PlateResult) -> Bool {
+        other.box.area < plate.box.area && other.confidence < plate.confidence
+            && (isPartOfAPlate(other.box, plates: CollectionOfOne(plate.box)) || isBesidePlate(other.box, plate: plate.box))
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
