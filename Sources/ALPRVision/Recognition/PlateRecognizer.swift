@@ -311,8 +311,9 @@ public final class PlateRecognizer {
                                         $0.confidence >= options.minimumCandidateConfidence || $0.confidence >= reading.confidence
                                     },
                                     detectionScore: detection.score)
-            // Lettering just above or below a plate read before it (a county name, a dealer's
-            // frame) is read to be judged: it is dropped if its plate is the surer read.
+            // Lettering touching a plate read before it (a county's name cut off by the plate's
+            // corners, a dealer's frame) could only be told from a plate once read: it goes if
+            // its plate is the surer read. (Lettering mostly inside one was skipped unread.)
             if results.contains(where: { Self.isLettering(plate, on: $0) }) { continue }
             // Lettering the detector was surer of than of its plate was read first: it goes
             // once the plate it lies on is read, if that read is the surer one.
@@ -373,10 +374,9 @@ public final class PlateRecognizer {
     }
 
     /// Whether `other` is lettering on or beside `plate` rather than a plate of its own:
-    /// smaller, read less surely, and half or more of it inside `plate` or, by
-    /// `isBesidePlate`, touching it above or below. Two vehicles' plates neither overlap nor
-    /// touch one above the other: each has its vehicle's body around it. Applied whichever of the two
-    /// was read first.
+    /// smaller, read less surely, and half or more of it inside `plate` or, by `isBesidePlate`,
+    /// touching it above or below. Two vehicles' plates neither overlap nor touch one above
+    /// the other: each has its vehicle's body around it. Applied whichever was read first.
     static func isLettering(_ other: PlateResult, on plate: PlateResult) -> Bool {
         other.box.area < plate.box.area && other.confidence < plate.confidence
             && (isPartOfAPlate(other.box, plates: CollectionOfOne(plate.box)) || isBesidePlate(other.box, plate: plate.box))
