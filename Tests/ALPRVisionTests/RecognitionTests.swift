@@ -687,52 +687,67 @@ struct RecognitionTests {
         #expect(!PlateRecognizer.isPartOfAPlate(PlateBox(x: 0, y: 50, width: 400, height: 200), plates: [plate]))
     }
 
+    /// A read of `text` at `box`, every character as sure as the whole.
+    static func read(_ text: String, _ box: PlateBox, confidence: Float) -> PlateResult {
+        PlateResult(text: text, confidence: confidence, characterConfidences: Array(repeating: confidence, count: text.count),
+                    box: box, corners: [], candidates: [PlateCandidate(text: text, confidence: confidence)], detectionScore: 0.9)
+    }
+
     @Test("lettering read before its plate goes when the plate is read more surely")
     func letteringReadFirst() {
-        func read(_ text: String, _ box: PlateBox, confidence: Float) -> PlateResult {
-            PlateResult(text: text, confidence: confidence, characterConfidences: Array(repeating: confidence, count: text.count),
-                        box: box, corners: [], candidates: [PlateCandidate(text: text, confidence: confidence)], detectionScore: 0.9)
-        }
-        let plate = read("FB8A3E", PlateBox(x: 70, y: 235, width: 400, height: 300), confidence: 0.99)
+        let plate = Self.read("FB8A3E", PlateBox(x: 70, y: 235, width: 400, height: 300), confidence: 0.99)
         // The state's name across the plate's top, read first and less surely: lettering.
-        let name = read("MISS01Y", PlateBox(x: 230, y: 263, width: 138, height: 69), confidence: 0.11)
+        let name = Self.read("MISS01Y", PlateBox(x: 230, y: 263, width: 138, height: 69), confidence: 0.11)
         #expect(PlateRecognizer.isLettering(name, on: plate))
         // Read as surely as the plate or more: kept, whichever is lettering.
-        #expect(!PlateRecognizer.isLettering(read("MISS01Y", name.box, confidence: 0.99), on: plate))
+        #expect(!PlateRecognizer.isLettering(Self.read("MISS01Y", name.box, confidence: 0.99), on: plate))
         // Half of it inside the plate (69 of 138 px across) counts; less is a plate beside it.
-        #expect(PlateRecognizer.isLettering(read("ABC123", PlateBox(x: 401, y: 235, width: 138, height: 69), confidence: 0.5), on: plate))
-        #expect(!PlateRecognizer.isLettering(read("ABC123", PlateBox(x: 402, y: 235, width: 138, height: 69), confidence: 0.5), on: plate))
+        #expect(PlateRecognizer.isLettering(Self.read("ABC123", PlateBox(x: 401, y: 235, width: 138, height: 69), confidence: 0.5), on: plate))
+        #expect(!PlateRecognizer.isLettering(Self.read("ABC123", PlateBox(x: 402, y: 235, width: 138, height: 69), confidence: 0.5), on: plate))
         // The larger of the two is never lettering on the smaller.
-        #expect(!PlateRecognizer.isLettering(read("FB8A3E", plate.box, confidence: 0.5), on: read("MISS01Y", name.box, confidence: 0.99)))
+        #expect(!PlateRecognizer.isLettering(Self.read("FB8A3E", plate.box, confidence: 0.5), on: Self.read("MISS01Y", name.box, confidence: 0.99)))
     }
 
     @Test("lettering just above or below a plate is dropped when the plate is the surer read")
     func letteringBeside() {
-        func read(_ text: String, _ box: PlateBox, confidence: Float) -> PlateResult {
-            PlateResult(text: text, confidence: confidence, characterConfidences: Array(repeating: confidence, count: text.count),
-                        box: box, corners: [], candidates: [PlateCandidate(text: text, confidence: confidence)], detectionScore: 0.9)
-        }
         // A plate 240 x 150 px; lettering beside it may be 90 px tall and 7.5 px away.
-        let plate = read("J0518", PlateBox(x: 380, y: 90, width: 240, height: 150), confidence: 0.67)
+        let plate = Self.read("J0518", PlateBox(x: 380, y: 90, width: 240, height: 150), confidence: 0.67)
         // A county's name across the plate's foot, under half of it inside the plate's box.
-        let county = read("M0N0NA", PlateBox(x: 480, y: 225, width: 76, height: 48), confidence: 0.4)
+        let county = Self.read("M0N0NA", PlateBox(x: 480, y: 225, width: 76, height: 48), confidence: 0.4)
         #expect(!PlateRecognizer.isPartOfAPlate(county.box, plates: [plate.box]))
         #expect(PlateRecognizer.isLettering(county, on: plate))
         // A dealer's frame under it, 7.5 px below its edge at most, or over it.
-        #expect(PlateRecognizer.isLettering(read("70000", PlateBox(x: 420, y: 247.5, width: 160, height: 90), confidence: 0.6), on: plate))
-        #expect(!PlateRecognizer.isLettering(read("70000", PlateBox(x: 420, y: 248, width: 160, height: 90), confidence: 0.6), on: plate))
-        #expect(PlateRecognizer.isLettering(read("DEALER", PlateBox(x: 420, y: 42.5, width: 160, height: 40), confidence: 0.6), on: plate))
+        #expect(PlateRecognizer.isLettering(Self.read("70000", PlateBox(x: 420, y: 247.5, width: 160, height: 90), confidence: 0.6), on: plate))
+        #expect(!PlateRecognizer.isLettering(Self.read("70000", PlateBox(x: 420, y: 248, width: 160, height: 90), confidence: 0.6), on: plate))
+        #expect(PlateRecognizer.isLettering(Self.read("DEALER", PlateBox(x: 420, y: 42.5, width: 160, height: 40), confidence: 0.6), on: plate))
         // Taller than 0.6 of the plate: another plate, however close.
-        #expect(!PlateRecognizer.isLettering(read("ABC123", PlateBox(x: 420, y: 245, width: 100, height: 91), confidence: 0.6), on: plate))
+        #expect(!PlateRecognizer.isLettering(Self.read("ABC123", PlateBox(x: 420, y: 245, width: 100, height: 91), confidence: 0.6), on: plate))
         // Three quarters of its width within the plate's edges counts; less is a plate beside it.
-        #expect(PlateRecognizer.isLettering(read("NAME", PlateBox(x: 300, y: 245, width: 320, height: 60), confidence: 0.6), on: plate))
-        #expect(!PlateRecognizer.isLettering(read("NAME", PlateBox(x: 299, y: 245, width: 320, height: 60), confidence: 0.6), on: plate))
+        #expect(PlateRecognizer.isLettering(Self.read("NAME", PlateBox(x: 300, y: 245, width: 320, height: 60), confidence: 0.6), on: plate))
+        #expect(!PlateRecognizer.isLettering(Self.read("NAME", PlateBox(x: 299, y: 245, width: 320, height: 60), confidence: 0.6), on: plate))
         // A plate level with it, to its side: not lettering.
-        #expect(!PlateRecognizer.isLettering(read("XYZ789", PlateBox(x: 640, y: 120, width: 120, height: 60), confidence: 0.3), on: plate))
+        #expect(!PlateRecognizer.isLettering(Self.read("XYZ789", PlateBox(x: 640, y: 120, width: 120, height: 60), confidence: 0.3), on: plate))
         // Read more surely than the plate: both kept.
-        #expect(!PlateRecognizer.isLettering(read("M0N0NA", county.box, confidence: 0.9), on: plate))
+        #expect(!PlateRecognizer.isLettering(Self.read("M0N0NA", county.box, confidence: 0.9), on: plate))
         // The plate is never lettering on the smaller read.
-        #expect(!PlateRecognizer.isLettering(plate, on: read("M0N0NA", county.box, confidence: 0.9)))
+        #expect(!PlateRecognizer.isLettering(plate, on: Self.read("M0N0NA", county.box, confidence: 0.9)))
+    }
+
+    @Test("a pass keeps a plate and drops its lettering, whichever was read first")
+    func addingReads() {
+        let plate = Self.read("J0518", PlateBox(x: 380, y: 90, width: 240, height: 150), confidence: 0.67)
+        let county = Self.read("M0N0NA", PlateBox(x: 480, y: 225, width: 76, height: 48), confidence: 0.4)
+        let other = Self.read("KKZ5109", PlateBox(x: 900, y: 300, width: 200, height: 100), confidence: 0.2)
+        var plateFirst: [PlateResult] = []
+        for read in [plate, other, county] { PlateRecognizer.add(read, to: &plateFirst) }
+        #expect(plateFirst.map(\.text) == ["J0518", "KKZ5109"])
+        var letteringFirst: [PlateResult] = []
+        for read in [county, other, plate] { PlateRecognizer.add(read, to: &letteringFirst) }
+        #expect(letteringFirst.map(\.text) == ["KKZ5109", "J0518"])
+        // Lettering read more surely than its plate: both are kept.
+        var both: [PlateResult] = []
+        for read in [plate, Self.read("M0N0NA", county.box, confidence: 0.9)] { PlateRecognizer.add(read, to: &both) }
+        #expect(both.count == 2)
     }
 
     @Test("random-weight models of the documented shapes run and keep every invariant", arguments: [UInt64(1), 2, 3])

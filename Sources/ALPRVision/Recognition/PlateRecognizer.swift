@@ -311,14 +311,7 @@ public final class PlateRecognizer {
                                         $0.confidence >= options.minimumCandidateConfidence || $0.confidence >= reading.confidence
                                     },
                                     detectionScore: detection.score)
-            // Lettering touching a plate read before it (a county's name cut off by the plate's
-            // corners, a dealer's frame) could only be told from a plate once read: it goes if
-            // its plate is the surer read. (Lettering mostly inside one was skipped unread.)
-            if results.contains(where: { Self.isLettering(plate, on: $0) }) { continue }
-            // Lettering the detector was surer of than of its plate was read first: it goes
-            // once the plate it lies on is read, if that read is the surer one.
-            results.removeAll { Self.isLettering($0, on: plate) }
-            results.append(plate)
+            Self.add(plate, to: &results)
         }
         let finished = clock.now
         lastTiming = Timing(decodeMilliseconds: 0, detectionMilliseconds: Self.milliseconds(detected - start),
@@ -380,6 +373,19 @@ public final class PlateRecognizer {
     static func isLettering(_ other: PlateResult, on plate: PlateResult) -> Bool {
         other.box.area < plate.box.area && other.confidence < plate.confidence
             && (isPartOfAPlate(other.box, plates: CollectionOfOne(plate.box)) || isBesidePlate(other.box, plate: plate.box))
+    }
+
+    /// Adds a plate just read to the plates read before it in the same pass, leaving out
+    /// whichever of two is lettering on the other (`isLettering`).
+    static func add(_ plate: PlateResult, to results: inout [PlateResult]) {
+        // Lettering touching a plate read before it (a county's name cut off by the plate's
+        // corners, a dealer's frame) could only be told from a plate once read: it goes if its
+        // plate is the surer read. (Lettering mostly inside one was skipped unread.)
+        if results.contains(where: { isLettering(plate, on: $0) }) { return }
+        // Lettering the detector was surer of than of its plate was read first: it goes once
+        // the plate it lies on is read, if that read is the surer one.
+        results.removeAll { isLettering($0, on: plate) }
+        results.append(plate)
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
