@@ -1,7 +1,7 @@
 """Packs what OCR training reads into one small folder laid out like the data folder, for a
 machine that has no copy of it (a rented GPU machine; `training/gpu_round.sh`):
 
-    python training/pack_data.py --out training/out/datapack        # about 43 MiB; 50 with the engine-cut val plates
+    python training/pack_data.py --out training/out/datapack        # about 43 MiB; 55 with the engine-cut val plates, 61 with the held-out train plates' too
     ALPR_DATA_DIR=training/out/datapack ALPR_FONT_DIR=training/out/datapack/fonts python training/...
 
 It holds
@@ -12,7 +12,9 @@ It holds
     the synthetic and framed crops), with their `detection.jsonl` rows;
   - the Minnesota designs the plate renderer builds its templates from, and the fonts;
   - `ocr_engine_val.npz`, the val plates as the engine cuts them (`engine_crops.py --split
-    val`, about 11 MiB), when it has been made: `gpu_round.sh` then picks its checkpoint by it.
+    val`, about 11 MiB), when it has been made: `gpu_round.sh` then picks its checkpoint by it;
+    and likewise `ocr_engine_select.npz`, the held-out train plates as the engine cuts them
+    (`--split select`, about 6 MiB), by which `SELECT=1 gpu_round.sh` picks instead.
 
 Synthetic crops are not packed: `synth/ocr_set.py` renders them there with every core.
 The pack is only for OCR training: detector and refiner training need the full scenes.
