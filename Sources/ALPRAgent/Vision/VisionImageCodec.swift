@@ -52,11 +52,7 @@ public struct VisionImageCodec: ImageCodec {
     }
 
     public func encodeJPEG(_ frame: RGBFrame) throws(AgentError) -> Data {
-        do {
-            return try ImageEncoder.jpeg(RGBImage(width: frame.width, height: frame.height, pixels: frame.pixels), quality: jpegQuality)
-        } catch {
-            throw .image("could not encode JPEG: \(error)")
-        }
+        try encodeJPEG(frame, within: frame.width, frame.height)  // a frame fits its own size as it is
     }
 
     public func encodeJPEG(_ frame: RGBFrame, within width: Int, _ height: Int) throws(AgentError) -> Data {
