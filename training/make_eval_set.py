@@ -203,9 +203,13 @@ def main():
         img = cv2.imread(str(DATA_DIR / row["path"]), cv2.IMREAD_COLOR)
         if img is not None:
             images[row["path"]] = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-    crops = [(images[r["path"]], r["text"]) for r in rows if r["path"] in images]
-    segocr = [(images[r["path"]], r["text"]) for r in rows
-              if r["path"] in images and r["source"] == "openalpr_segocr_us"]
+
+    def plates_of(chosen):
+        """(image, text) for each of `chosen` whose image was read."""
+        return [(images[r["path"]], r["text"]) for r in chosen if r["path"] in images]
+
+    crops = plates_of(rows)
+    segocr = plates_of(r for r in rows if r["source"] == "openalpr_segocr_us")
     print("us_crops_val", paste_set(args.out / "us_crops_val", crops, backgrounds, rng, sizes))
     renderer = PlateRenderer()
     synth = [renderer.render(rng) for _ in range(args.synthetic)]
@@ -216,7 +220,7 @@ def main():
     print("negatives_val", negatives_set(args.out / "negatives_val", backgrounds))
     # Own generator again, so that adding this folder left the others as they were.
     rng = np.random.default_rng(args.seed + 2)
-    plates = [(images[r["path"]], r["text"]) for r in reviewed(rows) if r["path"] in images]
+    plates = plates_of(reviewed(rows))
     print("us_crops_reviewed_val",
           paste_set(args.out / "us_crops_reviewed_val", plates, backgrounds, rng, sizes, MIN_SPREAD))
 

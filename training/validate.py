@@ -178,10 +178,15 @@ def is_beside_plate(box, plate) -> bool:
     return span >= BESIDE_LETTERING_SPAN_SHARE * width and gap <= BESIDE_LETTERING_GAP_SHARE * height
 
 
+def is_part_of_plate(box, plate) -> bool:
+    """PlateRecognizer.isPartOfAPlate for one plate: PART_OF_PLATE_SHARE of `box` inside it."""
+    return intersection(plate, box) >= PART_OF_PLATE_SHARE * area(box)
+
+
 def is_lettering(box, confidence, plate, plate_confidence) -> bool:
     """PlateRecognizer.isLettering: smaller, less sure, and mostly inside the plate or beside it."""
     return (area(box) < area(plate) and confidence < plate_confidence
-            and (intersection(plate, box) >= PART_OF_PLATE_SHARE * area(box) or is_beside_plate(box, plate)))
+            and (is_part_of_plate(box, plate) or is_beside_plate(box, plate)))
 
 
 def min_read_confidence(score: float | None) -> float:
@@ -346,7 +351,7 @@ def read_plates_once(pipe: Pipeline, rgb: np.ndarray, threshold: float, confiden
         box = (*quad.min(0), *quad.max(0))
         if pipe.refiner is not None and any(iou(box, p[2]) > SUPPRESSION_IOU for p in plates):
             continue
-        if any(intersection(p[2], box) >= PART_OF_PLATE_SHARE * area(box) for p in plates):
+        if any(is_part_of_plate(box, p[2]) for p in plates):
             continue
         # A read dropped whatever its text needs no second look (PlateRecognizer.secondLookFloor).
         sure = score >= threshold
@@ -356,7 +361,7 @@ def read_plates_once(pipe: Pipeline, rgb: np.ndarray, threshold: float, confiden
         # A text read with a motion blur undone must count as a plate as cut too.
         if counts_as_plate(text, confidence, sure, trusted) and (pipe.last_as_cut is None or counts_as_plate(*pipe.last_as_cut, sure, trusted)):
             if any(is_lettering(box, confidence, p[2], c) for p, c in zip(plates, confidences)):
-                continue  # lettering beside a plate read before it
+                continue  # lettering on or beside a plate read before it
             kept = [k for k, (p, c) in enumerate(zip(plates, confidences)) if not is_lettering(p[2], c, box, confidence)]
             plates = [plates[k] for k in kept] + [(score, quad, box, text)]
             confidences = [confidences[k] for k in kept] + [confidence]
