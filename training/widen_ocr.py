@@ -39,16 +39,25 @@ def channel_maps(widths: set[int], mult: float, rng: np.random.Generator) -> dic
         wide = int(n * mult)
         extra = wide - n
         drawn = np.concatenate([rng.permutation(n) for _ in range(-(-extra // n))])[:extra] if extra > 0 else []
-        maps[n] = np.concatenate([np.arange(n), np.asarray(drawn, dtype=np.int64)]).astype(np.int64)
+        maps[n] = np.concatenate([np.arange(n), np.asarray(drawn, dtype=np.int64)])
     return maps
+
+
+def class_count(net: torch.nn.Module) -> int:
+    """The OCR's output channels (the alphabet and the blank), which widening leaves as they are."""
+    return next(node["out_channels"] for node in net.nodes if node["name"] == "logits")
+
+
+def hidden_widths(net: torch.nn.Module) -> set[int]:
+    """The channel counts of the OCR's layers before its logits: those widening multiplies."""
+    return {node["out_channels"] for node in net.nodes if node["op"] == "conv2d" and node["name"] != "logits"}
 
 
 def widen_state(net: torch.nn.Module, state: dict, mult: float, seed: int, noise: float) -> dict:
     """The state dict of the OCR `net` (trained weights `state`) widened by `mult`."""
     rng = np.random.default_rng(seed)
-    widths = {node["out_channels"] for node in net.nodes if node["op"] == "conv2d"}
-    classes = next(node["out_channels"] for node in net.nodes if node["name"] == "logits")
-    maps = channel_maps(widths - {classes}, mult, rng)
+    classes = class_count(net)
+    maps = channel_maps(hidden_widths(net), mult, rng)
     widened: dict[str, torch.Tensor] = {}
     channels: dict[str, np.ndarray] = {"input": np.arange(1)}   # the trained channel each channel of a tensor copies
     for node in net.nodes:
@@ -100,14 +109,15 @@ def main() -> None:
     args = ap.parse_args()
     if not args.width_mult > 1:
         ap.error(f"--width-mult must be above 1, got {args.width_mult}")
-    if any(int(n * args.width_mult) != n * args.width_mult for n in (16, 32, 64, 96, 128)):
-        ap.error(f"--width-mult {args.width_mult} gives fractional channel counts; train_ocr.py would build other widths")
 
     state, _ = checkpoint_contents(args.checkpoint)
-    trained = build_ocr_for(state)
-    load_state(trained, state)
     if ocr_width_mult(state) != 1:
         ap.error(f"{args.checkpoint} is already widened; widen the trained OCR it came from")
+    trained = build_ocr_for(state)
+    load_state(trained, state)
+    # train_ocr.py takes the multiplier back from the first layer's width, so every layer's must be whole.
+    if any(int(n * args.width_mult) != n * args.width_mult for n in hidden_widths(trained)):
+        ap.error(f"--width-mult {args.width_mult} gives fractional channel counts; train_ocr.py would build other widths")
     widened_state = widen_state(trained, state, args.width_mult, args.seed, args.noise)
     wide = build_ocr(width_mult=args.width_mult, trunk_blocks=ocr_trunk_blocks(state))
     missing = load_ocr_state(wide, widened_state)
