@@ -11,11 +11,14 @@ written here with `make_eval_set.py --seed N` when missing) are scored as one se
 each folder, and for each folder after the first, the plates it reads exactly that the first
 does not (gained) and the reverse (lost), counted plate by plate, since a difference of a few
 plates in the totals is within what another draw of frames would do (docs/accuracy.md).
+A set that comes out byte for byte the same in several draws (negatives_val, the negatives val
+photos as they are, in every draw) is scored once: its copies would repeat one measurement.
 Needs the release build of `alpr` (swift build -c release --product alpr).
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shutil
 import subprocess
@@ -48,6 +51,27 @@ def draw_folders(draws: list[int], sets: list[str]) -> list[Path]:
                 sys.exit(f"make_eval_set.py writes no set named {', '.join(missing)}")
         folders.append(folder)
     return folders
+
+
+def digest(folder: Path) -> str:
+    """sha256 over the folder's file names and contents, in name order."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(str(path.relative_to(folder)).encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def distinct(folders: list[Path]) -> list[Path]:
+    """`folders` less those byte for byte the same as an earlier one, in their order."""
+    seen: set[str] = set()
+    kept = []
+    for folder in folders:
+        key = digest(folder)
+        if key not in seen:
+            seen.add(key)
+            kept.append(folder)
+    return kept
 
 
 def complete(models: Path, base: Path, scratch: Path) -> Path:
@@ -95,8 +119,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         chosen = [complete(m, args.models[0], Path(scratch)) for m in args.models]
         for name in args.sets:
-            folders = [d / name for d in draws]
-            print(f"\n{name} ({len(folders)} draws)")
+            folders = distinct([d / name for d in draws])
+            if len(folders) == len(draws):
+                print(f"\n{name} ({len(draws)} draws)")
+            elif len(folders) == 1:
+                print(f"\n{name} (the same in all {len(draws)} draws, scored once)")
+            else:
+                print(f"\n{name} ({len(folders)} distinct of {len(draws)} draws)")
             print(f"{'models':40s} {'plates':>6s} {'top-1':>12s} {'recall':>12s} {'false/img':>9s} {'gained':>6s} {'lost':>5s}")
             reference = None
             for label, models in zip(args.models, chosen):
