@@ -1,5 +1,6 @@
 import ALPRAgent
 import ALPRCore
+import ALPRVision
 import ArgumentParser
 import Foundation
 import Logging
@@ -102,7 +103,8 @@ struct AgentCommand: AsyncParsableCommand {
         )
         configuration.maximumGracefulShutdownDuration = .seconds(30)
         let group = ServiceGroup(configuration: configuration)
-        logger.info("agent started", metadata: ["queued": "\(setup.queue.depth)", "server": "\(server)"])
+        logger.info("agent started", metadata: ["queued": "\(setup.queue.depth)", "server": "\(server)", "openblas-kernels": "\(BLASKernels.inUse)"])
+        if let warning = BLASKernelChoice.warning() { logger.warning("\(warning)") }
         try await group.run()
     }
 

@@ -78,6 +78,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let warning = BLASKernelChoice.warning() { FileHandle.standardError.write(Data(("alpr: " + warning + "\n").utf8)) }
         let earlier = try baseline.map(BaselineReport.load)
         let folders = try Self.folders(directories, recursive: recursive)
         let sets = try folders.map { try BenchmarkDataset(directory: URL(fileURLWithPath: $0, isDirectory: true)) }
@@ -213,6 +214,7 @@ struct EvaluateCommand: ParsableCommand {
             "false plates / image   " + String(format: "%.3f", report.falsePlatesPerImage) + "  (\(report.falsePlates))",
             "median ms / image      " + String(format: "%.1f", report.medianMilliseconds),
             "median CPU ms / image  " + String(format: "%.1f", cpu),
+            "OpenBLAS kernels       " + BLASKernels.inUse,
         ]
         if unannotated > 0 { lines.append("skipped (no .txt)      \(unannotated)") }
         return lines.joined(separator: "\n")

@@ -211,6 +211,9 @@ struct EvaluationOutput: Encodable {
     var medianMilliseconds: Double
     /// The calling thread's CPU time per image (median), decoding included.
     var medianCPUMilliseconds: Double = 0
+    /// The OpenBLAS kernels the products ran on (`BLASKernels.inUse`): timings compare only
+    /// on the same kernels.
+    var blasKernels = BLASKernels.inUse
     var unreadableImages: Int
     /// Images the decoder read with a warning (a damaged JPEG or PNG), scored as decoded.
     var damagedImages = 0

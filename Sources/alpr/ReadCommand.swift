@@ -45,6 +45,7 @@ struct ReadCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let warning = BLASKernelChoice.warning() { FileHandle.standardError.write(Data(("alpr: " + warning + "\n").utf8)) }
         var options = PlateRecognizer.Options()
         options.candidateCount = candidates
         options.appliesEXIFOrientation = !storedOrientation

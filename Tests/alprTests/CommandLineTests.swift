@@ -240,6 +240,42 @@ struct CommandLineTests {
         }
     }
 
+    @Test("read and evaluate run on the best OpenBLAS kernels for this CPU, or on those OPENBLAS_CORETYPE names")
+    func openBLASKernels() throws {
+        let folder = try DemoFrames()
+        defer { folder.remove() }
+        try folder.write("a.txt", "a.jpg 706 551 166 86 KTN4827\n")
+        try folder.write("b.txt", "b.png 535 553 168 88 MPR2251\n")
+        try folder.write("c.txt", "")
+        let flags = BLASKernels.hostCPUFlags()
+
+        // Where OpenBLAS fell back to kernels below this CPU, alpr started again on better ones.
+        let run = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--json"],
+                               environment: [BLASKernels.environmentVariable: nil])
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardError.isEmpty, "\(run.standardError)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])
+        let kernels = try #require(report["blasKernels"] as? String)
+        #expect(BLASKernels.better(than: kernels, cpuFlags: flags) == nil, "\(kernels) on a CPU with \(flags.sorted())")
+        #expect(report["top1Accuracy"] as? Double == 0.5)
+        let read = try Alpr.run(["read", folder.ktn.path, "--models", Alpr.models.path], environment: [BLASKernels.environmentVariable: nil])
+        #expect(read.status == 0 && read.standardError.isEmpty, "\(read.standardError)")
+        #expect(try read.jsonLines().first?["plates"].flatMap { $0 as? [[String: Any]] }?.first?["text"] as? String == "KTN4827")
+
+        #if arch(x86_64)
+        // An operator's choice stands, even the oldest kernels; the run says what they cost here.
+        let forced = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path],
+                                  environment: [BLASKernels.environmentVariable: "Prescott"])
+        #expect(forced.status == 0, "\(forced.standardError)")
+        #expect(forced.standardOutput.contains("OpenBLAS kernels       Prescott"), "\(forced.standardOutput)")
+        if let better = BLASKernels.better(than: "Prescott", cpuFlags: flags) {
+            #expect(forced.standardError.contains("runs its Prescott kernels on a CPU that runs its \(better) kernels"), "\(forced.standardError)")
+        } else {
+            #expect(forced.standardError.isEmpty, "\(forced.standardError)")
+        }
+        #endif
+    }
+
     @Test("evaluate scores an annotated folder: a plate read, a plate misread, an empty frame")
     func evaluateFolder() throws {
         let folder = try DemoFrames()
@@ -633,8 +669,9 @@ enum Alpr {
     }
 
     /// Runs `alpr`; standard input is `standardInput` through a pipe, or `standardInputFile`.
+    /// The environment is this process's with `environment` over it (a nil value unsets).
     static func run(_ arguments: [String], standardInput: Data? = nil, standardInputFile: URL? = nil,
-                    currentDirectory: URL? = nil) throws -> Run {
+                    currentDirectory: URL? = nil, environment overrides: [String: String?] = [:]) throws -> Run {
         try #require(FileManager.default.isExecutableFile(atPath: executable.path), "alpr not built at \(executable.path)")
         let process = Process()
         process.executableURL = executable
@@ -642,6 +679,7 @@ enum Alpr {
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         var environment = ProcessInfo.processInfo.environment
         environment["ALPR_MODELS"] = nil
+        for (name, value) in overrides { environment[name] = value }
         process.environment = environment
         let output = Pipe(), errors = Pipe(), input = Pipe()
         process.standardOutput = output

@@ -13,8 +13,16 @@ import Foundation
 //
 // Wall clock is information (it depends on the machine and its load); the
 // allocation counts are the deterministic part, as in swift-nio's benchmarks.
+//
+// OpenBLAS takes its kernels as it loads. `alpr` starts itself again on better ones where
+// OpenBLAS fell back to its oldest on a CPU it does not know (`BLASKernelChoice`); this harness
+// does not, and says so: run it with the `OPENBLAS_CORETYPE` it names to time what `alpr` runs.
 
 let benchmarks: @Sendable () -> Void = {
+    if let better = BLASKernels.betterForHost() {
+        FileHandle.standardError.write(Data(("RecognitionBenchmarks: OpenBLAS runs its \(BLASKernels.inUse) kernels on a CPU that runs "
+            + "its \(better) kernels; alpr would run \(better): set \(BLASKernels.environmentVariable)=\(better) to time that\n").utf8))
+    }
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .mallocCountTotal], timeUnits: .microseconds,
         warmupIterations: 10, maxDuration: .seconds(20), maxIterations: 400
