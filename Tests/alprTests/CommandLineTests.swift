@@ -244,9 +244,7 @@ struct CommandLineTests {
     func openBLASKernels() throws {
         let folder = try DemoFrames()
         defer { folder.remove() }
-        try folder.write("a.txt", "a.jpg 706 551 166 86 KTN4827\n")
-        try folder.write("b.txt", "b.png 535 553 168 88 MPR2251\n")
-        try folder.write("c.txt", "")
+        try folder.annotateReadMisreadEmpty()
         let flags = BLASKernels.hostCPUFlags()
 
         // Where OpenBLAS fell back to kernels below this CPU, alpr started again on better ones.
@@ -280,10 +278,7 @@ struct CommandLineTests {
     func evaluateFolder() throws {
         let folder = try DemoFrames()
         defer { folder.remove() }
-        try folder.write("a.txt", "a.jpg 706 551 166 86 KTN4827\n")
-        // Labelled one digit off: found, but not read as labelled.
-        try folder.write("b.txt", "b.png 535 553 168 88 MPR2251\n")
-        try folder.write("c.txt", "")
+        try folder.annotateReadMisreadEmpty()
 
         let run = try Alpr.run(["evaluate", folder.url.path, "--models", Alpr.models.path, "--json"])
         #expect(run.status == 0, "\(run.standardError)")
@@ -634,6 +629,14 @@ struct DemoFrames {
             ffmpeg.waitUntilExit()
             try #require(ffmpeg.terminationStatus == 0, "ffmpeg could not cut \(name) from \(clip.path)")
         }
+    }
+
+    /// Annotates the three frames: KTN4827 as the clip shows it; b.png labelled one digit off
+    /// (MPR2251), so found but not read as labelled; no plate in c.jpg.
+    func annotateReadMisreadEmpty() throws {
+        try write("a.txt", "a.jpg 706 551 166 86 KTN4827\n")
+        try write("b.txt", "b.png 535 553 168 88 MPR2251\n")
+        try write("c.txt", "")
     }
 
     /// Writes `text` to `name` in the folder.
