@@ -17,8 +17,7 @@ enum BLASKernelChoice {
     /// `better` (what `BLASKernels` advises for this machine) for one of `commands` when
     /// `OPENBLAS_CORETYPE` is unset.
     static func kernelsToRequest(arguments: [String], environment: [String: String], better: () -> String?) -> String? {
-        guard let command = arguments.dropFirst().first, commands.contains(command),
-              environment[BLASKernels.environmentVariable] == nil
+        guard LargeImageBuffers.applies(toCommandLine: arguments), environment[BLASKernels.environmentVariable] == nil
         else { return nil }
         return better()
     }
@@ -36,6 +35,11 @@ enum BLASKernelChoice {
         FileHandle.standardError.write(Data(("alpr: OpenBLAS runs its \(BLASKernels.inUse) kernels; starting again with "
             + "\(BLASKernels.environmentVariable)=\(kernels) failed (\(reason)), so plates are read more slowly\n").utf8))
         #endif
+    }
+
+    /// `warning()`, if any, on standard error, for the commands that print their results.
+    static func warnOnStandardError() {
+        if let warning = warning() { FileHandle.standardError.write(Data(("alpr: " + warning + "\n").utf8)) }
     }
 
     /// A warning when the kernels in use are still below what this machine runs (the variable

@@ -78,7 +78,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let warning = BLASKernelChoice.warning() { FileHandle.standardError.write(Data(("alpr: " + warning + "\n").utf8)) }
+        BLASKernelChoice.warnOnStandardError()
         let earlier = try baseline.map(BaselineReport.load)
         let folders = try Self.folders(directories, recursive: recursive)
         let sets = try folders.map { try BenchmarkDataset(directory: URL(fileURLWithPath: $0, isDirectory: true)) }

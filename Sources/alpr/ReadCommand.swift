@@ -45,7 +45,7 @@ struct ReadCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let warning = BLASKernelChoice.warning() { FileHandle.standardError.write(Data(("alpr: " + warning + "\n").utf8)) }
+        BLASKernelChoice.warnOnStandardError()
         var options = PlateRecognizer.Options()
         options.candidateCount = candidates
         options.appliesEXIFOrientation = !storedOrientation

@@ -62,8 +62,9 @@ public enum BLASKernels {
         return cpuFlags(cpuinfo: text)
     }
 
-    /// The kernels to ask for on this machine, or nil when those in use are fine.
-    public static func betterForHost() -> String? {
-        better(than: inUse, cpuFlags: hostCPUFlags())
-    }
+    /// The kernels to ask for on this machine, or nil when those in use are fine. Worked out
+    /// once per process: OpenBLAS's choice is made as it loads, and the CPU's flags stay.
+    public static func betterForHost() -> String? { adviceForHost }
+
+    private static let adviceForHost: String? = better(than: inUse, cpuFlags: hostCPUFlags())
 }
