@@ -42,15 +42,18 @@ struct SQLiteReadRepository: ReadRepository {
     /// matched against the distinct plates (`plates`; GLOB is case sensitive, so a literal
     /// prefix narrows that to a range of its key), and each matching plate is then a range of
     /// the `(plate, captured_at)` index. The index is named so the plan never degrades to a
-    /// scan of all reads in time order.
+    /// scan of all reads in time order. An O or a 0 matches either (`PlateCriterion`): it
+    /// becomes the class `[0O]` (`roundGlyphGlobs`).
     static func searchSQL(_ query: ReadQuery) -> (String, StatementArguments) {
         var conditions: [String] = []
         var arguments = StatementArguments()
         switch query.plate {
-        case .exact(let plate):
+        case .exact(let plate) where !plate.value.contains(where: PlateCriterion.isRoundGlyph):
             conditions.append("plate = ?"); arguments += [plate.value]
+        case .exact(let plate):
+            conditions.append(platesMatching(roundGlyphGlobs(plate.value), arguments: &arguments))
         case .pattern(let pattern):
-            conditions.append("plate IN (SELECT plate FROM plates WHERE plate GLOB ?)"); arguments += [pattern]
+            conditions.append(platesMatching(roundGlyphGlobs(pattern), arguments: &arguments))
         case nil:
             break
         }
@@ -65,5 +68,23 @@ struct SQLiteReadRepository: ReadRepository {
         let index = query.plate == nil ? "" : "INDEXED BY reads_on_plate_captured"
         let sql = "SELECT \(ReadRecord.selection) FROM reads \(index) \(whereClause) ORDER BY captured_at DESC, rowid DESC LIMIT ?"
         return (sql, arguments)
+    }
+
+    /// The condition "plate is one of the distinct plates matching any of these GLOB patterns".
+    static func platesMatching(_ globs: [String], arguments: inout StatementArguments) -> String {
+        for glob in globs { arguments += [glob] }
+        let terms = globs.map { _ in "plate GLOB ?" }.joined(separator: " OR ")
+        return "plate IN (SELECT plate FROM plates WHERE \(terms))"
+    }
+
+    /// A plate or pattern as GLOB patterns in which O and 0 match each other: each becomes the
+    /// class `[0O]`. A class ends the literal prefix that SQLite turns into a key range, so a
+    /// leading O or 0 is written out as two patterns, one for each spelling, each with its
+    /// own range (joined by OR, which SQLite runs as one range search per pattern).
+    static func roundGlyphGlobs(_ text: String) -> [String] {
+        let classed = String(text.flatMap { PlateCriterion.isRoundGlyph($0) ? Array("[0O]") : [$0] })
+        guard let first = text.first, PlateCriterion.isRoundGlyph(first) else { return [classed] }
+        let rest = classed.dropFirst("[0O]".count)
+        return ["0" + rest, "O" + rest]
     }
 }

@@ -16,6 +16,7 @@ public enum StorageContract {
     public static let all: [(name: String, check: @Sendable (Storage) async throws -> Void)] = [
         ("readInsertIsIdempotent", readInsertIsIdempotent),
         ("searchAgreesWithReferenceMatcher", searchAgreesWithReferenceMatcher),
+        ("searchTakesLetterOAndDigitZeroAsOne", searchTakesLetterOAndDigitZeroAsOne),
         ("activePeriodsOpenCloseAndHeartbeat", activePeriodsOpenCloseAndHeartbeat),
         ("readersAreStoredWithCredentialHash", readersAreStoredWithCredentialHash),
         ("usersRoundTripAndUsernamesAreUnique", usersRoundTripAndUsernamesAreUnique),
@@ -63,8 +64,12 @@ public enum StorageContract {
             try await Fixtures.registerReader(in: storage, name: "search-b"),
             try await Fixtures.registerReader(in: storage, name: "search-c"),
         ]
-        // A small pool of plates so that plates repeat, as real traffic does.
-        let plates = (0..<60).map { _ in Fixtures.randomPlate(using: &generator) }
+        // A small pool of plates so that plates repeat, as real traffic does; some with their
+        // 0s written O as well, and some starting with a round glyph, so that searches meet
+        // both spellings of a plate (PlateCriterion takes O and 0 as one character).
+        var plates = (0..<60).map { _ in Fixtures.randomPlate(using: &generator) }
+        plates += plates.filter { $0.contains("0") }.prefix(10).map { $0.replacingOccurrences(of: "0", with: "O") }
+        plates += plates.prefix(4).flatMap { ["0" + $0.dropFirst(), "O" + $0.dropFirst()] }
         var reads: [Read] = []
         for index in 0..<800 {
             // Distinct capture times, so "newest first" has a single right answer.
@@ -105,6 +110,32 @@ public enum StorageContract {
             let found = try await storage.reads.search(query)
             #expect(found.map(\.id) == expected.map(\.id), "query \(query.auditDescription)")
         }
+    }
+
+    /// A search takes the letter O and the digit 0 as one character, in plates and patterns,
+    /// at the start of a plate too; other look-alikes (D, Q) stay distinct.
+    public static func searchTakesLetterOAndDigitZeroAsOne(_ storage: Storage) async throws {
+        let reader = try await Fixtures.registerReader(in: storage)
+        let plates = ["GR0WAPR", "GROWAPR", "GRDWAPR", "GRQWAPR", "0RZ466", "ORZ466", "DRZ466", "O0O1", "ABC123"]
+        let reads = plates.enumerated().map { index, plate in
+            Fixtures.read(readerID: reader.id, plate: plate, capturedAt: Fixtures.now.addingTimeInterval(Double(-index * 60)))
+        }
+        _ = try await storage.reads.insert(reads, audit: Fixtures.audit(subject: "read"))
+        func found(_ raw: String) async throws -> [String] {
+            try await storage.reads.search(ReadQuery(plate: PlateCriterion(raw))).map(\.plate.value).sorted()
+        }
+        #expect(try await found("GROWAPR") == ["GR0WAPR", "GROWAPR"])
+        #expect(try await found("gr0wapr") == ["GR0WAPR", "GROWAPR"])
+        #expect(try await found("0RZ466") == ["0RZ466", "ORZ466"])
+        #expect(try await found("ORZ466") == ["0RZ466", "ORZ466"])
+        #expect(try await found("GR?WAPR") == ["GR0WAPR", "GRDWAPR", "GROWAPR", "GRQWAPR"])
+        #expect(try await found("GRO*") == ["GR0WAPR", "GROWAPR"])
+        #expect(try await found("*RZ46?") == ["0RZ466", "DRZ466", "ORZ466"])
+        #expect(try await found("OR*") == ["0RZ466", "ORZ466"])
+        #expect(try await found("0001") == ["O0O1"])
+        #expect(try await found("OOO1") == ["O0O1"])
+        #expect(try await found("ABC123") == ["ABC123"])
+        #expect(try await found("ABCI23").isEmpty)
     }
 
     /// A pattern that matches `plate`: some characters become `?`, a run becomes `*`.

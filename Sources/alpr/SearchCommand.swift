@@ -16,8 +16,10 @@ struct SearchCommand: AsyncParsableCommand {
             (Minn. Stat. §13.09) and grounds for discipline up to termination (§626.8472).
 
             A plate may contain ? (one character) and * (any run), with at least two known \
-            characters. Without a plate, give --from and --to at most 24 hours apart. The \
-            password is read from ALPR_PASSWORD or a prompt.
+            characters. The letter O and the digit 0 are searched as one character (the \
+            engine writes the round glyph 0 where no serial format decides). Without a plate, \
+            give --from and --to at most 24 hours apart. The password is read from \
+            ALPR_PASSWORD or a prompt.
 
             Examples:
               alpr search --user asmith --case 24-000123 \\

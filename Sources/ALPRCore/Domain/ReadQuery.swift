@@ -1,6 +1,13 @@
 import Foundation
 
 /// A plate to search for: exact, or a pattern where `?` is one character and `*` any run.
+///
+/// The letter O and the digit 0 count as one character (`isRoundGlyph`). On most US plates
+/// they are one round glyph, and the recognition engine writes it `0` in a read that fits no
+/// serial format (`USPlateFormats.written` in ALPRVision), so a plate searched as it is known
+/// (`GROWAPR`) must find the read as the engine wrote it (`GR0WAPR`), and the other way round.
+/// Other look-alikes (D, Q, B/8, ...) are distinct glyphs and are not folded here: a search
+/// returns the plate asked for, not every plate a misread could have produced.
 public enum PlateCriterion: Hashable, Sendable, Codable {
     case exact(PlateNumber)
     case pattern(String)
@@ -25,19 +32,21 @@ public enum PlateCriterion: Hashable, Sendable, Codable {
         }
     }
 
-    /// The pattern as SQL LIKE (with `\` as escape; plate characters never need escaping).
-    public var sqlLikePattern: String {
-        switch self {
-        case .exact(let plate): plate.value
-        case .pattern(let pattern):
-            String(pattern.map { $0 == "?" ? "_" : $0 == "*" ? "%" : $0 })
-        }
+    /// The letter O and the digit 0, which a search takes as one character.
+    public static func isRoundGlyph(_ character: Character) -> Bool {
+        character == "O" || character == "0"
+    }
+
+    /// Two plate characters are the same for a search: equal, or both round glyphs.
+    static func sameForSearch(_ a: Character, _ b: Character) -> Bool {
+        a == b || (isRoundGlyph(a) && isRoundGlyph(b))
     }
 
     /// Reference matcher, used by tests and by in-memory filtering.
     public func matches(_ plate: PlateNumber) -> Bool {
         switch self {
-        case .exact(let wanted): return wanted == plate
+        case .exact(let wanted):
+            return wanted.value.count == plate.value.count && zip(wanted.value, plate.value).allSatisfy(Self.sameForSearch)
         case .pattern(let pattern): return Self.wildcardMatch(Array(pattern), Array(plate.value))
         }
     }
@@ -45,7 +54,7 @@ public enum PlateCriterion: Hashable, Sendable, Codable {
     static func wildcardMatch(_ pattern: [Character], _ text: [Character]) -> Bool {
         var p = 0, t = 0, starP = -1, starT = 0
         while t < text.count {
-            if p < pattern.count, pattern[p] == "?" || pattern[p] == text[t] {
+            if p < pattern.count, pattern[p] == "?" || sameForSearch(pattern[p], text[t]) {
                 p += 1; t += 1
             } else if p < pattern.count, pattern[p] == "*" {
                 starP = p; starT = t; p += 1
