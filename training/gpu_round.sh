@@ -3,7 +3,7 @@
 # no copy of the data folder and no network: renders the synthetic crops with every core,
 # trains with batches prepared by worker processes, and exports the best and the last weights.
 #
-#   python training/pack_data.py --out training/out/datapack      # here, once (about 43 MiB; 55 with ocr_engine_val.npz, 61 with ocr_engine_select.npz too)
+#   python training/pack_data.py --out training/out/datapack      # here, once (about 43 MiB; 55 with ocr_engine_val.npz, 64 with ocr_engine_select.npz too; --no-engine-val for SELECT=1 rounds: 53)
 #   # there, with training/out/datapack copied along:
 #   MINUTES=6 OUT=/some/dir training/gpu_round.sh --lr 3e-3 --real-fraction 0.5 --framed 0.6
 #

@@ -1,7 +1,7 @@
 """Packs what OCR training reads into one small folder laid out like the data folder, for a
 machine that has no copy of it (a rented GPU machine; `training/gpu_round.sh`):
 
-    python training/pack_data.py --out training/out/datapack        # about 43 MiB; 55 with the engine-cut val plates, 61 with the held-out train plates' too
+    python training/pack_data.py --out training/out/datapack        # about 43 MiB; 55 with the engine-cut val plates, 64 with the held-out train plates' too
     ALPR_DATA_DIR=training/out/datapack ALPR_FONT_DIR=training/out/datapack/fonts python training/...
 
 It holds
@@ -14,7 +14,9 @@ It holds
   - `ocr_engine_val.npz`, the val plates as the engine cuts them (`engine_crops.py --split
     val`, about 11 MiB), when it has been made: `gpu_round.sh` then picks its checkpoint by it;
     and likewise `ocr_engine_select.npz`, the held-out train plates as the engine cuts them
-    (`--split select`, about 6 MiB), by which `SELECT=1 gpu_round.sh` picks instead.
+    (`--split select --copies 2`, about 10 MiB), by which `SELECT=1 gpu_round.sh` picks
+    instead. Such a round does not read the val file: `--no-engine-val` leaves it out (about
+    53 MiB with the select file).
 
 Synthetic crops are not packed: `synth/ocr_set.py` renders them there with every core.
 The pack is only for OCR training: detector and refiner training need the full scenes.
@@ -43,6 +45,8 @@ def main():
     ap.add_argument("--scenes", type=int, default=100,
                     help="uc3m_det scenes per split to keep as backgrounds (train; a quarter as many from val)")
     ap.add_argument("--quality", type=int, default=90)
+    ap.add_argument("--no-engine-val", action="store_true",
+                    help="leave ocr_engine_val.npz out (rounds that pick on the held-out train plates, SELECT=1, do not read it)")
     args = ap.parse_args()
     out: Path = args.out
     if out.resolve() == DATA_DIR.resolve():
@@ -89,7 +93,9 @@ def main():
         shutil.copy(font, out / "fonts" / font.name)
 
     engine_val = OUT_DIR / "ocr_engine_val.npz"
-    if engine_val.exists():
+    if args.no_engine_val:
+        pass
+    elif engine_val.exists():
         shutil.copy(engine_val, out / engine_val.name)
     else:
         print(f"no {engine_val} (engine_crops.py --split val): rounds from this pack pick by the crop checks", file=sys.stderr)
