@@ -82,9 +82,11 @@ struct SQLiteReadRepository: ReadRepository {
     /// leading O or 0 is written out as two patterns, one for each spelling, each with its
     /// own range (joined by OR, which SQLite runs as one range search per pattern).
     static func roundGlyphGlobs(_ text: String) -> [String] {
-        let classed = String(text.flatMap { PlateCriterion.isRoundGlyph($0) ? Array("[0O]") : [$0] })
-        guard let first = text.first, PlateCriterion.isRoundGlyph(first) else { return [classed] }
-        let rest = classed.dropFirst("[0O]".count)
+        func classed(_ part: Substring) -> String {
+            String(part.flatMap { PlateCriterion.isRoundGlyph($0) ? Array("[0O]") : [$0] })
+        }
+        guard let first = text.first, PlateCriterion.isRoundGlyph(first) else { return [classed(text[...])] }
+        let rest = classed(text.dropFirst())
         return ["0" + rest, "O" + rest]
     }
 }
